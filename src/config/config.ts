@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { RuleLevel } from '../model.js';
+import { parseDuration } from './duration.js';
+import { validatePoolConfig, type PoolConfig } from '../pool/config.js';
+
+export type Layout = 'plain' | 'up-sql' | 'prisma' | 'diesel' | 'flyway';
+
+/** bgmigrate's configuration after validation, with every default filled in. */
+export interface Config {
+  /** Where the config was read from, or undefined when none was found. */
+  source?: string;
+  /** Directory the config paths are relative to (the config file's directory, else the cwd). */
+  root: string;
+  /** The migrations directory, absolute. */
+  migrationsDir: string;
+  /** `auto` detects the layout from the files present. */
+  layout: Layout | 'auto';
+  /** Target PostgreSQL major when no server is connected. */
+  pgVersion?: number;
+  /** Per-rule level overrides, keyed by rule id. */
+  rules: Record<string, RuleLevel>;
+  ledger: {
+    /** Schema holding the ledger tables. */
+    schema: string;
+    /** How long a standby release stays a rollback target, in ms. */
+    rollbackWindowMs: number;
+  };
+  apply: {
+    lockTimeoutMs: number;
+    statementTimeoutMs: number;
+    maxRetries: number;
+    /** First retry delay; each later one doubles up to `retryMaxDelayMs`. */
+    retryDelayMs: number;
+    retryMaxDelayMs: number;
+    /** How long a second applier waits for the advisory lock before giving up. */
+    lockWaitMs: number;
+  };
+  pool?: PoolConfig;
+}
+
+export const CONFIG_FILES = ['bgmigrate.config.json', '.bgmigraterc.json'] as const;
+
+const LAYOUTS = ['auto', 'plain', 'up-sql', 'prisma', 'diesel', 'flyway'] as const;
+const LEVELS = ['off', 'warning', 'error', 'info'] as const;
+
+/**
+ * Finds and reads the configuration: an explicit `--config` file, else the first of
+ * `bgmigrate.config.json`, `.bgmigraterc.json` or package.json's `bgmigrate` key in `cwd`.
+ * Unknown keys and unknown rule ids are errors that name the key.
+ *
+ * @example const config = loadConfig({ cwd: process.cwd(), knownRules: RULE_IDS });
+ */
+export function loadConfig(options: {
+  cwd: string;
+  configPath?: string;
+  knownRules: readonly string[];
+}): Config {
+  const found = findConfig(options.cwd, options.configPath);
+  const root = found ? path.dirname(found.file) : options.cwd;
+  return validateConfig(found?.value ?? {}, {
+    source: found?.file,
+    root,
+    knownRules: options.knownRules,
+  });
+}
+
+function findConfig(cwd: string, explicit?: string): { file: string; value: unknown } | undefined {
+  if (explicit) {
+    const file = path.resolve(cwd, explicit);
+    if (!fs.existsSync(file)) throw new UsageError(`config file not found: ${explicit}`);
+    return { file, value: readJson(file) };
+  }
+  for (const name of CONFIG_FILES) {
+    const file = path.join(cwd, name);
+    if (fs.existsSync(file)) return { file, value: readJson(file) };
+  }
+  const pkg = path.join(cwd, 'package.json');
+  if (fs.existsSync(pkg)) {
+    const value = readJson(pkg) as Record<string, unknown>;
+    if (value && typeof value === 'object' && 'bgmigrate' in value) {
+      return { file: pkg, value: value.bgmigrate };
+    }
+  }
+  return undefined;
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file}: not valid JSON: ${(error as Error).message}`, { location: file });
+  }
+}
+
+/** Validates a raw config object; exported for tests and for callers that build config in code. */
+export function validateConfig(
+  raw: unknown,
+  context: { source?: string; root: string; knownRules: readonly string[] },
+): Config {
+  const where = context.source ? `${context.source}: ` : 'config: ';
+  const fail = (message: string): never => {
+    throw new UsageError(`${where}${message}`, { location: context.source });
+  };
+  const obj = asObject(raw, 'the config', fail);
+  checkKeys(obj, ['migrationsDir', 'layout', 'pgVersion', 'rules', 'ledger', 'apply', 'pool', '$schema'], '', fail);
+
+  const migrationsDir = path.resolve(context.root, optionalString(obj.migrationsDir, 'migrationsDir', fail) ?? 'migrations');
+
+  const layout = (obj.layout ?? 'auto') as Config['layout'];
+  if (!LAYOUTS.includes(layout)) fail(`layout: must be one of ${LAYOUTS.join(', ')}, got ${JSON.stringify(obj.layout)}`);
+
+  let pgVersion: number | undefined;
+  if (obj.pgVersion !== undefined) {
+    pgVersion = Number(obj.pgVersion);
+    if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) {
+      fail(`pgVersion: must be a PostgreSQL major version between 10 and 19, got ${JSON.stringify(obj.pgVersion)}`);
+    }
+  }
+
+  const rules: Record<string, RuleLevel> = {};
+  if (obj.rules !== undefined) {
+    const rulesObj = asObject(obj.rules, 'rules', fail);
+    for (const [id, level] of Object.entries(rulesObj)) {
+      if (!context.knownRules.includes(id)) fail(`rules.${id}: unknown rule id "${id}"`);
+      if (!LEVELS.includes(level as RuleLevel)) {
+        fail(`rules.${id}: must be one of off, warning, error, got ${JSON.stringify(level)}`);
+      }
+      rules[id] = level as RuleLevel;
+    }
+  }
+
+  const ledgerObj = obj.ledger === undefined ? {} : asObject(obj.ledger, 'ledger', fail);
+  checkKeys(ledgerObj, ['schema', 'rollbackWindow'], 'ledger.', fail);
+  const schema = optionalString(ledgerObj.schema, 'ledger.schema', fail) ?? 'bgmigrate';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) fail(`ledger.schema: must be a lower-case SQL identifier, got "${schema}"`);
+
+  const applyObj = obj.apply === undefined ? {} : asObject(obj.apply, 'apply', fail);
+  checkKeys(
+    applyObj,
+    ['lockTimeout', 'statementTimeout', 'maxRetries', 'retryDelay', 'retryMaxDelay', 'lockWait'],
+    'apply.',
+    fail,
+  );
+  const duration = (value: unknown, key: string, fallback: string): number => {
+    if (value === undefined) return parseDuration(fallback);
+    if (typeof value !== 'string' && typeof value !== 'number') fail(`${key}: expected a duration such as "2s"`);
+    try {
+      return parseDuration(value as string | number, key);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  };
+  const maxRetries = applyObj.maxRetries ?? 10;
+  if (!Number.isInteger(maxRetries) || (maxRetries as number) < 0) {
+    fail(`apply.maxRetries: expected a non-negative integer, got ${JSON.stringify(applyObj.maxRetries)}`);
+  }
+
+  return {
+    source: context.source,
+    root: context.root,
+    migrationsDir,
+    layout,
+    pgVersion,
+    rules,
+    ledger: {
+      schema,
+      rollbackWindowMs: duration(ledgerObj.rollbackWindow, 'ledger.rollbackWindow', '24h'),
+    },
+    apply: {
+      lockTimeoutMs: duration(applyObj.lockTimeout, 'apply.lockTimeout', '2s'),
+      statementTimeoutMs: duration(applyObj.statementTimeout, 'apply.statementTimeout', '0'),
+      maxRetries: maxRetries as number,
+      retryDelayMs: duration(applyObj.retryDelay, 'apply.retryDelay', '500ms'),
+      retryMaxDelayMs: duration(applyObj.retryMaxDelay, 'apply.retryMaxDelay', '10s'),
+      lockWaitMs: duration(applyObj.lockWait, 'apply.lockWait', '30s'),
+    },
+    pool: obj.pool === undefined ? undefined : validatePoolConfig(obj.pool, (m) => fail(`pool${m}`)),
+  };
+}
+
+function asObject(value: unknown, what: string, fail: (m: string) => never): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`${what}: expected an object`);
+  return value as Record<string, unknown>;
+}
+
+function checkKeys(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  prefix: string,
+  fail: (m: string) => never,
+): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) fail(`unknown key "${prefix}${key}" (allowed: ${allowed.filter((k) => k !== '$schema').join(', ')})`);
+  }
+}
+
+function optionalString(value: unknown, key: string, fail: (m: string) => never): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') fail(`${key}: expected a non-empty string`);
+  return value as string;
+}

@@ -1,0 +1,33 @@
+/**
+ * Errors that reach users. Each carries the exit code of PRODUCT.md and a message written
+ * for the person reading the terminal; the CLI prints the message as one line and exits.
+ */
+
+/** Exit 2: bgmigrate could not do its work (bad usage, bad config, unreadable file, database down). */
+export class UsageError extends Error {
+  readonly exitCode = 2 as const;
+  /** `file:line:column` (or just the file) the message is about, when there is one. */
+  readonly location?: string;
+
+  constructor(message: string, options: { location?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'UsageError';
+    this.location = options.location;
+  }
+}
+
+/** Exit 1: bgmigrate worked and the answer is no (ledger refusal, checksum drift, over budget). */
+export class RefusalError extends Error {
+  readonly exitCode = 1 as const;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RefusalError';
+  }
+}
+
+export type BgmigrateError = UsageError | RefusalError;
+
+export function isBgmigrateError(error: unknown): error is BgmigrateError {
+  return error instanceof UsageError || error instanceof RefusalError;
+}

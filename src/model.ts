@@ -1,0 +1,150 @@
+/**
+ * The values that flow through bgmigrate, in the user's words:
+ * files → statements → effects → findings → report.
+ *
+ * Every module reads and writes these shapes; nothing here does any work.
+ */
+
+/** PostgreSQL's table-level lock modes, named as `pg_locks.mode` names them. */
+export type LockMode =
+  | 'AccessShareLock'
+  | 'RowShareLock'
+  | 'RowExclusiveLock'
+  | 'ShareUpdateExclusiveLock'
+  | 'ShareLock'
+  | 'ShareRowExclusiveLock'
+  | 'ExclusiveLock'
+  | 'AccessExclusiveLock';
+
+/** Lock modes from weakest to strongest. */
+export const LOCK_ORDER: readonly LockMode[] = [
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
+];
+
+/** How an effect behaves while both colors run: see PRODUCT.md, "Effect". */
+export type EffectClass = 'additive' | 'contract' | 'neutral';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A rule's configured level: a severity, or `off`. */
+export type RuleLevel = Severity | 'off';
+
+export type Phase = 'expand' | 'contract';
+
+/** A region of a source file. Lines and columns are 1-based; columns count characters. */
+export interface Span {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** What one statement does to one database object. */
+export interface Effect {
+  /** e.g. `add-column`, `drop-column`, `create-index`, `rename-column`, `set-not-null`. */
+  kind: string;
+  /** The object acted on, schema-qualified and unquoted-normalised: `public.users.name`. */
+  object: string;
+  /** The table whose lock matters, when there is one: `public.users`. */
+  table?: string;
+  class: EffectClass;
+  /** The strongest table-level lock the statement takes for this effect, if any. */
+  lock: LockMode | null;
+  /** The table (and its indexes) is rewritten. */
+  rewrites: boolean;
+  /** The whole table is read under the lock (validation, index build). */
+  scans: boolean;
+}
+
+/** One finding of one rule on one statement, as reported to users (PRODUCT.md JSON schema). */
+export interface Finding extends Span {
+  rule: string;
+  severity: Severity;
+  message: string;
+  object?: string;
+  lock?: LockMode;
+  help: string;
+  /** Present on contract findings: what the ledger said (or that it was not consulted). */
+  ledger?: LedgerVerdict;
+  /** Present when a `bgmigrate-ignore` comment suppressed the finding: its reason. */
+  suppressed?: string;
+}
+
+/** The ledger's answer for one contract effect. */
+export interface LedgerVerdict {
+  allowed: boolean;
+  reason: string;
+}
+
+/**
+ * Answers, for a contract effect on an object, whether the ledger allows it.
+ * Offline checks use a gate that refuses everything with "the ledger was not consulted".
+ */
+export interface LedgerGate {
+  judge(effect: Effect): LedgerVerdict;
+}
+
+/** A migration file as found on disk, in migration order. */
+export interface MigrationFile {
+  /** Identity in the ledger: path relative to the migrations directory, with `/` separators. */
+  id: string;
+  /** Path as the user should see it (relative to the working directory when possible). */
+  path: string;
+  /** Absolute path on disk. */
+  absolutePath: string;
+  /** The file's bytes. */
+  bytes: Buffer;
+  /** SHA-256 of the bytes, hex. */
+  checksum: string;
+}
+
+/** Directives read from a migration's `-- bgmigrate:` comments. */
+export interface Directives {
+  phase?: Phase;
+  deprecates: string[];
+  noTransaction: boolean;
+}
+
+/** One statement of a migration after analysis. */
+export interface AnalyzedStatement extends Span {
+  /** 0-based position among the file's top-level statements. */
+  index: number;
+  /** The statement's source text, exactly as written. */
+  text: string;
+  /** libpg-query node type, e.g. `AlterTableStmt`; `DoStmt` children appear as their own type. */
+  kind: string;
+  effects: Effect[];
+  /** PostgreSQL refuses to run this statement inside a transaction block. */
+  cannotRunInTransaction: boolean;
+}
+
+/** The result of linting one migration file. */
+export interface FileReport {
+  path: string;
+  id: string;
+  checksum: string;
+  phase: Phase;
+  directives: Directives;
+  statements: AnalyzedStatement[];
+  findings: Finding[];
+}
+
+export interface CheckSummary {
+  files: number;
+  errors: number;
+  warnings: number;
+}
+
+/** The whole `check` answer; `--format json` prints this shape (minus `statements`). */
+export interface CheckReport {
+  version: 1;
+  files: FileReport[];
+  summary: CheckSummary;
+}
