@@ -1,0 +1,215 @@
+/**
+ * Finding migration files on disk and putting them in migration order.
+ *
+ * Layouts (PRODUCT.md, "Migration"):
+ * - `plain`: every `*.sql` file directly in the directory, sorted by name;
+ * - `up-sql` (golang-migrate, dbmate, popx): `*.up.sql`, sorted by name; `*.down.sql` never runs forward;
+ * - `prisma`: `<dir>/migration.sql`, sorted by directory name;
+ * - `diesel`: `<dir>/up.sql`, sorted by directory name; `down.sql` ignored;
+ * - `flyway`: `V<version>__<description>.sql` in numeric version order (1.10 after 1.9), then
+ *   `R__<description>.sql` repeatables sorted by description; `U` undo files ignored.
+ *
+ * Names are compared by code point, so the order does not depend on the machine's locale.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Layout } from '../config/config.js';
+import { UsageError } from '../errors.js';
+import type { MigrationFile } from '../model.js';
+
+/** Files larger than this are refused rather than fed to the parser. */
+export const MAX_MIGRATION_BYTES = 64 * 1024 * 1024;
+
+const FLYWAY_VERSIONED = /^V(\d+(?:[._]\d+)*)__.+\.sql$/;
+const FLYWAY_REPEATABLE = /^R__(.+)\.sql$/;
+
+/** Lists the migrations of a directory in migration order. */
+export function discoverMigrations(options: { dir: string; layout: Layout | 'auto'; cwd?: string }): MigrationFile[] {
+  const { dir } = options;
+  const stat = statOrNull(dir);
+  if (!stat) throw new UsageError(`migrations directory not found: ${displayPath(dir, options.cwd)}`);
+  if (!stat.isDirectory()) throw new UsageError(`not a directory: ${displayPath(dir, options.cwd)}`);
+
+  const layout = options.layout === 'auto' ? detectLayout(dir) : options.layout;
+  const relativePaths = listLayout(dir, layout);
+  if (relativePaths.length === 0) {
+    throw new UsageError(
+      `no migrations found in ${displayPath(dir, options.cwd)} (layout ${layout}: ${LAYOUT_HINT[layout]})`,
+    );
+  }
+  return relativePaths.map((rel) => readMigrationFile(path.join(dir, rel), { baseDir: dir, cwd: options.cwd }));
+}
+
+const LAYOUT_HINT: Record<Layout, string> = {
+  plain: 'looked for *.sql files',
+  'up-sql': 'looked for *.up.sql files',
+  prisma: 'looked for <dir>/migration.sql',
+  diesel: 'looked for <dir>/up.sql',
+  flyway: 'looked for V<version>__<name>.sql and R__<name>.sql',
+};
+
+/** Guesses the layout from what the directory holds; `plain` when nothing more specific fits. */
+export function detectLayout(dir: string): Layout {
+  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  if (files.some((f) => FLYWAY_VERSIONED.test(f))) return 'flyway';
+  if (dirs.some((d) => fs.existsSync(path.join(dir, d, 'migration.sql')))) return 'prisma';
+  if (dirs.some((d) => fs.existsSync(path.join(dir, d, 'up.sql')))) return 'diesel';
+  if (files.some((f) => f.endsWith('.up.sql'))) return 'up-sql';
+  return 'plain';
+}
+
+function listLayout(dir: string, layout: Layout): string[] {
+  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodePoint);
+  switch (layout) {
+    case 'plain':
+      return files.filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql')).sort(byCodePoint);
+    case 'up-sql':
+      return files.filter((f) => f.endsWith('.up.sql')).sort(byCodePoint);
+    case 'prisma':
+      return dirs.filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql'))).map((d) => `${d}/migration.sql`);
+    case 'diesel':
+      return dirs.filter((d) => fs.existsSync(path.join(dir, d, 'up.sql'))).map((d) => `${d}/up.sql`);
+    case 'flyway': {
+      const versioned = files
+        .map((f) => ({ f, m: FLYWAY_VERSIONED.exec(f) }))
+        .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
+        .map(({ f, m }) => ({ f, version: m[1].split(/[._]/).map(BigInt) }))
+        .sort((a, b) => compareVersions(a.version, b.version) || byCodePoint(a.f, b.f))
+        .map((x) => x.f);
+      const repeatable = files
+        .filter((f) => FLYWAY_REPEATABLE.test(f))
+        .sort((a, b) => byCodePoint(FLYWAY_REPEATABLE.exec(a)![1], FLYWAY_REPEATABLE.exec(b)![1]));
+      return [...versioned, ...repeatable];
+    }
+  }
+}
+
+function compareVersions(a: bigint[], b: bigint[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0n;
+    const y = b[i] ?? 0n;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Reads one migration file. Refuses what cannot be SQL: a missing path, a directory, a file over
+ * 64 MB, binary content (NUL bytes) or bytes that are not UTF-8.
+ */
+export function readMigrationFile(
+  absolutePath: string,
+  options: { baseDir?: string; cwd?: string; bytes?: Buffer } = {},
+): MigrationFile {
+  const shown = displayPath(absolutePath, options.cwd);
+  let bytes = options.bytes;
+  if (!bytes) {
+    const stat = statOrNull(absolutePath);
+    if (!stat) throw new UsageError(`${shown}: no such file or directory`, { location: shown });
+    if (!stat.isFile()) throw new UsageError(`${shown}: not a regular file`, { location: shown });
+    if (stat.size > MAX_MIGRATION_BYTES) {
+      throw new UsageError(`${shown}: ${(stat.size / 1048576).toFixed(0)} MB is larger than the 64 MB a migration may be`, {
+        location: shown,
+      });
+    }
+    try {
+      bytes = fs.readFileSync(absolutePath);
+    } catch (error) {
+      throw new UsageError(`${shown}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        location: shown,
+      });
+    }
+  }
+  checkText(bytes, shown);
+  const base = options.baseDir ?? path.dirname(absolutePath);
+  return {
+    id: path.relative(base, absolutePath).split(path.sep).join('/'),
+    path: shown,
+    absolutePath,
+    bytes,
+    checksum: crypto.createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function checkText(bytes: Buffer, shown: string): void {
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    const { line, column } = positionOf(bytes, nul);
+    throw new UsageError(`${shown}:${line}:${column}: binary content (a NUL byte); a migration must be UTF-8 text`, {
+      location: `${shown}:${line}:${column}`,
+    });
+  }
+  try {
+    utf8.decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const { line, column } = positionOf(bytes, bad);
+    throw new UsageError(`${shown}:${line}:${column}: not valid UTF-8; save the migration as UTF-8`, {
+      location: `${shown}:${line}:${column}`,
+    });
+  }
+}
+
+/** Byte offset of the first byte that does not start a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let lo = 0;
+  let hi = bytes.length;
+  // The longest valid prefix, by bisection on whole-prefix validity (sequences are ≤ 4 bytes).
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (isValidPrefix(bytes.subarray(0, mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function isValidPrefix(bytes: Buffer): boolean {
+  for (let cut = 0; cut < 4 && cut <= bytes.length; cut++) {
+    try {
+      utf8.decode(bytes.subarray(0, bytes.length - cut));
+      return true;
+    } catch {
+      // a multi-byte sequence may be cut at the end; try a shorter prefix
+    }
+  }
+  return false;
+}
+
+function positionOf(bytes: Buffer, offset: number): { line: number; column: number } {
+  const before = bytes.subarray(0, offset);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < before.length; i++) {
+    if (before[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const column = before.subarray(lineStart).toString('utf8').length + 1;
+  return { line, column };
+}
+
+/** A path as the user should see it: relative to the working directory when it lies below it. */
+export function displayPath(absolutePath: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, absolutePath);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : absolutePath;
+}
+
+function statOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null;
+  }
+}
