@@ -1,0 +1,97 @@
+import { Command, Option } from 'commander';
+import { check } from '../../check.js';
+import { UsageError } from '../../errors.js';
+import type { LedgerGate } from '../../model.js';
+import { renderGithub } from '../../report/github.js';
+import { renderJson } from '../../report/json.js';
+import { renderPretty } from '../../report/pretty.js';
+import { renderSarif } from '../../report/sarif.js';
+import type { CliContext } from '../context.js';
+import { openLedgerView } from '../ledger-view.js';
+
+const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
+type Format = (typeof FORMATS)[number];
+
+export function register(program: Command, ctx: () => CliContext): void {
+  program
+    .command('check')
+    .description('lint migrations: refuse what would break the color still running or block live traffic')
+    .argument('[paths...]', 'migration files or directories (default: the migrations directory)')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .option('--pg-version <major>', 'target PostgreSQL major (default: the connected server, else config, else 15)')
+    .option('--staged', 'only migration files staged in git (for pre-commit hooks)')
+    .option('--offline', 'do not read the ledger even when a database is configured')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 no errors, 1 lint errors or ledger refusals, 2 could not run (bad usage, config, file, database).
+
+Examples:
+  bgmigrate check                                  lint the migrations directory offline
+  bgmigrate check --database "$LEDGER_URL"         contract effects judged by the phase ledger
+  bgmigrate check --staged                         pre-commit: only the staged migrations
+  bgmigrate check --format sarif > bgmigrate.sarif GitHub code scanning`,
+    )
+    .action(async (paths: string[], opts: { format: Format; pgVersion?: string; staged?: boolean; offline?: boolean }) => {
+      const c = ctx();
+      const config = c.config();
+      let pgVersion = parsePgVersion(opts.pgVersion) ?? config.pgVersion;
+      let ledger: LedgerGate | undefined;
+
+      const url = opts.offline ? undefined : await c.databaseUrl();
+      if (url) {
+        const view = await openLedgerView(url, config);
+        try {
+          pgVersion ??= view.serverMajor;
+          ledger = view.gate;
+          const drift = await view.checksumDrift(c.migrations());
+          if (drift.length > 0) {
+            for (const d of drift) c.out.warn(`${d.path}: ${d.message}`);
+            c.exitCode = 1;
+          }
+        } finally {
+          await view.close();
+        }
+      }
+
+      const { report, targets } = await check({
+        cwd: c.cwd,
+        config,
+        migrationsDir: c.migrationsDir(),
+        paths,
+        staged: opts.staged,
+        pgVersion: pgVersion ?? 15,
+        ledger,
+      });
+
+      if (opts.staged && report.files.length === 0 && opts.format === 'pretty') {
+        c.out.note('bgmigrate: no staged migrations');
+        return;
+      }
+      switch (opts.format) {
+        case 'json':
+          c.out.write(renderJson(report));
+          break;
+        case 'sarif':
+          c.out.write(renderSarif(report));
+          break;
+        case 'github':
+          c.out.write(renderGithub(report));
+          break;
+        default: {
+          const sources = new Map(targets.files.map((f) => [f.path, f.bytes.toString('utf8')]));
+          c.out.write(renderPretty(report, { paint: c.paint, sources, showInfo: c.options.verbose }));
+        }
+      }
+      if (report.summary.errors > 0) c.exitCode = 1;
+    });
+}
+
+function parsePgVersion(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const major = Number(text);
+  if (!Number.isInteger(major) || major < 10 || major > 19) {
+    throw new UsageError(`--pg-version: expected a PostgreSQL major version such as 15, got "${text}"`);
+  }
+  return major;
+}
