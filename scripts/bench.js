@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// `npm run bench`: the performance figures the issues ask for, measured on this machine in one run.
+//
+//   1. check of the whole real-world corpus (1,722 files) in ONE `check --format json` process,
+//      wall time including Node start-up (target < 0.5 s; squawk, a Rust linter, ~0.3 s);
+//   2. check of one small file, the pre-commit case (target < 150 ms);
+//   3. statements per second, in-process;
+//   4. the ledger gate: `check --database` against a ledger of 10,000 migrations and 1,000
+//      releases, minus offline check of the same file (target < 300 ms), and its query count;
+//   5. the traffic stall: worst workload latency with bgmigrate's runner versus a plain client;
+//   6. trace of migrations-example on an embedded server (target < 5 s).
+//
+// Each figure is printed as it is measured; the last line is all of them as JSON.
+// Run a part alone with `npm run bench -- corpus small throughput ledger stall trace`.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+const corpusRoot = [path.join(root, '..', 'shared', 'corpus'), process.env.BGMIGRATE_CORPUS].find(
+  (dir) => dir && fs.existsSync(dir),
+);
+const wanted = new Set(process.argv.slice(2));
+const want = (part) => wanted.size === 0 || wanted.has(part);
+const results = {};
+
+function corpusFiles() {
+  if (!corpusRoot) return [];
+  const files = [];
+  for (const project of fs.readdirSync(corpusRoot).sort()) {
+    const order = path.join(corpusRoot, project, 'ORDER.txt');
+    if (!fs.existsSync(order)) continue;
+    for (const line of fs.readFileSync(order, 'utf8').split('\n')) {
+      if (line.trim()) files.push(path.join(corpusRoot, project, line.trim()));
+    }
+  }
+  return files;
+}
+
+/** Wall time of a whole process, best and median of `runs`. */
+function timeProcess(args, runs, options = {}) {
+  const times = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    last = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...options });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (last.status === null || last.status > 1) {
+      throw new Error(`bgmigrate ${args.slice(0, 3).join(' ')} … failed (exit ${last.status}): ${last.stderr.split('\n')[0]}`);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { bestMs: round(times[0]), medianMs: round(times[Math.floor(times.length / 2)]), runs, output: last };
+}
+
+const round = (ms) => Math.round(ms * 10) / 10;
+
+function nodeStartup() {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const start = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0']);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return round(times.sort((a, b) => a - b)[2]);
+}
+
+if (!fs.existsSync(cli)) {
+  console.error('dist/ is missing: run "npm run build" (npm run bench does it for you)');
+  process.exit(2);
+}
+
+results.nodeStartupMs = nodeStartup();
+console.log(`node -e 0: ${results.nodeStartupMs} ms (start-up floor)`);
+
+if (want('corpus')) {
+  const files = corpusFiles();
+  if (files.length === 0) {
+    console.log('corpus: ../shared/corpus not found (set BGMIGRATE_CORPUS); skipped');
+  } else {
+    const rel = files.map((f) => path.relative(root, f));
+    const t = timeProcess(['check', '--format', 'json', ...rel], 7);
+    const report = JSON.parse(t.output.stdout);
+    results.corpus = {
+      files: report.summary.files,
+      findings: report.files.reduce((n, f) => n + f.findings.length, 0),
+      parseErrors: report.files.reduce((n, f) => n + f.findings.filter((x) => x.rule === 'parse-error').length, 0),
+      bestMs: t.bestMs,
+      medianMs: t.medianMs,
+      targetMs: 500,
+      squawkReferenceMs: 300,
+    };
+    console.log(
+      `corpus: ${report.summary.files} files in one check process: best ${t.bestMs} ms, median ${t.medianMs} ms ` +
+        `(target < 500 ms; squawk ≈ 300 ms on the same files); ${results.corpus.parseErrors} parse errors`,
+    );
+  }
+}
+
+if (want('small')) {
+  const file = path.join('migrations-example', '004_users_full_name_expand.sql');
+  const t = timeProcess(['check', file], 11);
+  results.smallFile = { file, bestMs: t.bestMs, medianMs: t.medianMs, targetMs: 150 };
+  console.log(`one small file (${file}): best ${t.bestMs} ms, median ${t.medianMs} ms (target < 150 ms)`);
+}
+
+if (want('throughput')) {
+  const files = corpusFiles();
+  if (files.length > 0) {
+    const { lintMigrations } = await import(path.join(root, 'dist', 'lint.js'));
+    const { readMigrationFile } = await import(path.join(root, 'dist', 'migrations', 'discover.js'));
+    const migrations = files.map((f) => readMigrationFile(f));
+    await lintMigrations(migrations.slice(0, 20), { pgVersion: 15 }); // load the parser, warm up
+    const start = process.hrtime.bigint();
+    const reports = await lintMigrations(migrations, { pgVersion: 15 });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const statements = reports.reduce((n, r) => n + r.statements.length, 0);
+    const bytes = migrations.reduce((n, m) => n + m.bytes.length, 0);
+    results.throughput = { statements, ms: round(ms), statementsPerSecond: Math.round(statements / (ms / 1000)), megabytesPerSecond: round(bytes / 1048576 / (ms / 1000)) };
+    console.log(`throughput: ${statements} statements in ${round(ms)} ms in-process = ${results.throughput.statementsPerSecond} statements/s`);
+  }
+}
+
+for (const [part, script] of [
+  ['ledger', 'bench-ledger.js'],
+  ['stall', 'bench-stall.js'],
+  ['trace', 'bench-trace.js'],
+]) {
+  if (!want(part)) continue;
+  const file = path.join(root, 'scripts', script);
+  if (!fs.existsSync(file)) {
+    console.log(`${part}: scripts/${script} not present; skipped`);
+    continue;
+  }
+  const run = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  const lines = run.stdout.trim().split('\n');
+  for (const line of lines.slice(0, -1)) console.log(`${part}: ${line}`);
+  try {
+    results[part] = JSON.parse(lines.at(-1));
+    console.log(`${part}: ${lines.at(-1)}`);
+  } catch {
+    results[part] = { error: `exit ${run.status}`, output: lines.at(-1) };
+    console.log(`${part}: failed (exit ${run.status})`);
+  }
+}
+
+console.log(JSON.stringify(results));
