@@ -1,0 +1,147 @@
+import type pg from 'pg';
+import { RefusalError, UsageError } from '../errors.js';
+import { computeBudget, type PoolBudget } from './budget.js';
+import type { PoolConfig } from './config.js';
+import { offlineSupply, readServerSupply, type ReadSupplyOptions } from './supply.js';
+
+/** Thrown when the budget does not fit (exit 1); carries the budget so the CLI can print the table. */
+export class PoolBudgetRefusal extends RefusalError {
+  readonly budget: PoolBudget;
+
+  constructor(budget: PoolBudget) {
+    super(budget.summary);
+    this.name = 'PoolBudgetRefusal';
+    this.budget = budget;
+  }
+}
+
+/** The `pool` section, or a UsageError (exit 2) saying how to add one. */
+export function requirePoolConfig(pool: PoolConfig | undefined): PoolConfig {
+  if (pool === undefined) {
+    throw new UsageError(
+      'config has no "pool" section: add one such as {"pool": {"colors": {"blue": {"instances": 4, "poolSize": 20}, "green": {"instances": 4, "poolSize": 20}}, "role": "app"}}',
+    );
+  }
+  return pool;
+}
+
+/**
+ * Computes the budget against a live server (`client`) or offline (`maxConnections`). Returns the
+ * budget whatever the verdict; `budget.ok` says whether it fits.
+ *
+ * @throws UsageError for a missing `pool` section, an unknown role, hidden sessions, bad offline numbers.
+ * @example const budget = await checkPoolBudget({ pool: config.pool, client });
+ */
+export async function checkPoolBudget(
+  source:
+    | ({ pool: PoolConfig | undefined; client: pg.Client } & ReadSupplyOptions)
+    | { pool: PoolConfig | undefined; maxConnections: number; reserved?: number },
+): Promise<PoolBudget> {
+  const pool = requirePoolConfig(source.pool);
+  const supply =
+    'client' in source
+      ? await readServerSupply(source.client, pool, { ownPids: source.ownPids, hiddenSessions: source.hiddenSessions })
+      : offlineSupply({ maxConnections: source.maxConnections, reserved: source.reserved });
+  return computeBudget(pool, supply);
+}
+
+/** What the expand gate did. */
+export type PoolGateResult =
+  | { outcome: 'fits'; budget: PoolBudget; message: string }
+  | { outcome: 'skipped'; message: string }
+  | { outcome: 'not-configured'; message: string };
+
+/**
+ * The gate `apply --phase expand` runs before it applies anything (green is about to start).
+ * Computes the budget on `client`, records the outcome in `<ledgerSchema>.pool_checks` (so
+ * `status` can show it), and throws `PoolBudgetRefusal` (exit 1) when it does not fit.
+ * `skip` (`--skip-pool-check`) records a skipped check and returns. A config without a `pool`
+ * section returns `not-configured` (nothing to check, nothing recorded).
+ *
+ * @throws PoolBudgetRefusal when over budget; UsageError for an unknown role or hidden sessions.
+ * @example await poolGate(client, config, { release: 'v43', ownPids: [lockSessionPid] });
+ */
+export async function poolGate(
+  client: pg.Client,
+  config: { pool?: PoolConfig; ledger: { schema: string } },
+  options: { skip?: boolean; release?: string; record?: boolean } & ReadSupplyOptions = {},
+): Promise<PoolGateResult> {
+  const record = options.record ?? true;
+  if (config.pool === undefined) {
+    return { outcome: 'not-configured', message: 'pool budget not checked: the config has no "pool" section' };
+  }
+  if (options.skip) {
+    if (record) await recordPoolCheck(client, config.ledger.schema, { outcome: 'skipped', release: options.release });
+    return { outcome: 'skipped', message: 'pool budget not checked: --skip-pool-check' };
+  }
+  const budget = computeBudget(
+    config.pool,
+    await readServerSupply(client, config.pool, { ownPids: options.ownPids, hiddenSessions: options.hiddenSessions }),
+  );
+  if (record) await recordPoolCheck(client, config.ledger.schema, { outcome: budget.verdict, release: options.release, budget });
+  if (!budget.ok) throw new PoolBudgetRefusal(budget);
+  return { outcome: 'fits', budget, message: budget.summary };
+}
+
+/** A recorded pool check, as `status` shows it. */
+export interface PoolCheckRecord {
+  checkedAt: Date;
+  outcome: 'fits' | 'over-budget' | 'skipped';
+  release: string | null;
+  checkedBy: string;
+  /** Null for a skipped check. */
+  budget: PoolBudget | null;
+}
+
+function table(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new UsageError(`ledger.schema: must be a lower-case SQL identifier, got "${schema}"`);
+  return `"${schema}".pool_checks`;
+}
+
+/**
+ * Appends one pool check to `<schema>.pool_checks` (created on first use; append-only like the
+ * rest of the ledger).
+ */
+export async function recordPoolCheck(
+  client: pg.Client,
+  schema: string,
+  check: { outcome: PoolCheckRecord['outcome']; release?: string; budget?: PoolBudget },
+): Promise<void> {
+  const name = table(schema);
+  await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${name} (
+       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+       checked_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+       checked_by text NOT NULL DEFAULT current_user,
+       release text,
+       outcome text NOT NULL CHECK (outcome IN ('fits', 'over-budget', 'skipped')),
+       budget jsonb
+     )`,
+  );
+  await client.query(`INSERT INTO ${name} (release, outcome, budget) VALUES ($1, $2, $3)`, [
+    check.release ?? null,
+    check.outcome,
+    check.budget === undefined ? null : JSON.stringify(check.budget),
+  ]);
+}
+
+/**
+ * The last recorded pool check, or undefined when none was recorded (or the table does not
+ * exist yet). Read-only: safe inside `status`'s READ ONLY transaction.
+ */
+export async function readLastPoolCheck(client: pg.Client, schema: string): Promise<PoolCheckRecord | undefined> {
+  const name = table(schema);
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [name]);
+  if (exists.rows[0].t === null) return undefined;
+  const result = await client.query<{
+    checked_at: Date;
+    outcome: PoolCheckRecord['outcome'];
+    release: string | null;
+    checked_by: string;
+    budget: PoolBudget | null;
+  }>(`SELECT checked_at, outcome, release, checked_by, budget FROM ${name} ORDER BY id DESC LIMIT 1`);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return { checkedAt: row.checked_at, outcome: row.outcome, release: row.release, checkedBy: row.checked_by, budget: row.budget };
+}
