@@ -161,29 +161,31 @@ function checkText(bytes: Buffer, shown: string): void {
   }
 }
 
-/** Byte offset of the first byte that does not start a valid UTF-8 sequence. */
+/** Byte offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  let lo = 0;
-  let hi = bytes.length;
-  // The longest valid prefix, by bisection on whole-prefix validity (sequences are ≤ 4 bytes).
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (isValidPrefix(bytes.subarray(0, mid))) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function isValidPrefix(bytes: Buffer): boolean {
-  for (let cut = 0; cut < 4 && cut <= bytes.length; cut++) {
-    try {
-      utf8.decode(bytes.subarray(0, bytes.length - cut));
-      return true;
-    } catch {
-      // a multi-byte sequence may be cut at the end; try a shorter prefix
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
     }
+    // Sequence length and the allowed range of the second byte (excluding overlongs and surrogates).
+    const [length, lo, hi] =
+      b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf]
+      : b === 0xe0 ? [3, 0xa0, 0xbf]
+      : b === 0xed ? [3, 0x80, 0x9f]
+      : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf]
+      : b === 0xf0 ? [4, 0x90, 0xbf]
+      : b === 0xf4 ? [4, 0x80, 0x8f]
+      : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf]
+      : [0, 0, 0];
+    if (length === 0 || i + length > bytes.length) return i;
+    if (bytes[i + 1] < lo || bytes[i + 1] > hi) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += length;
   }
-  return false;
+  return bytes.length;
 }
 
 function positionOf(bytes: Buffer, offset: number): { line: number; column: number } {
