@@ -1,0 +1,56 @@
+/**
+ * Resuming a `CREATE INDEX CONCURRENTLY` safely. A concurrent build that fails or is killed
+ * leaves an INVALID index behind; `IF NOT EXISTS` would then keep that useless index (it is
+ * never used for reads, yet slows every write). So before each build we look for an index of
+ * that name: INVALID ⇒ drop it concurrently and build again; VALID ⇒ an earlier run finished
+ * the build but died before recording it, so the statement is done.
+ */
+import type pg from 'pg';
+import { loadParser, parseSql } from '../parse/parser.js';
+
+/** The index a `CREATE INDEX CONCURRENTLY` statement builds. */
+export interface ConcurrentIndexBuild {
+  /** Index name as PostgreSQL stores it. */
+  name: string;
+  /** The table, quoted for use in SQL (schema-qualified only if the statement was). */
+  table: string;
+}
+
+/** The named index a CREATE INDEX CONCURRENTLY statement builds, or null for any other statement. */
+export async function concurrentIndexBuild(sql: string): Promise<ConcurrentIndexBuild | null> {
+  await loadParser();
+  const parsed = parseSql(sql);
+  if ('error' in parsed || parsed.stmts.length !== 1) return null;
+  const stmt = parsed.stmts[0].stmt as {
+    IndexStmt?: { idxname?: string; concurrent?: boolean; relation?: { schemaname?: string; relname?: string } };
+  };
+  const index = stmt.IndexStmt;
+  if (!index?.concurrent || !index.idxname || !index.relation?.relname) return null;
+  const table = index.relation.schemaname
+    ? `${quoteIdent(index.relation.schemaname)}.${quoteIdent(index.relation.relname)}`
+    : quoteIdent(index.relation.relname);
+  return { name: index.idxname, table };
+}
+
+/** An index of the build's name in the table's schema, with its validity, or null. */
+export async function existingIndex(
+  client: pg.ClientBase,
+  build: ConcurrentIndexBuild,
+): Promise<{ qualifiedName: string; valid: boolean; onTable: boolean } | null> {
+  const { rows } = await client.query<{ qualified: string; valid: boolean; on_table: boolean }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS qualified, i.indisvalid AS valid,
+            i.indrelid = to_regclass($1) AS on_table
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_index i ON i.indexrelid = c.oid
+      WHERE c.relname = $2
+        AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($1))`,
+    [build.table, build.name],
+  );
+  if (rows.length === 0) return null;
+  return { qualifiedName: rows[0].qualified, valid: rows[0].valid, onTable: rows[0].on_table };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,50 @@
+/**
+ * The ledger operations the runner needs, in one place, so the runner reads as a sequence of
+ * steps and the ledger's own API can evolve behind this file.
+ */
+import type pg from 'pg';
+import type { Effect, LedgerGate, Phase } from '../model.js';
+
+/** A migration the ledger records as applied. */
+export interface AppliedRecord {
+  id: string;
+  checksum: string;
+  phase: Phase;
+  release: string | null;
+  appliedAt: Date;
+}
+
+/** A no-transaction migration that started but did not finish: which statements are done. */
+export interface PartialRecord {
+  id: string;
+  checksum: string;
+  doneStatements: number[];
+}
+
+export interface MigrationRecord {
+  id: string;
+  checksum: string;
+  phase: Phase;
+  release: string | null;
+  durationMs: number;
+  effects: Effect[];
+  /** Contract rules suppressed by `bgmigrate-ignore`, with their reasons. */
+  suppressions: { rule: string; reason: string; object?: string }[];
+}
+
+export interface LedgerPort {
+  exists(client: pg.ClientBase): Promise<boolean>;
+  ensure(client: pg.ClientBase): Promise<void>;
+  applied(client: pg.ClientBase): Promise<AppliedRecord[]>;
+  partial(client: pg.ClientBase): Promise<PartialRecord[]>;
+  recordMigration(client: pg.ClientBase, record: MigrationRecord): Promise<void>;
+  recordStatement(
+    client: pg.ClientBase,
+    progress: { id: string; checksum: string; index: number; total: number; durationMs: number },
+  ): Promise<void>;
+  recordDeprecations(client: pg.ClientBase, deprecation: { objects: string[]; release: string; migrationId: string }): Promise<void>;
+  /** Records that `release` is deployed (green is up, no traffic yet), if it is new. */
+  recordDeployed(client: pg.ClientBase, release: string): Promise<void>;
+  /** The gate as of `now`; on a database without a ledger, the gate of an empty ledger. */
+  gate(client: pg.ClientBase, now: Date): Promise<LedgerGate>;
+}

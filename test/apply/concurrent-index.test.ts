@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { concurrentIndexBuild, existingIndex } from '../../src/apply/concurrent-index.js';
+import { Clients, freshDatabase } from './helpers.js';
+
+let clients: Clients;
+let client: pg.Client;
+
+beforeAll(async () => {
+  clients = new Clients(await freshDatabase('cic'));
+  client = await clients.client();
+  await client.query(`CREATE SCHEMA shop; CREATE TABLE shop.users (email text); INSERT INTO shop.users VALUES ('a'), ('a')`);
+});
+afterAll(async () => {
+  await clients.closeAll();
+});
+
+describe('concurrentIndexBuild', () => {
+  it('reads the index name and table of a named CREATE INDEX CONCURRENTLY', async () => {
+    expect(await concurrentIndexBuild('CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON shop.users (email)')).toEqual({
+      name: 'users_email_idx',
+      table: '"shop"."users"',
+    });
+    expect(await concurrentIndexBuild('create unique index concurrently "Odd""Name" on "Users"(email)')).toEqual({
+      name: 'Odd"Name',
+      table: '"Users"',
+    });
+  });
+
+  it('ignores other statements and unnamed builds', async () => {
+    expect(await concurrentIndexBuild('CREATE INDEX users_email_idx ON shop.users (email)')).toBeNull();
+    expect(await concurrentIndexBuild('CREATE INDEX CONCURRENTLY ON shop.users (email)')).toBeNull();
+    expect(await concurrentIndexBuild('VACUUM shop.users')).toBeNull();
+  });
+});
+
+describe('existingIndex', () => {
+  it('tells an INVALID index left by a failed concurrent build from a valid one', async () => {
+    const build = (await concurrentIndexBuild('CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON shop.users (email)'))!;
+    expect(await existingIndex(client, build)).toBeNull();
+    // Duplicates make the unique build fail after the index was created: it stays INVALID.
+    await expect(client.query('CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON shop.users (email)')).rejects.toMatchObject({
+      code: '23505',
+    });
+    expect(await existingIndex(client, build)).toEqual({ qualifiedName: 'shop.users_email_key', valid: false, onTable: true });
+    await client.query('DROP INDEX CONCURRENTLY shop.users_email_key');
+    await client.query('CREATE INDEX CONCURRENTLY users_email_key ON shop.users (email)');
+    expect(await existingIndex(client, build)).toEqual({ qualifiedName: 'shop.users_email_key', valid: true, onTable: true });
+  });
+
+  it('answers null when the table does not exist', async () => {
+    expect(await existingIndex(client, { name: 'x_idx', table: '"nope"' })).toBeNull();
+  });
+});
