@@ -1,0 +1,1208 @@
+/**
+ * Statements → effects. Every statement becomes one or more effects on named objects, each with
+ * its class (additive / contract / neutral), the table lock it takes, and whether it rewrites or
+ * scans. Locks follow the PostgreSQL 18.4 measurements in research/lint-catalogue.md
+ * (Appendix A). Fail closed: what is not understood becomes an `unknown` effect.
+ */
+import type { Effect, EffectClass, LockMode } from '../model.js';
+import type { ParsedStatement } from '../parse/statements.js';
+import { listName, qualify, rangeVarName, strings } from './names.js';
+import type { ConstraintType, SchemaModel, SchemaView } from './schema.js';
+import { applySetting, type SessionState } from './session.js';
+import { isMetadataOnlyTypeChange, typeFacts } from './types.js';
+
+type Node = Record<string, unknown>;
+
+/** Every effect kind the analyser produces. */
+export const EFFECT_KINDS = [
+  // tables
+  'create-table', 'drop-table', 'rename-table', 'set-schema', 'truncate-table',
+  'create-partition', 'attach-partition', 'detach-partition',
+  'set-persistence', 'set-access-method', 'set-tablespace', 'set-storage-params', 'alter-table',
+  // columns
+  'add-column', 'drop-column', 'rename-column', 'change-column-type', 'set-not-null', 'drop-not-null',
+  'set-default', 'drop-default', 'add-identity', 'alter-column',
+  // constraints
+  'add-constraint', 'validate-constraint', 'drop-constraint', 'rename-constraint',
+  // indexes
+  'create-index', 'drop-index', 'reindex', 'rename-index', 'alter-index',
+  // views
+  'create-view', 'drop-view', 'rename-view', 'refresh-matview',
+  // other objects
+  'create-routine', 'drop-routine', 'rename-routine', 'alter-routine',
+  'create-type', 'drop-type', 'rename-type', 'add-enum-value', 'rename-enum-value', 'alter-type', 'alter-domain',
+  'create-sequence', 'drop-sequence', 'rename-sequence', 'alter-sequence',
+  'create-schema', 'drop-schema', 'rename-schema',
+  'create-trigger', 'drop-trigger', 'alter-trigger',
+  'create-extension', 'drop-extension', 'alter-extension',
+  'create-policy', 'alter-policy', 'drop-policy',
+  // data and session
+  'insert', 'update', 'delete', 'select', 'copy', 'lock-table',
+  'set', 'transaction', 'comment', 'grant', 'revoke', 'vacuum', 'analyze', 'cluster', 'do-block',
+  'neutral-ddl',
+  // analysis limits
+  'dynamic-sql', 'unknown',
+] as const;
+
+export type EffectKind = (typeof EFFECT_KINDS)[number];
+
+/** Volatility of a column default: decides whether ADD COLUMN rewrites the table. */
+export type DefaultKind = 'constant' | 'stable' | 'volatile' | 'unknown';
+
+/** A column definition (CREATE TABLE or ADD COLUMN). */
+export interface ColumnFacts {
+  name: string;
+  /** Normalised type (`int4`, `varchar(40)`, …); serials are reported as their integer type. */
+  type: string;
+  /** Base type without modifiers: `varchar`, `bpchar` is reported as `char`. */
+  baseType: string;
+  serial: boolean;
+  identity: boolean;
+  /** `GENERATED ALWAYS AS (…) STORED` / `VIRTUAL` (PG 18's default kind). */
+  generated?: 'stored' | 'virtual';
+  notNull: boolean;
+  primaryKey: boolean;
+  unique: boolean;
+  /** Inline CHECK constraint. */
+  check: boolean;
+  /** Inline REFERENCES: the referenced table. */
+  references?: string;
+  default?: DefaultKind;
+}
+
+/** Details rules need beyond the shared `Effect` shape. */
+export interface EffectDetail {
+  /** The statement's relation was created earlier in this file (or by this statement). */
+  newInFile?: boolean;
+  /** The relation is known to the schema model (else assumed existing and large). */
+  known?: boolean;
+  column?: string;
+  columnFacts?: ColumnFacts;
+  /** CREATE TABLE: its columns. */
+  columns?: ColumnFacts[];
+  concurrently?: boolean;
+  ifExists?: boolean;
+  ifNotExists?: boolean;
+  cascade?: boolean;
+  constraintType?: ConstraintType;
+  constraintName?: string;
+  notValid?: boolean;
+  usingIndex?: boolean;
+  /** FK and REFERENCES: the other table. */
+  referencedTable?: string;
+  oldType?: string;
+  newType?: string;
+  /** ALTER COLUMN TYPE with USING or COLLATE. */
+  using?: boolean;
+  collate?: boolean;
+  /** SET NOT NULL: skipped scan thanks to a valid CHECK (c IS NOT NULL) (PG ≥ 12). */
+  provenByCheck?: boolean;
+  newName?: string;
+  /** UPDATE / DELETE: has a WHERE clause. */
+  hasWhere?: boolean;
+  /** CREATE INDEX: UNIQUE; ON ONLY parent. */
+  unique?: boolean;
+  only?: boolean;
+  /** REINDEX target kind, VACUUM FULL, ALTER TABLE subcommand, SET name, … */
+  subtype?: string;
+  /** SET: setting and value; TRANSACTION: begin/commit/rollback/savepoint/…; LOCK: mode. */
+  setting?: string;
+  value?: string;
+  transaction?: 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback-to' | 'prepare' | 'other';
+  /** EXECUTE of a computed string / CALL: the expression or procedure. */
+  dynamicSql?: string;
+  /** `unknown`: the node type that could not be classified. */
+  nodeKind?: string;
+  /** ADD VALUE: BEFORE/AFTER given. */
+  ordered?: boolean;
+  /** Relation kind from the model, when known. */
+  partitioned?: boolean;
+}
+
+/** An effect as the analyser produces it: the shared `Effect` plus details for rules. */
+export interface AnalyzedEffect extends Effect {
+  kind: EffectKind;
+  detail: EffectDetail;
+}
+
+/** Result of analysing one statement. */
+export interface StatementAnalysis {
+  effects: AnalyzedEffect[];
+  cannotRunInTransaction: boolean;
+  /** Session state after the statement. */
+  session: SessionState;
+  /** Changes to the schema model, applied in order after the statement. */
+  mutations: ((model: SchemaModel) => void)[];
+}
+
+interface Ctx {
+  schema: SchemaView;
+  session: SessionState;
+  pgVersion: number;
+  effects: AnalyzedEffect[];
+  mutations: ((model: SchemaModel) => void)[];
+  cannotRunInTransaction: boolean;
+}
+
+const AEL: LockMode = 'AccessExclusiveLock';
+const SUE: LockMode = 'ShareUpdateExclusiveLock';
+const SHR: LockMode = 'ShareLock';
+const SRE: LockMode = 'ShareRowExclusiveLock';
+
+/**
+ * Analyses one statement against the schema model as it stands before it. Does not change the
+ * model: apply `mutations` for that.
+ */
+export function analyzeStatement(
+  stmt: ParsedStatement,
+  schema: SchemaView,
+  session: SessionState,
+  pgVersion: number,
+): StatementAnalysis {
+  const ctx: Ctx = { schema, session, pgVersion, effects: [], mutations: [], cannotRunInTransaction: false };
+  try {
+    classify(stmt, ctx);
+  } catch {
+    // A node shape we did not expect: never assume it safe.
+    ctx.effects.length = 0;
+    ctx.mutations.length = 0;
+    unknown(ctx, stmt.kind, stmt.node);
+  }
+  return { effects: ctx.effects, cannotRunInTransaction: ctx.cannotRunInTransaction, session: ctx.session, mutations: ctx.mutations };
+}
+
+function effect(
+  ctx: Ctx,
+  kind: EffectKind,
+  object: string,
+  cls: EffectClass,
+  lock: LockMode | null,
+  opts: { table?: string; rewrites?: boolean; scans?: boolean; detail?: EffectDetail } = {},
+): AnalyzedEffect {
+  const table = opts.table;
+  const detail: EffectDetail = { ...opts.detail };
+  if (table !== undefined) {
+    const t = ctx.schema.table(table);
+    detail.known ??= t !== undefined || ctx.schema.object(table) !== undefined;
+    detail.newInFile ??= ctx.schema.isNewInFile(table);
+    if (t?.kind === 'partitioned-table') detail.partitioned = true;
+  }
+  // No color uses an object created earlier in this same file: changing it breaks nothing.
+  if (cls === 'contract' && (detail.newInFile || (table === undefined && ctx.schema.isNewInFile(object)))) cls = 'neutral';
+  const e: AnalyzedEffect = { kind, object, class: cls, lock, rewrites: opts.rewrites ?? false, scans: opts.scans ?? false, detail };
+  if (table !== undefined) e.table = table;
+  ctx.effects.push(e);
+  return e;
+}
+
+function unknown(ctx: Ctx, kind: string, node: Node): void {
+  const rel = findRangeVar(node);
+  const table = rel ? rangeVarName(rel, ctx.session, ctx.schema) : undefined;
+  effect(ctx, 'unknown', table ?? kind, 'neutral', table ? AEL : null, { table, detail: { nodeKind: kind } });
+}
+
+function findRangeVar(node: unknown): Node | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  if (Array.isArray(node)) {
+    for (const x of node) {
+      const r = findRangeVar(x);
+      if (r) return r;
+    }
+    return undefined;
+  }
+  const n = node as Node;
+  if (typeof n.relname === 'string') return n;
+  for (const v of Object.values(n)) {
+    const r = findRangeVar(v);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+const rel = (ctx: Ctx, rv: unknown) => rangeVarName(rv as Node, ctx.session, ctx.schema);
+
+function classify(stmt: ParsedStatement, ctx: Ctx): void {
+  const n = stmt.node;
+  switch (stmt.kind) {
+    case 'CreateStmt':
+      return createTable(ctx, n);
+    case 'CreateTableAsStmt': {
+      const into = (n.into as Node).rel as Node;
+      const name = rel(ctx, into);
+      const matview = n.objtype === 'OBJECT_MATVIEW';
+      effect(ctx, matview ? 'create-view' : 'create-table', name, 'additive', AEL, { table: name, detail: { newInFile: true, known: true, subtype: matview ? 'materialized-view' : 'table-as' } });
+      ctx.mutations.push((m) => m.createTable(name, matview ? 'materialized-view' : 'table', []));
+      return;
+    }
+    case 'ViewStmt': {
+      const name = rel(ctx, n.view);
+      effect(ctx, 'create-view', name, 'additive', n.replace ? AEL : null, { table: name, detail: { subtype: n.replace ? 'replace' : 'create' } });
+      if (!ctx.schema.table(name)) ctx.mutations.push((m) => m.createTable(name, 'view', []));
+      return;
+    }
+    case 'AlterTableStmt':
+      return alterTable(ctx, n);
+    case 'RenameStmt':
+      return rename(ctx, n);
+    case 'AlterObjectSchemaStmt': {
+      const name = n.relation ? rel(ctx, n.relation) : objectName(ctx, n.object as Node, String(n.objectType));
+      const isRel = Boolean(n.relation);
+      effect(ctx, 'set-schema', name, 'contract', isRel ? AEL : null, {
+        table: isRel ? name : undefined,
+        detail: { newName: `${n.newschema}.${name.split('.').pop()}`, subtype: String(n.objectType) },
+      });
+      if (isRel) ctx.mutations.push((m) => m.renameTable(name, `${n.newschema}.${name.split('.').pop()}`));
+      return;
+    }
+    case 'DropStmt':
+      return drop(ctx, n);
+    case 'TruncateStmt': {
+      for (const r of (n.relations ?? []) as Node[]) {
+        const name = rel(ctx, r);
+        effect(ctx, 'truncate-table', name, 'contract', AEL, { table: name, rewrites: true, detail: { cascade: n.behavior === 'DROP_CASCADE' } });
+      }
+      return;
+    }
+    case 'IndexStmt':
+      return createIndex(ctx, n);
+    case 'ReindexStmt': {
+      const concurrently = hasDefElem(n.params, 'concurrently');
+      const kind = String(n.kind ?? '');
+      let table: string | undefined;
+      let object: string;
+      if (n.relation) {
+        object = rel(ctx, n.relation);
+        table = kind === 'REINDEX_OBJECT_INDEX' ? ctx.schema.indexTable(object) ?? object : object;
+      } else {
+        object = String(n.name ?? kind);
+      }
+      if (concurrently) ctx.cannotRunInTransaction = true;
+      if (kind === 'REINDEX_OBJECT_SCHEMA' || kind === 'REINDEX_OBJECT_DATABASE' || kind === 'REINDEX_OBJECT_SYSTEM') ctx.cannotRunInTransaction = true;
+      effect(ctx, 'reindex', object, 'neutral', concurrently ? SUE : SHR, {
+        table: table ?? object,
+        scans: true,
+        detail: { concurrently, subtype: kind.replace('REINDEX_OBJECT_', '').toLowerCase() },
+      });
+      return;
+    }
+    case 'RefreshMatViewStmt': {
+      const name = rel(ctx, n.relation);
+      effect(ctx, 'refresh-matview', name, 'neutral', n.concurrent ? 'ExclusiveLock' : AEL, {
+        table: name,
+        rewrites: !n.concurrent,
+        scans: true,
+        detail: { concurrently: Boolean(n.concurrent) },
+      });
+      return;
+    }
+    case 'CreateFunctionStmt': {
+      const name = listName(n.funcname as Node[], ctx.session, ctx.schema);
+      effect(ctx, 'create-routine', name, 'additive', null, { detail: { subtype: n.replace ? 'replace' : 'create' } });
+      ctx.mutations.push((m) => m.createObject(name, 'routine'));
+      return;
+    }
+    case 'AlterFunctionStmt':
+      effect(ctx, 'alter-routine', objectName(ctx, { ObjectWithArgs: n.func } as Node, 'OBJECT_FUNCTION'), 'neutral', null);
+      return;
+    case 'CreateTrigStmt': {
+      const table = rel(ctx, n.relation);
+      effect(ctx, 'create-trigger', `${table}.${n.trigname}`, 'additive', SRE, { table });
+      return;
+    }
+    case 'CreateEnumStmt':
+    case 'CompositeTypeStmt':
+    case 'CreateRangeStmt':
+    case 'CreateDomainStmt': {
+      const names = (n.typeName ?? n.domainname ?? (n.typevar ? undefined : [])) as Node[] | undefined;
+      const name = names ? listName(names, ctx.session) : rel(ctx, n.typevar);
+      effect(ctx, 'create-type', name, 'additive', null, { detail: { subtype: stmt.kind } });
+      ctx.mutations.push((m) => m.createObject(name, 'type'));
+      return;
+    }
+    case 'DefineStmt': {
+      const name = listName(n.defnames as Node[], ctx.session);
+      effect(ctx, n.kind === 'OBJECT_TYPE' ? 'create-type' : 'neutral-ddl', name, 'additive', null, { detail: { subtype: String(n.kind) } });
+      return;
+    }
+    case 'AlterEnumStmt': {
+      const name = listName(n.typeName as Node[], ctx.session);
+      if (n.oldVal !== undefined) {
+        effect(ctx, 'rename-enum-value', `${name}.${n.oldVal}`, 'contract', null, { detail: { newName: String(n.newVal) } });
+      } else {
+        if (ctx.pgVersion < 12) ctx.cannotRunInTransaction = true;
+        effect(ctx, 'add-enum-value', name, 'additive', null, { detail: { value: String(n.newVal), ordered: n.newValNeighbor !== undefined, ifNotExists: Boolean(n.skipIfNewValExists) } });
+      }
+      return;
+    }
+    case 'AlterDomainStmt': {
+      const name = listName(n.typeName as Node[], ctx.session);
+      const def = (n.def as Node | undefined)?.Constraint as Node | undefined;
+      const addCheck = n.subtype === 'C' && def?.contype === 'CONSTR_CHECK';
+      const notValid = Boolean(def?.skip_validation);
+      effect(ctx, 'alter-domain', name, 'neutral', addCheck && !notValid ? SHR : null, {
+        scans: (addCheck && !notValid) || n.subtype === 'V',
+        detail: { subtype: String(n.subtype), notValid, constraintType: addCheck ? 'check' : undefined },
+      });
+      return;
+    }
+    case 'CreateSeqStmt': {
+      const name = rel(ctx, n.sequence);
+      effect(ctx, 'create-sequence', name, 'additive', null);
+      ctx.mutations.push((m) => m.createObject(name, 'sequence'));
+      return;
+    }
+    case 'AlterSeqStmt':
+      effect(ctx, 'alter-sequence', rel(ctx, n.sequence), 'neutral', null);
+      return;
+    case 'CreateSchemaStmt': {
+      const name = String(n.schemaname ?? (n.authrole as Node | undefined)?.rolename ?? '?');
+      effect(ctx, 'create-schema', name, 'additive', null, { detail: { ifNotExists: Boolean(n.if_not_exists) } });
+      ctx.mutations.push((m) => m.createObject(name, 'schema'));
+      for (const el of (n.schemaElts ?? []) as Node[]) {
+        const [k, body] = Object.entries(el)[0] as [string, Node];
+        classify({ ...stmtLike(k, body) }, { ...ctx, session: { ...ctx.session, searchPath: [name] } } as Ctx);
+      }
+      return;
+    }
+    case 'CreateExtensionStmt':
+      effect(ctx, 'create-extension', String(n.extname), 'additive', null, { detail: { ifNotExists: Boolean(n.if_not_exists) } });
+      return;
+    case 'AlterExtensionStmt':
+    case 'AlterExtensionContentsStmt':
+      effect(ctx, 'alter-extension', String(n.extname), 'neutral', null);
+      return;
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt': {
+      const table = rel(ctx, n.table);
+      effect(ctx, stmt.kind === 'CreatePolicyStmt' ? 'create-policy' : 'alter-policy', `${table}.${n.policy_name}`, 'neutral', AEL, { table });
+      return;
+    }
+    case 'InsertStmt': {
+      const table = rel(ctx, n.relation);
+      effect(ctx, 'insert', table, 'neutral', 'RowExclusiveLock', { table });
+      return;
+    }
+    case 'UpdateStmt':
+    case 'DeleteStmt': {
+      const table = rel(ctx, n.relation);
+      const hasWhere = n.whereClause !== undefined;
+      effect(ctx, stmt.kind === 'UpdateStmt' ? 'update' : 'delete', table, 'neutral', 'RowExclusiveLock', { table, scans: !hasWhere, detail: { hasWhere } });
+      return;
+    }
+    case 'MergeStmt': {
+      const table = rel(ctx, n.relation);
+      effect(ctx, 'update', table, 'neutral', 'RowExclusiveLock', { table, scans: true, detail: { hasWhere: true, subtype: 'merge' } });
+      return;
+    }
+    case 'SelectStmt': {
+      const sc = setConfigCalls(n);
+      for (const [name, value] of sc) ctx.session = applySetting(ctx.session, name, value);
+      effect(ctx, 'select', 'query', 'neutral', null, { detail: sc.length > 0 ? { subtype: 'set_config' } : {} });
+      return;
+    }
+    case 'CopyStmt': {
+      const table = n.relation ? rel(ctx, n.relation) : 'query';
+      effect(ctx, 'copy', table, 'neutral', n.is_from ? 'RowExclusiveLock' : 'AccessShareLock', { table: n.relation ? table : undefined });
+      return;
+    }
+    case 'VariableSetStmt': {
+      const name = String(n.name ?? '');
+      const kind = String(n.kind);
+      let value: string | undefined;
+      if (kind === 'VAR_SET_VALUE') value = ((n.args ?? []) as Node[]).map(constText).join(', ');
+      if (kind === 'VAR_RESET_ALL') {
+        ctx.session = { searchPath: ['public'] };
+      } else if (kind === 'VAR_SET_VALUE' || kind === 'VAR_SET_DEFAULT' || kind === 'VAR_RESET') {
+        ctx.session = applySetting(ctx.session, name, kind === 'VAR_SET_VALUE' ? value : undefined);
+      }
+      effect(ctx, 'set', name || kind, 'neutral', null, { detail: { setting: name, value, subtype: n.is_local ? 'local' : 'session' } });
+      return;
+    }
+    case 'VariableShowStmt':
+    case 'ExplainStmt':
+    case 'PrepareStmt':
+    case 'DeallocateStmt':
+    case 'NotifyStmt':
+    case 'ListenStmt':
+    case 'UnlistenStmt':
+    case 'CheckPointStmt':
+    case 'DiscardStmt':
+    case 'LoadStmt':
+      effect(ctx, 'set', stmt.kind, 'neutral', null, { detail: { subtype: stmt.kind } });
+      return;
+    case 'TransactionStmt': {
+      const k = String(n.kind);
+      const map: Record<string, EffectDetail['transaction']> = {
+        TRANS_STMT_BEGIN: 'begin',
+        TRANS_STMT_START: 'begin',
+        TRANS_STMT_COMMIT: 'commit',
+        TRANS_STMT_ROLLBACK: 'rollback',
+        TRANS_STMT_SAVEPOINT: 'savepoint',
+        TRANS_STMT_RELEASE: 'release',
+        TRANS_STMT_ROLLBACK_TO: 'rollback-to',
+        TRANS_STMT_PREPARE: 'prepare',
+        TRANS_STMT_COMMIT_PREPARED: 'commit',
+        TRANS_STMT_ROLLBACK_PREPARED: 'rollback',
+      };
+      effect(ctx, 'transaction', map[k] ?? 'other', 'neutral', null, { detail: { transaction: map[k] ?? 'other' } });
+      return;
+    }
+    case 'CommentStmt': {
+      const isRel = ['OBJECT_TABLE', 'OBJECT_COLUMN', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_INDEX'].includes(String(n.objtype));
+      const obj = objectName(ctx, n.object as Node, String(n.objtype));
+      const table = n.objtype === 'OBJECT_COLUMN' ? obj.split('.').slice(0, -1).join('.') : isRel ? obj : undefined;
+      effect(ctx, 'comment', obj, 'neutral', table ? SUE : null, { table });
+      return;
+    }
+    case 'GrantStmt': {
+      const objs = ((n.objects ?? []) as Node[]).map((o) => (o.RangeVar ? rel(ctx, o) : objectName(ctx, o, String(n.objtype))));
+      effect(ctx, n.is_grant ? 'grant' : 'revoke', objs.join(', ') || String(n.objtype), 'neutral', null);
+      return;
+    }
+    case 'GrantRoleStmt':
+    case 'CreateRoleStmt':
+    case 'AlterRoleStmt':
+    case 'AlterRoleSetStmt':
+    case 'DropRoleStmt':
+    case 'AlterDefaultPrivilegesStmt':
+    case 'AlterOwnerStmt':
+    case 'CreateStatsStmt':
+    case 'AlterStatsStmt':
+    case 'CreateCastStmt':
+    case 'CreateOpClassStmt':
+    case 'CreateConversionStmt':
+    case 'CreateEventTrigStmt':
+    case 'AlterEventTrigStmt':
+    case 'CreatePublicationStmt':
+    case 'AlterPublicationStmt':
+    case 'CreateSubscriptionStmt':
+    case 'AlterSubscriptionStmt':
+    case 'DropSubscriptionStmt':
+    case 'CreateForeignServerStmt':
+    case 'CreateFdwStmt':
+    case 'CreateUserMappingStmt':
+    case 'ImportForeignSchemaStmt':
+    case 'SecLabelStmt':
+    case 'AlterCollationStmt':
+    case 'CreateTableSpaceStmt':
+    case 'AlterTSConfigurationStmt':
+    case 'AlterTSDictionaryStmt':
+    case 'ReassignOwnedStmt':
+    case 'DropOwnedStmt': {
+      const table = stmt.kind === 'CreateStatsStmt' ? firstFromRel(ctx, n) : undefined;
+      effect(ctx, 'neutral-ddl', table ?? stmt.kind, 'neutral', table ? SUE : null, { table, detail: { subtype: stmt.kind } });
+      return;
+    }
+    case 'AlterDatabaseStmt':
+    case 'AlterDatabaseSetStmt':
+    case 'AlterSystemStmt':
+    case 'CreatedbStmt':
+    case 'DropdbStmt':
+    case 'DropTableSpaceStmt': {
+      if (stmt.kind !== 'AlterDatabaseSetStmt') ctx.cannotRunInTransaction = true;
+      effect(ctx, 'neutral-ddl', String(n.dbname ?? stmt.kind), stmt.kind === 'DropdbStmt' ? 'contract' : 'neutral', null, { detail: { subtype: stmt.kind } });
+      return;
+    }
+    case 'VacuumStmt': {
+      const isVacuum = Boolean(n.is_vacuumcmd);
+      const full = hasDefElem(n.options, 'full');
+      const rels = ((n.rels ?? []) as Node[]).map((r) => rel(ctx, (r.VacuumRelation as Node).relation));
+      if (isVacuum) ctx.cannotRunInTransaction = true;
+      const kind: EffectKind = isVacuum ? 'vacuum' : 'analyze';
+      const lock = full ? AEL : SUE;
+      if (rels.length === 0) effect(ctx, kind, 'database', 'neutral', null, { rewrites: full, scans: true, detail: { subtype: full ? 'full' : undefined } });
+      for (const t of rels) effect(ctx, kind, t, 'neutral', lock, { table: t, rewrites: full, scans: true, detail: { subtype: full ? 'full' : undefined } });
+      return;
+    }
+    case 'ClusterStmt': {
+      if (!n.relation) {
+        effect(ctx, 'cluster', 'database', 'neutral', null, { rewrites: true, scans: true });
+        ctx.cannotRunInTransaction = true;
+        return;
+      }
+      const t = rel(ctx, n.relation);
+      effect(ctx, 'cluster', t, 'neutral', AEL, { table: t, rewrites: true, scans: true });
+      return;
+    }
+    case 'LockStmt': {
+      const modes: LockMode[] = ['AccessShareLock', 'AccessShareLock', 'RowShareLock', 'RowExclusiveLock', SUE, SHR, SRE, 'ExclusiveLock', AEL];
+      const mode = modes[Number(n.mode ?? 8)] ?? AEL;
+      for (const r of (n.relations ?? []) as Node[]) {
+        const t = rel(ctx, r);
+        effect(ctx, 'lock-table', t, 'neutral', mode, { table: t, detail: { value: mode } });
+      }
+      return;
+    }
+    case 'DoStmt':
+      effect(ctx, 'do-block', 'DO', 'neutral', null);
+      return;
+    case 'DynamicExecute':
+      effect(ctx, 'dynamic-sql', 'EXECUTE', 'neutral', null, { detail: { dynamicSql: stmt.dynamicSql ?? stmt.text } });
+      return;
+    case 'CallStmt': {
+      const fc = (n.funccall ?? {}) as Node;
+      const name = listName(fc.funcname as Node[], ctx.session);
+      effect(ctx, 'dynamic-sql', name, 'neutral', null, { detail: { dynamicSql: `CALL ${name}(…)`, subtype: 'call' } });
+      return;
+    }
+    case 'CreateForeignTableStmt': {
+      const base = (n.base ?? {}) as Node;
+      const name = rel(ctx, base.relation);
+      effect(ctx, 'create-table', name, 'additive', null, { table: name, detail: { newInFile: true, known: true, subtype: 'foreign' } });
+      ctx.mutations.push((m) => m.createTable(name, 'table', []));
+      return;
+    }
+    case 'AlterTableMoveAllStmt':
+      effect(ctx, 'set-tablespace', String(n.orig_tablespacename), 'neutral', AEL, { rewrites: true });
+      return;
+    case 'RuleStmt': {
+      const t = rel(ctx, n.relation);
+      effect(ctx, 'neutral-ddl', `${t}.${n.rulename}`, 'neutral', AEL, { table: t, detail: { subtype: 'rule' } });
+      return;
+    }
+    default:
+      unknown(ctx, stmt.kind, n);
+  }
+}
+
+function stmtLike(kind: string, node: Node): ParsedStatement {
+  return { index: 0, kind, node, text: '', span: { line: 1, column: 1, endLine: 1, endColumn: 1 }, start: 0, end: 0, inDoBlock: false };
+}
+
+function firstFromRel(ctx: Ctx, n: Node): string | undefined {
+  const rv = findRangeVar(n.relations ?? n);
+  return rv ? rel(ctx, rv) : undefined;
+}
+
+function hasDefElem(list: unknown, name: string): boolean {
+  return ((list ?? []) as Node[]).some((d) => (d.DefElem as Node | undefined)?.defname === name);
+}
+
+function constText(node: Node): string {
+  const c = (node.A_Const ?? node) as Node;
+  if (c.sval) return String((c.sval as Node).sval ?? '');
+  if (c.ival) return String((c.ival as Node).ival ?? 0);
+  if (c.fval) return String((c.fval as Node).fval ?? '');
+  if (c.boolval) return String((c.boolval as Node).boolval ?? false);
+  if (node.TypeCast) return constText(((node.TypeCast as Node).arg ?? {}) as Node);
+  return '';
+}
+
+/** `SELECT set_config('search_path', 'x', …)` calls in a SELECT's target list. */
+function setConfigCalls(n: Node): [string, string][] {
+  const out: [string, string][] = [];
+  for (const t of (n.targetList ?? []) as Node[]) {
+    const fc = ((t.ResTarget as Node | undefined)?.val as Node | undefined)?.FuncCall as Node | undefined;
+    if (!fc) continue;
+    const fname = strings(fc.funcname as Node[]).pop();
+    const args = (fc.args ?? []) as Node[];
+    if (fname === 'set_config' && args.length >= 2 && args[0].A_Const && args[1].A_Const) {
+      out.push([constText(args[0]), constText(args[1])]);
+    }
+  }
+  return out;
+}
+
+/** A generic object reference (`List` of names, `String`, `TypeName`, `ObjectWithArgs`) → name. */
+function objectName(ctx: Ctx, o: Node, objtype: string): string {
+  if (!o) return '?';
+  if (o.List) {
+    const items = strings((o.List as Node).items as Node[]);
+    if (objtype === 'OBJECT_COLUMN') {
+      const col = items.pop()!;
+      return `${qualify(items.length > 1 ? items[0] : undefined, items[items.length - 1] ?? '?', ctx.session, ctx.schema)}.${col}`;
+    }
+    if (items.length === 1) return qualify(undefined, items[0], ctx.session, ctx.schema);
+    return items.slice(-2).join('.');
+  }
+  if (o.String) return String((o.String as Node).sval);
+  if (o.TypeName) {
+    const tn = o.TypeName as Node;
+    return listName(tn.names as Node[], ctx.session, ctx.schema);
+  }
+  if (o.ObjectWithArgs) return listName((o.ObjectWithArgs as Node).objname as Node[], ctx.session, ctx.schema);
+  if (o.RangeVar) return rel(ctx, o);
+  return '?';
+}
+
+// ---- CREATE TABLE ------------------------------------------------------------------------
+
+function defaultKind(expr: unknown): DefaultKind {
+  let result: DefaultKind = 'constant';
+  const rank = { constant: 0, stable: 1, unknown: 2, volatile: 3 } as const;
+  const bump = (k: DefaultKind) => {
+    if (rank[k] > rank[result]) result = k;
+  };
+  const visit = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const n = v as Node;
+    if (n.FuncCall) {
+      const fc = n.FuncCall as Node;
+      const name = strings(fc.funcname as Node[]).pop() ?? '';
+      bump(VOLATILE.has(name) ? 'volatile' : STABLE.has(name) ? 'stable' : IMMUTABLE.has(name) ? 'constant' : 'unknown');
+    }
+    if (n.SQLValueFunction) bump('stable');
+    if (n.SubLink) bump('unknown');
+    for (const x of Object.values(n)) visit(x);
+  };
+  visit(expr);
+  return result;
+}
+
+const VOLATILE = new Set([
+  'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7', 'random', 'random_normal',
+  'clock_timestamp', 'timeofday', 'nextval', 'setseed', 'gen_random_bytes', 'txid_current', 'pg_current_xact_id',
+]);
+const STABLE = new Set(['now', 'transaction_timestamp', 'statement_timestamp', 'current_setting', 'to_char', 'current_database', 'current_schema', 'current_user', 'session_user', 'to_timestamp']);
+const IMMUTABLE = new Set(['lower', 'upper', 'abs', 'coalesce', 'jsonb_build_object', 'json_build_object', 'jsonb_build_array', 'array', 'make_interval', 'length', 'concat', 'md5', 'trim', 'replace', 'int4', 'int8', 'text']);
+
+/** Facts about a column definition node. */
+export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node[] = []): ColumnFacts {
+  const tf = typeFacts(def.typeName as Node);
+  const facts: ColumnFacts = {
+    name: String(def.colname ?? '?'),
+    type: tf.type,
+    baseType: tf.base,
+    serial: tf.serial,
+    identity: false,
+    notNull: Boolean(def.is_not_null),
+    primaryKey: false,
+    unique: false,
+    check: false,
+  };
+  for (const c of (def.constraints ?? []) as Node[]) {
+    const k = (c.Constraint ?? {}) as Node;
+    switch (k.contype) {
+      case 'CONSTR_NOTNULL':
+        facts.notNull = true;
+        break;
+      case 'CONSTR_DEFAULT':
+        facts.default = defaultKind(k.raw_expr);
+        break;
+      case 'CONSTR_IDENTITY':
+        facts.identity = true;
+        break;
+      case 'CONSTR_GENERATED':
+        facts.generated = k.generated_kind === 's' || (k.generated_kind === undefined && pgVersion < 18) ? 'stored' : 'virtual';
+        break;
+      case 'CONSTR_PRIMARY':
+        facts.primaryKey = true;
+        facts.notNull = true;
+        break;
+      case 'CONSTR_UNIQUE':
+        facts.unique = true;
+        break;
+      case 'CONSTR_CHECK':
+        facts.check = true;
+        break;
+      case 'CONSTR_FOREIGN':
+        facts.references = String(((k.pktable ?? {}) as Node).relname ?? '?');
+        if ((k.pktable as Node | undefined)?.schemaname) facts.references = `${(k.pktable as Node).schemaname}.${facts.references}`;
+        break;
+    }
+  }
+  for (const c of tableConstraints) {
+    const k = (c.Constraint ?? {}) as Node;
+    const keys = strings(k.keys as Node[]);
+    if (k.contype === 'CONSTR_PRIMARY' && keys.includes(facts.name)) {
+      facts.primaryKey = true;
+      facts.notNull = true;
+    }
+  }
+  if (facts.serial) facts.notNull = true;
+  return facts;
+}
+
+function createTable(ctx: Ctx, n: Node): void {
+  const name = rel(ctx, n.relation);
+  const elts = (n.tableElts ?? []) as Node[];
+  const tableConstraints = elts.filter((e) => e.Constraint);
+  const columns = elts.filter((e) => e.ColumnDef).map((e) => columnFacts(e.ColumnDef as Node, ctx.pgVersion, tableConstraints));
+  const parents = ((n.inhRelations ?? []) as Node[]).map((r) => rel(ctx, r));
+  const partitionOf = n.partbound !== undefined;
+  const exists = ctx.schema.table(name) !== undefined;
+  const ifNotExists = Boolean(n.if_not_exists);
+  effect(ctx, 'create-table', name, 'additive', AEL, {
+    table: name,
+    detail: { newInFile: !(exists && ifNotExists) || ctx.schema.isNewInFile(name), known: true, columns, ifNotExists, partitioned: n.partspec !== undefined },
+  });
+  for (const p of parents) {
+    effect(ctx, partitionOf ? 'create-partition' : 'alter-table', p, 'neutral', AEL, { table: p, detail: { subtype: partitionOf ? 'partition-of' : 'inherits' } });
+  }
+  const refs = new Set<string>();
+  for (const c of columns) if (c.references) refs.add(qualifyRef(ctx, c.references));
+  for (const c of tableConstraints) {
+    const k = c.Constraint as Node;
+    if (k.contype === 'CONSTR_FOREIGN') refs.add(rel(ctx, k.pktable));
+  }
+  for (const r of refs) {
+    if (r === name) continue;
+    effect(ctx, 'add-constraint', `${r}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
+  }
+  if (exists && ifNotExists) return;
+  ctx.mutations.push((m) => {
+    const t = m.createTable(name, n.partspec !== undefined ? 'partitioned-table' : 'table', columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, hasDefault: c.default !== undefined || c.serial || c.identity })));
+    void t;
+    for (const c of tableConstraints) {
+      const k = c.Constraint as Node;
+      const info = constraintInfo(k, `${name.split('.').pop()}_${String(k.contype).toLowerCase()}`);
+      if (info) m.addConstraint(name, { ...info, valid: true });
+    }
+  });
+}
+
+function qualifyRef(ctx: Ctx, ref: string): string {
+  return ref.includes('.') ? ref : qualify(undefined, ref, ctx.session, ctx.schema);
+}
+
+const CONTYPES: Record<string, ConstraintType> = {
+  CONSTR_CHECK: 'check',
+  CONSTR_FOREIGN: 'foreign-key',
+  CONSTR_UNIQUE: 'unique',
+  CONSTR_PRIMARY: 'primary-key',
+  CONSTR_EXCLUSION: 'exclusion',
+  CONSTR_NOTNULL: 'not-null',
+};
+
+function constraintInfo(k: Node, fallbackName: string) {
+  const type = CONTYPES[String(k.contype)];
+  if (!type) return undefined;
+  let notNullColumn: string | undefined;
+  if (type === 'not-null') notNullColumn = strings(k.keys as Node[])[0];
+  if (type === 'check') {
+    const e = k.raw_expr as Node | undefined;
+    const nt = e?.NullTest as Node | undefined;
+    if (nt && nt.nulltesttype === 'IS_NOT_NULL') {
+      const cr = (nt.arg as Node | undefined)?.ColumnRef as Node | undefined;
+      const f = strings(cr?.fields as Node[]);
+      if (f.length === 1) notNullColumn = f[0];
+    }
+  }
+  return { name: String(k.conname ?? fallbackName), type, valid: !k.skip_validation, notNullColumn };
+}
+
+// ---- CREATE INDEX ------------------------------------------------------------------------
+
+function createIndex(ctx: Ctx, n: Node): void {
+  const table = rel(ctx, n.relation);
+  const schemaName = table.split('.')[0];
+  const idx = n.idxname ? `${schemaName}.${n.idxname}` : `${table}(${indexCols(n)})`;
+  const concurrently = Boolean(n.concurrent);
+  if (concurrently) ctx.cannotRunInTransaction = true;
+  const only = (n.relation as Node).inh === false;
+  effect(ctx, 'create-index', idx, 'additive', concurrently ? SUE : SHR, {
+    table,
+    scans: !only || !ctx.schema.table(table),
+    detail: { concurrently, unique: Boolean(n.unique), only, ifNotExists: Boolean(n.if_not_exists) },
+  });
+  ctx.mutations.push((m) => m.addIndex(table, idx));
+}
+
+function indexCols(n: Node): string {
+  return ((n.indexParams ?? []) as Node[])
+    .map((p) => String(((p.IndexElem ?? {}) as Node).name ?? 'expr'))
+    .join(', ');
+}
+
+// ---- DROP --------------------------------------------------------------------------------
+
+function drop(ctx: Ctx, n: Node): void {
+  const type = String(n.removeType);
+  const cascade = n.behavior === 'DROP_CASCADE';
+  const ifExists = Boolean(n.missing_ok);
+  const detail = { cascade, ifExists };
+  for (const o of (n.objects ?? []) as Node[]) {
+    switch (type) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_FOREIGN_TABLE': {
+        const name = objectName(ctx, o, type);
+        effect(ctx, 'drop-table', name, 'contract', AEL, { table: name, detail });
+        ctx.mutations.push((m) => m.dropTable(name));
+        break;
+      }
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW': {
+        const name = objectName(ctx, o, type);
+        effect(ctx, 'drop-view', name, 'contract', AEL, { table: name, detail: { ...detail, subtype: type === 'OBJECT_MATVIEW' ? 'materialized-view' : 'view' } });
+        ctx.mutations.push((m) => m.dropTable(name));
+        break;
+      }
+      case 'OBJECT_INDEX': {
+        const name = objectName(ctx, o, type);
+        const table = ctx.schema.indexTable(name);
+        const concurrently = Boolean(n.concurrent);
+        if (concurrently) ctx.cannotRunInTransaction = true;
+        const e = effect(ctx, 'drop-index', name, 'neutral', concurrently ? SUE : AEL, { table: table ?? name, detail: { ...detail, concurrently } });
+        if (!table) {
+          // Unknown index: its table is unknown, so treat it as existing and large.
+          e.detail.known = false;
+          e.detail.newInFile = false;
+        }
+        ctx.mutations.push((m) => m.dropIndex(name));
+        break;
+      }
+      case 'OBJECT_FUNCTION':
+      case 'OBJECT_PROCEDURE':
+      case 'OBJECT_ROUTINE':
+      case 'OBJECT_AGGREGATE': {
+        const name = objectName(ctx, o, type);
+        effect(ctx, 'drop-routine', name, 'contract', null, { detail: { ...detail, subtype: type } });
+        ctx.mutations.push((m) => m.dropObject(name));
+        break;
+      }
+      case 'OBJECT_TYPE':
+      case 'OBJECT_DOMAIN': {
+        const name = objectName(ctx, o, type);
+        effect(ctx, 'drop-type', name, 'contract', null, { detail: { ...detail, subtype: type } });
+        ctx.mutations.push((m) => m.dropObject(name));
+        break;
+      }
+      case 'OBJECT_SEQUENCE': {
+        const name = objectName(ctx, o, type);
+        effect(ctx, 'drop-sequence', name, 'contract', null, { detail });
+        ctx.mutations.push((m) => m.dropObject(name));
+        break;
+      }
+      case 'OBJECT_SCHEMA': {
+        const name = objectName(ctx, o, type);
+        effect(ctx, 'drop-schema', name, 'contract', null, { detail });
+        ctx.mutations.push((m) => m.dropSchema(name));
+        break;
+      }
+      case 'OBJECT_TRIGGER':
+      case 'OBJECT_POLICY':
+      case 'OBJECT_RULE': {
+        const items = strings(((o.List ?? {}) as Node).items as Node[]);
+        const objName = items.pop() ?? '?';
+        const table = items.length > 1 ? items.join('.') : qualify(undefined, items[0] ?? '?', ctx.session, ctx.schema);
+        const kind: EffectKind = type === 'OBJECT_TRIGGER' ? 'drop-trigger' : type === 'OBJECT_POLICY' ? 'drop-policy' : 'neutral-ddl';
+        effect(ctx, kind, `${table}.${objName}`, 'neutral', AEL, { table, detail });
+        break;
+      }
+      case 'OBJECT_EXTENSION':
+        effect(ctx, 'drop-extension', objectName(ctx, o, type), 'neutral', null, { detail });
+        break;
+      default:
+        effect(ctx, 'neutral-ddl', objectName(ctx, o, type), 'neutral', null, { detail: { ...detail, subtype: `drop ${type}` } });
+    }
+  }
+}
+
+// ---- RENAME ------------------------------------------------------------------------------
+
+function rename(ctx: Ctx, n: Node): void {
+  const type = String(n.renameType);
+  const newName = String(n.newname);
+  switch (type) {
+    case 'OBJECT_TABLE':
+    case 'OBJECT_FOREIGN_TABLE': {
+      const name = rel(ctx, n.relation);
+      const to = `${name.split('.')[0]}.${newName}`;
+      effect(ctx, 'rename-table', name, 'contract', AEL, { table: name, detail: { newName: to } });
+      ctx.mutations.push((m) => m.renameTable(name, to));
+      return;
+    }
+    case 'OBJECT_COLUMN': {
+      const table = rel(ctx, n.relation);
+      const col = String(n.subname);
+      const isView = n.relationType === 'OBJECT_VIEW' || n.relationType === 'OBJECT_MATVIEW';
+      effect(ctx, isView ? 'rename-view' : 'rename-column', `${table}.${col}`, 'contract', AEL, { table, detail: { column: col, newName } });
+      ctx.mutations.push((m) => m.renameColumn(table, col, newName));
+      return;
+    }
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW': {
+      const name = rel(ctx, n.relation);
+      const to = `${name.split('.')[0]}.${newName}`;
+      effect(ctx, 'rename-view', name, 'contract', AEL, { table: name, detail: { newName: to } });
+      ctx.mutations.push((m) => m.renameTable(name, to));
+      return;
+    }
+    case 'OBJECT_INDEX': {
+      const name = rel(ctx, n.relation);
+      const to = `${name.split('.')[0]}.${newName}`;
+      effect(ctx, 'rename-index', name, 'neutral', null, { detail: { newName: to } });
+      ctx.mutations.push((m) => m.renameIndex(name, to));
+      return;
+    }
+    case 'OBJECT_SEQUENCE': {
+      const name = rel(ctx, n.relation);
+      effect(ctx, 'rename-sequence', name, 'contract', null, { detail: { newName } });
+      return;
+    }
+    case 'OBJECT_TABCONSTRAINT':
+    case 'OBJECT_DOMCONSTRAINT': {
+      const table = n.relation ? rel(ctx, n.relation) : objectName(ctx, n.object as Node, type);
+      effect(ctx, 'rename-constraint', `${table}.${n.subname}`, 'neutral', n.relation ? AEL : null, { table: n.relation ? table : undefined, detail: { newName } });
+      return;
+    }
+    case 'OBJECT_TRIGGER': {
+      const table = rel(ctx, n.relation);
+      effect(ctx, 'alter-trigger', `${table}.${n.subname}`, 'neutral', AEL, { table, detail: { newName, subtype: 'rename' } });
+      return;
+    }
+    case 'OBJECT_FUNCTION':
+    case 'OBJECT_PROCEDURE':
+    case 'OBJECT_ROUTINE':
+    case 'OBJECT_AGGREGATE':
+      effect(ctx, 'rename-routine', objectName(ctx, n.object as Node, type), 'contract', null, { detail: { newName } });
+      return;
+    case 'OBJECT_TYPE':
+    case 'OBJECT_DOMAIN':
+      effect(ctx, 'rename-type', objectName(ctx, n.object as Node, type), 'contract', null, { detail: { newName } });
+      return;
+    case 'OBJECT_SCHEMA':
+      effect(ctx, 'rename-schema', String(n.subname), 'contract', null, { detail: { newName } });
+      return;
+    case 'OBJECT_ATTRIBUTE':
+      effect(ctx, 'rename-type', `${rel(ctx, n.relation)}.${n.subname}`, 'contract', null, { detail: { newName, subtype: 'attribute' } });
+      return;
+    case 'OBJECT_POLICY':
+    case 'OBJECT_RULE': {
+      const table = rel(ctx, n.relation);
+      effect(ctx, 'neutral-ddl', `${table}.${n.subname}`, 'neutral', AEL, { table, detail: { newName, subtype: `rename ${type}` } });
+      return;
+    }
+    default:
+      effect(ctx, 'neutral-ddl', String(n.subname ?? type), 'neutral', null, { detail: { newName, subtype: `rename ${type}` } });
+  }
+}
+
+// ---- ALTER TABLE -------------------------------------------------------------------------
+
+function alterTable(ctx: Ctx, n: Node): void {
+  const objtype = String(n.objtype ?? 'OBJECT_TABLE');
+  const table = rel(ctx, n.relation);
+  if (objtype === 'OBJECT_INDEX') {
+    for (const c of (n.cmds ?? []) as Node[]) {
+      const cmd = (c.AlterTableCmd ?? {}) as Node;
+      const sub = String(cmd.subtype);
+      const owner = ctx.schema.indexTable(table);
+      effect(ctx, 'alter-index', table, 'neutral', sub === 'AT_AttachPartition' ? SUE : AEL, { table: owner ?? table, detail: { subtype: sub } });
+    }
+    return;
+  }
+  if (objtype === 'OBJECT_SEQUENCE') {
+    effect(ctx, 'alter-sequence', table, 'neutral', null);
+    return;
+  }
+  if (objtype === 'OBJECT_VIEW' || objtype === 'OBJECT_MATVIEW') {
+    effect(ctx, 'neutral-ddl', table, 'neutral', AEL, { table, detail: { subtype: objtype } });
+    return;
+  }
+  if (objtype === 'OBJECT_TYPE') {
+    effect(ctx, 'alter-type', table, 'neutral', null);
+    return;
+  }
+  for (const c of (n.cmds ?? []) as Node[]) alterTableCmd(ctx, table, (c.AlterTableCmd ?? {}) as Node);
+}
+
+function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
+  const sub = String(cmd.subtype);
+  const col = cmd.name !== undefined ? String(cmd.name) : undefined;
+  const colObj = `${table}.${col}`;
+  const def = (cmd.def ?? {}) as Node;
+  switch (sub) {
+    case 'AT_AddColumn':
+    case 'AT_AddColumnToView': {
+      const cd = (def.ColumnDef ?? {}) as Node;
+      const f = columnFacts(cd, ctx.pgVersion);
+      const volatileDefault = f.default === 'volatile' || (f.default !== undefined && ctx.pgVersion < 11);
+      const rewrites = volatileDefault || f.serial || f.identity || f.generated === 'stored';
+      const scans = rewrites || f.check || f.unique || f.primaryKey;
+      const newInFile = ctx.schema.isNewInFile(table);
+      effect(ctx, 'add-column', `${table}.${f.name}`, 'additive', AEL, {
+        table,
+        rewrites,
+        scans,
+        detail: { column: f.name, columnFacts: f, ifNotExists: Boolean(cmd.missing_ok) },
+      });
+      if (f.references) {
+        const r = qualifyRef(ctx, f.references);
+        effect(ctx, 'add-constraint', `${table}.${f.name}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
+      }
+      void newInFile;
+      ctx.mutations.push((m) => m.setColumn(table, { name: f.name, type: f.type, notNull: f.notNull, hasDefault: f.default !== undefined || f.serial || f.identity }));
+      return;
+    }
+    case 'AT_DropColumn':
+      effect(ctx, 'drop-column', colObj, 'contract', AEL, { table, detail: { column: col, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok) } });
+      ctx.mutations.push((m) => m.dropColumn(table, col!));
+      return;
+    case 'AT_AlterColumnType': {
+      const cd = (def.ColumnDef ?? {}) as Node;
+      const tf = typeFacts(cd.typeName as Node);
+      const oldType = ctx.schema.columnType(table, col!);
+      const using = cd.raw_default !== undefined;
+      const collate = cd.collClause !== undefined;
+      const metadataOnly = !using && !collate && isMetadataOnlyTypeChange(oldType, tf.type);
+      effect(ctx, 'change-column-type', colObj, metadataOnly ? 'additive' : 'contract', AEL, {
+        table,
+        rewrites: !metadataOnly,
+        scans: !metadataOnly,
+        detail: { column: col, oldType, newType: tf.type, using, collate },
+      });
+      ctx.mutations.push((m) => m.updateColumn(table, col!, { type: tf.type }));
+      return;
+    }
+    case 'AT_SetNotNull': {
+      const proven = ctx.pgVersion >= 12 && ctx.schema.hasValidNotNullCheck(table, col!);
+      effect(ctx, 'set-not-null', colObj, 'contract', AEL, { table, scans: !proven, detail: { column: col, provenByCheck: proven } });
+      ctx.mutations.push((m) => m.updateColumn(table, col!, { notNull: true }));
+      return;
+    }
+    case 'AT_DropNotNull':
+      effect(ctx, 'drop-not-null', colObj, 'additive', AEL, { table, detail: { column: col } });
+      ctx.mutations.push((m) => m.updateColumn(table, col!, { notNull: false }));
+      return;
+    case 'AT_ColumnDefault':
+      if (cmd.def === undefined) {
+        effect(ctx, 'drop-default', colObj, 'contract', AEL, { table, detail: { column: col } });
+        ctx.mutations.push((m) => m.updateColumn(table, col!, { hasDefault: false }));
+      } else {
+        effect(ctx, 'set-default', colObj, 'additive', AEL, { table, detail: { column: col } });
+        ctx.mutations.push((m) => m.updateColumn(table, col!, { hasDefault: true }));
+      }
+      return;
+    case 'AT_AddIdentity':
+    case 'AT_SetIdentity':
+    case 'AT_DropIdentity':
+      effect(ctx, 'add-identity', colObj, sub === 'AT_DropIdentity' ? 'contract' : 'neutral', AEL, { table, detail: { column: col, subtype: sub } });
+      return;
+    case 'AT_SetStatistics':
+    case 'AT_SetOptions':
+    case 'AT_ResetOptions':
+      effect(ctx, 'alter-column', colObj, 'neutral', SUE, { table, detail: { column: col, subtype: sub } });
+      return;
+    case 'AT_SetStorage':
+    case 'AT_SetCompression':
+    case 'AT_SetExpression':
+    case 'AT_DropExpression':
+    case 'AT_AlterColumnGenericOptions':
+      effect(ctx, 'alter-column', colObj, 'neutral', AEL, { table, rewrites: sub === 'AT_SetExpression', scans: sub === 'AT_SetExpression', detail: { column: col, subtype: sub } });
+      return;
+    case 'AT_AddConstraint':
+      return addConstraint(ctx, table, (def.Constraint ?? {}) as Node);
+    case 'AT_ValidateConstraint': {
+      const name = String(cmd.name);
+      effect(ctx, 'validate-constraint', `${table}.${name}`, 'additive', SUE, { table, scans: true, detail: { constraintName: name, constraintType: ctx.schema.table(table)?.constraints.get(name)?.type } });
+      ctx.mutations.push((m) => m.validateConstraint(table, name));
+      return;
+    }
+    case 'AT_DropConstraint': {
+      const name = String(cmd.name);
+      effect(ctx, 'drop-constraint', `${table}.${name}`, 'neutral', AEL, { table, detail: { constraintName: name, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok) } });
+      ctx.mutations.push((m) => m.dropConstraint(table, name));
+      return;
+    }
+    case 'AT_AlterConstraint':
+      effect(ctx, 'add-constraint', `${table}.${(def.Constraint as Node | undefined)?.conname ?? '?'}`, 'neutral', AEL, { table, detail: { subtype: sub } });
+      return;
+    case 'AT_SetLogged':
+    case 'AT_SetUnLogged':
+      effect(ctx, 'set-persistence', table, 'neutral', AEL, { table, rewrites: true, scans: true, detail: { subtype: sub === 'AT_SetLogged' ? 'logged' : 'unlogged' } });
+      return;
+    case 'AT_SetAccessMethod':
+      effect(ctx, 'set-access-method', table, 'neutral', AEL, { table, rewrites: true, scans: true, detail: { value: String(cmd.name ?? '') } });
+      return;
+    case 'AT_SetTableSpace':
+      effect(ctx, 'set-tablespace', table, 'neutral', AEL, { table, rewrites: true, scans: true, detail: { value: String(cmd.name ?? '') } });
+      return;
+    case 'AT_SetRelOptions':
+    case 'AT_ResetRelOptions':
+    case 'AT_ReplaceRelOptions':
+      effect(ctx, 'set-storage-params', table, 'neutral', SUE, { table, detail: { subtype: sub } });
+      return;
+    case 'AT_AttachPartition': {
+      const part = rel(ctx, (def.PartitionCmd as Node).name);
+      effect(ctx, 'attach-partition', part, 'additive', SUE, { table, detail: { subtype: 'parent' } });
+      effect(ctx, 'attach-partition', part, 'additive', AEL, { table: part, scans: true, detail: { subtype: 'partition' } });
+      return;
+    }
+    case 'AT_DetachPartition':
+    case 'AT_DetachPartitionFinalize': {
+      const pc = (def.PartitionCmd ?? {}) as Node;
+      const part = rel(ctx, pc.name);
+      const concurrently = Boolean(pc.concurrent) || sub === 'AT_DetachPartitionFinalize';
+      if (concurrently) ctx.cannotRunInTransaction = true;
+      effect(ctx, 'detach-partition', part, 'neutral', concurrently ? SUE : AEL, { table, detail: { concurrently, subtype: sub } });
+      return;
+    }
+    case 'AT_EnableTrig':
+    case 'AT_DisableTrig':
+    case 'AT_EnableAlwaysTrig':
+    case 'AT_EnableReplicaTrig':
+    case 'AT_EnableTrigAll':
+    case 'AT_DisableTrigAll':
+    case 'AT_EnableTrigUser':
+    case 'AT_DisableTrigUser':
+      effect(ctx, 'alter-trigger', `${table}.${cmd.name ?? 'all'}`, 'neutral', SRE, { table, detail: { subtype: sub } });
+      return;
+    case 'AT_ChangeOwner':
+    case 'AT_EnableRowSecurity':
+    case 'AT_DisableRowSecurity':
+    case 'AT_ForceRowSecurity':
+    case 'AT_NoForceRowSecurity':
+    case 'AT_ReplicaIdentity':
+    case 'AT_AddInherit':
+    case 'AT_DropInherit':
+    case 'AT_AddOf':
+    case 'AT_DropOf':
+    case 'AT_EnableRule':
+    case 'AT_DisableRule':
+    case 'AT_EnableAlwaysRule':
+    case 'AT_EnableReplicaRule':
+    case 'AT_GenericOptions':
+    case 'AT_ClusterOn':
+    case 'AT_DropCluster':
+      effect(ctx, 'alter-table', table, 'neutral', sub === 'AT_ClusterOn' || sub === 'AT_DropCluster' ? SUE : AEL, { table, detail: { subtype: sub } });
+      return;
+    default:
+      effect(ctx, 'unknown', table, 'neutral', AEL, { table, detail: { nodeKind: `AlterTableStmt ${sub}`, subtype: sub } });
+  }
+}
+
+function addConstraint(ctx: Ctx, table: string, k: Node): void {
+  const type = CONTYPES[String(k.contype)];
+  const name = k.conname !== undefined ? String(k.conname) : undefined;
+  const object = `${table}.${name ?? type ?? 'constraint'}`;
+  const notValid = Boolean(k.skip_validation);
+  const usingIndex = k.indexname !== undefined;
+  const detail: EffectDetail = { constraintType: type, constraintName: name, notValid, usingIndex };
+  switch (type) {
+    case 'foreign-key': {
+      const ref = rel(ctx, k.pktable);
+      detail.referencedTable = ref;
+      effect(ctx, 'add-constraint', object, 'additive', SRE, { table, scans: !notValid, detail });
+      if (ref !== table) effect(ctx, 'add-constraint', object, 'additive', SRE, { table: ref, detail: { ...detail, subtype: 'referenced' } });
+      break;
+    }
+    case 'check':
+    case 'not-null':
+      effect(ctx, 'add-constraint', object, 'additive', AEL, { table, scans: !notValid, detail });
+      break;
+    case 'unique':
+    case 'primary-key':
+      effect(ctx, 'add-constraint', object, 'additive', AEL, {
+        table,
+        scans: !usingIndex || type === 'primary-key',
+        detail,
+      });
+      break;
+    case 'exclusion':
+      effect(ctx, 'add-constraint', object, 'additive', AEL, { table, scans: true, detail });
+      break;
+    default:
+      effect(ctx, 'unknown', object, 'neutral', AEL, { table, detail: { ...detail, nodeKind: `Constraint ${k.contype}` } });
+      return;
+  }
+  const info = constraintInfo(k, `${table.split('.').pop()}_${type}`);
+  if (info) {
+    ctx.mutations.push((m) => {
+      m.addConstraint(table, info);
+      if (type === 'primary-key') for (const c of strings(k.keys as Node[])) m.updateColumn(table, c, { notNull: true });
+      if (info.notNullColumn && type === 'not-null' && info.valid) m.updateColumn(table, info.notNullColumn, { notNull: true });
+    });
+  }
+}

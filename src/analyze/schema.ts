@@ -1,0 +1,234 @@
+/**
+ * The schema model: what earlier migrations (and earlier statements of this file) created, so
+ * rules can tell a brand-new table from an existing one and judge type changes against the
+ * known old type. Objects the model does not know are assumed to exist and to be large.
+ */
+
+/** A column as the model knows it. */
+export interface ColumnInfo {
+  readonly name: string;
+  /** Normalised type (`varchar(40)`, `numeric(10,2)`, `text`, `int4`, …), if known. */
+  readonly type?: string;
+  readonly notNull: boolean;
+  readonly hasDefault: boolean;
+}
+
+export type ConstraintType = 'check' | 'foreign-key' | 'unique' | 'primary-key' | 'exclusion' | 'not-null';
+
+export interface ConstraintInfo {
+  readonly name: string;
+  readonly type: ConstraintType;
+  readonly valid: boolean;
+  /** For `CHECK (c IS NOT NULL)` and `NOT NULL c` constraints: the column. */
+  readonly notNullColumn?: string;
+  /** File id where it was added. */
+  readonly createdIn?: string;
+}
+
+export type RelationKind = 'table' | 'view' | 'materialized-view' | 'partitioned-table';
+
+export interface TableInfo {
+  /** Schema-qualified: `public.users`. */
+  readonly name: string;
+  readonly kind: RelationKind;
+  /** File id of the migration that created it (`undefined` if only known from a catalog). */
+  readonly createdIn?: string;
+  readonly columns: ReadonlyMap<string, ColumnInfo>;
+  readonly constraints: ReadonlyMap<string, ConstraintInfo>;
+  /** Index names (schema-qualified) on this table. */
+  readonly indexes: ReadonlySet<string>;
+}
+
+/** Read-only questions rules ask about the schema. */
+export interface SchemaView {
+  /** The relation (table, view, matview), if the model knows it. */
+  table(name: string): TableInfo | undefined;
+  /** Created earlier in the file being linted: needs no CONCURRENTLY / NOT VALID. */
+  isNewInFile(table: string): boolean;
+  column(table: string, column: string): ColumnInfo | undefined;
+  /** Normalised type of a column, if known. */
+  columnType(table: string, column: string): string | undefined;
+  /** A valid `CHECK (column IS NOT NULL)` (or NOT NULL constraint) exists on the column. */
+  hasValidNotNullCheck(table: string, column: string): boolean;
+  /** Table an index (schema-qualified) belongs to, if known. */
+  indexTable(index: string): string | undefined;
+  /** Is the named non-relation object (type, sequence, routine, schema) known, and where from. */
+  object(name: string): { kind: string; createdIn?: string } | undefined;
+  /** The file currently being linted. */
+  readonly currentFile: string | undefined;
+}
+
+interface MutableTable {
+  name: string;
+  kind: RelationKind;
+  createdIn?: string;
+  columns: Map<string, ColumnInfo>;
+  constraints: Map<string, ConstraintInfo>;
+  indexes: Set<string>;
+}
+
+/** The mutable model the analyser replays effects into. */
+export class SchemaModel implements SchemaView {
+  private readonly tables = new Map<string, MutableTable>();
+  private readonly indexes = new Map<string, string>();
+  private readonly objects = new Map<string, { kind: string; createdIn?: string }>();
+  currentFile: string | undefined;
+
+  beginFile(fileId: string): void {
+    this.currentFile = fileId;
+  }
+
+  clone(): SchemaModel {
+    const copy = new SchemaModel();
+    for (const [k, t] of this.tables) {
+      copy.tables.set(k, { ...t, columns: new Map(t.columns), constraints: new Map(t.constraints), indexes: new Set(t.indexes) });
+    }
+    for (const [k, v] of this.indexes) copy.indexes.set(k, v);
+    for (const [k, v] of this.objects) copy.objects.set(k, v);
+    copy.currentFile = this.currentFile;
+    return copy;
+  }
+
+  table(name: string): TableInfo | undefined {
+    return this.tables.get(name);
+  }
+
+  isNewInFile(table: string): boolean {
+    const t = this.tables.get(table);
+    if (t) return t.createdIn !== undefined && t.createdIn === this.currentFile;
+    const o = this.objects.get(table);
+    return o?.createdIn !== undefined && o.createdIn === this.currentFile;
+  }
+
+  column(table: string, column: string): ColumnInfo | undefined {
+    return this.tables.get(table)?.columns.get(column);
+  }
+
+  columnType(table: string, column: string): string | undefined {
+    return this.column(table, column)?.type;
+  }
+
+  hasValidNotNullCheck(table: string, column: string): boolean {
+    const t = this.tables.get(table);
+    if (!t) return false;
+    for (const c of t.constraints.values()) if (c.valid && c.notNullColumn === column) return true;
+    return false;
+  }
+
+  indexTable(index: string): string | undefined {
+    return this.indexes.get(index);
+  }
+
+  object(name: string): { kind: string; createdIn?: string } | undefined {
+    return this.objects.get(name);
+  }
+
+  // ---- mutations (used by the analyser only) ----
+
+  createTable(name: string, kind: RelationKind, columns: ColumnInfo[]): MutableTable {
+    const t: MutableTable = {
+      name,
+      kind,
+      createdIn: this.currentFile,
+      columns: new Map(columns.map((c) => [c.name, c])),
+      constraints: new Map(),
+      indexes: new Set(),
+    };
+    this.tables.set(name, t);
+    return t;
+  }
+
+  dropTable(name: string): void {
+    const t = this.tables.get(name);
+    if (t) for (const i of t.indexes) this.indexes.delete(i);
+    this.tables.delete(name);
+  }
+
+  renameTable(from: string, to: string): void {
+    const t = this.tables.get(from);
+    if (!t) return;
+    this.tables.delete(from);
+    t.name = to;
+    this.tables.set(to, t);
+    for (const i of t.indexes) this.indexes.set(i, to);
+  }
+
+  setColumn(table: string, column: ColumnInfo): void {
+    this.tables.get(table)?.columns.set(column.name, column);
+  }
+
+  updateColumn(table: string, column: string, patch: Partial<ColumnInfo>): void {
+    const t = this.tables.get(table);
+    const c = t?.columns.get(column);
+    if (t && c) t.columns.set(column, { ...c, ...patch });
+  }
+
+  dropColumn(table: string, column: string): void {
+    const t = this.tables.get(table);
+    if (!t) return;
+    t.columns.delete(column);
+    for (const [n, c] of t.constraints) if (c.notNullColumn === column) t.constraints.delete(n);
+  }
+
+  renameColumn(table: string, from: string, to: string): void {
+    const t = this.tables.get(table);
+    const c = t?.columns.get(from);
+    if (!t || !c) return;
+    t.columns.delete(from);
+    t.columns.set(to, { ...c, name: to });
+    for (const [n, k] of t.constraints) if (k.notNullColumn === from) t.constraints.set(n, { ...k, notNullColumn: to });
+  }
+
+  addConstraint(table: string, constraint: ConstraintInfo): void {
+    this.tables.get(table)?.constraints.set(constraint.name, { ...constraint, createdIn: this.currentFile });
+  }
+
+  validateConstraint(table: string, name: string): void {
+    const t = this.tables.get(table);
+    const c = t?.constraints.get(name);
+    if (t && c) t.constraints.set(name, { ...c, valid: true });
+  }
+
+  dropConstraint(table: string, name: string): void {
+    this.tables.get(table)?.constraints.delete(name);
+  }
+
+  addIndex(table: string, index: string): void {
+    this.indexes.set(index, table);
+    this.tables.get(table)?.indexes.add(index);
+  }
+
+  dropIndex(index: string): void {
+    const table = this.indexes.get(index);
+    if (table) this.tables.get(table)?.indexes.delete(index);
+    this.indexes.delete(index);
+  }
+
+  renameIndex(from: string, to: string): void {
+    const table = this.indexes.get(from);
+    if (!table) return;
+    this.dropIndex(from);
+    this.addIndex(table, to);
+  }
+
+  createObject(name: string, kind: string): void {
+    this.objects.set(name, { kind, createdIn: this.currentFile });
+  }
+
+  dropObject(name: string): void {
+    this.objects.delete(name);
+  }
+
+  /** Drops everything in a schema (`DROP SCHEMA … CASCADE`). */
+  dropSchema(schema: string): void {
+    const prefix = `${schema}.`;
+    for (const name of [...this.tables.keys()]) if (name.startsWith(prefix)) this.dropTable(name);
+    for (const name of [...this.objects.keys()]) if (name.startsWith(prefix)) this.objects.delete(name);
+    this.objects.delete(schema);
+  }
+}
+
+/** A deep copy of a model: rules see the state before each statement while the analyser moves on. */
+export function cloneSchema(model: SchemaModel): SchemaModel {
+  return model.clone();
+}

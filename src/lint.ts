@@ -1,0 +1,253 @@
+/**
+ * The linter: migration files → statements → effects (with the schema model replayed across
+ * files) → rule findings → one `FileReport` per file.
+ *
+ * @example
+ * const [report] = await lintMigrations(files, { pgVersion: 15 });
+ * const errors = report.findings.filter((f) => f.severity === 'error');
+ */
+import { createHash } from 'node:crypto';
+import type { AnalyzedEffect } from './analyze/effects.js';
+import { analyzeStatement } from './analyze/effects.js';
+import { SchemaModel } from './analyze/schema.js';
+import { DEFAULT_SESSION, type SessionState } from './analyze/session.js';
+import type {
+  AnalyzedStatement,
+  FileReport,
+  Finding,
+  LedgerGate,
+  LedgerVerdict,
+  MigrationFile,
+  RuleLevel,
+  Span,
+} from './model.js';
+import { readDirectives, type Suppression } from './parse/directives.js';
+import { loadParser } from './parse/parser.js';
+import { SourceText } from './parse/source.js';
+import { splitStatements, type ParsedStatement } from './parse/statements.js';
+import { RULE_IDS, RULES } from './rules/index.js';
+import type { FileFacts, Rule, RuleHit, StatementFacts } from './rules/rule.js';
+
+export { RULES, RULE_IDS } from './rules/index.js';
+export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/rule.js';
+export type { AnalyzedEffect, EffectKind } from './analyze/effects.js';
+export { EFFECT_KINDS } from './analyze/effects.js';
+
+export interface LintOptions {
+  /** Target PostgreSQL major version (default 15). */
+  pgVersion: number;
+  /** Per-rule levels; `off` drops the rule. Others keep their default. */
+  rules?: Record<string, RuleLevel>;
+  /** Judges contract effects; without it every contract finding is an error. */
+  ledger?: LedgerGate;
+  /** Earlier migrations replayed into the schema model, not reported. */
+  history?: MigrationFile[];
+}
+
+/** The verdict on contract effects when no ledger was given. */
+export const LEDGER_NOT_CONSULTED: LedgerVerdict = {
+  allowed: false,
+  reason: 'the ledger was not consulted (no database given): contract effects are refused until the ledger shows the object deprecated and every release using it retired',
+};
+
+/**
+ * Lints migration files in order, replaying the schema model across them (after `history`).
+ * Parse errors are findings; binary or non-UTF-8 files throw `UsageError` naming the file.
+ */
+export async function lintMigrations(files: MigrationFile[], options: LintOptions): Promise<FileReport[]> {
+  await loadParser();
+  const model = new SchemaModel();
+  const pgVersion = options.pgVersion ?? 15;
+  for (const h of options.history ?? []) analyzeFile(h, model, pgVersion);
+  return files.map((f) => lintFile(f, model, { ...options, pgVersion }));
+}
+
+/**
+ * Lints one SQL string (tests, editors). `previous` are earlier migrations' SQL, replayed into
+ * the schema model first.
+ */
+export async function lintSql(
+  sql: string,
+  options: { pgVersion?: number; path?: string; previous?: string[]; rules?: Record<string, RuleLevel>; ledger?: LedgerGate } = {},
+): Promise<FileReport> {
+  const path = options.path ?? 'migration.sql';
+  const history = (options.previous ?? []).map((s, i) => migrationFromString(s, `previous-${i + 1}.sql`));
+  const [report] = await lintMigrations([migrationFromString(sql, path)], {
+    pgVersion: options.pgVersion ?? 15,
+    rules: options.rules,
+    ledger: options.ledger,
+    history,
+  });
+  return report;
+}
+
+/** A `MigrationFile` for SQL that is not on disk. */
+export function migrationFromString(sql: string, path: string): MigrationFile {
+  const bytes = Buffer.from(sql, 'utf8');
+  return { id: path, path, absolutePath: path, bytes, checksum: createHash('sha256').update(bytes).digest('hex') };
+}
+
+// ---- per file ----------------------------------------------------------------------------
+
+interface AnalyzedFile {
+  source: SourceText;
+  parsed: ParsedStatement[];
+  facts: (StatementFacts & { effects: AnalyzedEffect[] })[];
+  mutations: ((m: SchemaModel) => void)[][];
+  problems: { message: string; span: Span }[];
+  suppressions: Suppression[];
+  fileFacts: FileFacts;
+}
+
+const RULE_ID_SET = new Set(RULE_IDS);
+
+function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number): AnalyzedFile {
+  const source = new SourceText(file.bytes, file.path);
+  const split = splitStatements(source);
+  const dir = readDirectives(split.comments, split.statements, RULE_ID_SET);
+  model.beginFile(file.id);
+  let session: SessionState = DEFAULT_SESSION;
+  let inBlock = false;
+  const facts: AnalyzedFile['facts'] = [];
+  const mutations: AnalyzedFile['mutations'] = [];
+  for (const stmt of split.statements) {
+    const a = analyzeStatement(stmt, model, session, pgVersion);
+    const tx = a.effects.find((e) => e.kind === 'transaction')?.detail.transaction;
+    const before = inBlock;
+    if (!stmt.inDoBlock) {
+      if (tx === 'begin') inBlock = true;
+      else if (tx === 'commit' || tx === 'rollback' || tx === 'prepare') inBlock = false;
+    }
+    facts.push({
+      index: stmt.index,
+      kind: stmt.kind,
+      node: stmt.node,
+      text: stmt.text,
+      span: stmt.span,
+      inTransactionBlock: before,
+      inDoBlock: stmt.inDoBlock,
+      cannotRunInTransaction: a.cannotRunInTransaction,
+      session,
+      effects: a.effects,
+    });
+    mutations.push(a.mutations);
+    for (const m of a.mutations) m(model);
+    session = a.session;
+  }
+  const anyContract = facts.some((s) => s.effects.some((e) => e.class === 'contract'));
+  const inferredNoTx = facts.some((s) => s.cannotRunInTransaction);
+  const fileFacts: FileFacts = {
+    path: file.path,
+    id: file.id,
+    directives: dir.directives,
+    phase: dir.directives.phase ?? (anyContract ? 'contract' : 'expand'),
+    runnerWrapsInTransaction: !(dir.directives.noTransaction || inferredNoTx),
+    statements: facts,
+    empty: split.statements.length === 0 && split.problems.length === 0,
+  };
+  return {
+    source,
+    parsed: split.statements,
+    facts,
+    mutations,
+    problems: [...split.problems, ...dir.problems],
+    suppressions: dir.suppressions,
+    fileFacts,
+  };
+}
+
+function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions): FileReport {
+  const before = model.clone();
+  const a = analyzeFile(file, model, options.pgVersion);
+  before.beginFile(file.id);
+  const findings: Finding[] = [];
+  const active = RULES.filter((r) => level(r, options) !== 'off');
+
+  a.facts.forEach((stmt, i) => {
+    for (const rule of active) {
+      if (!rule.check) continue;
+      const hits = rule.check({ statement: stmt, effects: stmt.effects, file: a.fileFacts, pgVersion: options.pgVersion, schema: before });
+      for (const hit of asList(hits)) findings.push(finding(rule, hit, stmt.span, stmt.index, a, options));
+    }
+    for (const m of a.mutations[i]) m(before);
+  });
+  const fileStart: Span = { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  for (const rule of active) {
+    if (!rule.checkFile) continue;
+    const hits = rule.checkFile({ file: a.fileFacts, pgVersion: options.pgVersion, schema: before });
+    for (const hit of asList(hits)) findings.push(finding(rule, hit, fileStart, 'file', a, options));
+  }
+  const parseRule = RULES.find((r) => r.id === 'parse-error')!;
+  if (level(parseRule, options) !== 'off') {
+    for (const p of a.problems) {
+      findings.push({
+        rule: 'parse-error',
+        severity: severityOf(level(parseRule, options)),
+        message: p.message,
+        ...p.span,
+        help: parseRule.help,
+      });
+    }
+  }
+  findings.sort((x, y) => x.line - y.line || x.column - y.column || x.rule.localeCompare(y.rule));
+
+  const statements: AnalyzedStatement[] = a.facts.map((s) => {
+    const out: AnalyzedStatement = {
+      index: s.index,
+      text: s.text,
+      kind: s.kind,
+      effects: s.effects,
+      cannotRunInTransaction: s.cannotRunInTransaction,
+      ...s.span,
+    };
+    if (s.inDoBlock) (out as AnalyzedStatement & { inDoBlock?: boolean }).inDoBlock = true;
+    return out;
+  });
+  return {
+    path: file.path,
+    id: file.id,
+    checksum: file.checksum,
+    phase: a.fileFacts.phase,
+    directives: { ...a.fileFacts.directives, noTransaction: !a.fileFacts.runnerWrapsInTransaction },
+    statements,
+    findings,
+  };
+}
+
+function asList(hits: RuleHit[] | RuleHit | undefined | void): RuleHit[] {
+  if (!hits) return [];
+  return Array.isArray(hits) ? hits : [hits];
+}
+
+function level(rule: Rule, options: LintOptions): RuleLevel {
+  return options.rules?.[rule.id] ?? rule.defaultLevel;
+}
+
+function severityOf(l: RuleLevel): Finding['severity'] {
+  return l === 'off' ? 'info' : l;
+}
+
+function finding(rule: Rule, hit: RuleHit, span: Span, scope: number | 'file', a: AnalyzedFile, options: LintOptions): Finding {
+  const f: Finding = {
+    rule: rule.id,
+    severity: severityOf(level(rule, options)),
+    message: hit.message,
+    ...(hit.span ?? span),
+    help: rule.help,
+  };
+  const object = hit.object ?? hit.effect?.object;
+  if (object !== undefined) f.object = object;
+  const lock = hit.lock ?? hit.effect?.lock ?? undefined;
+  if (lock) f.lock = lock;
+  if (rule.category === 'contract') {
+    const verdict = hit.effect && options.ledger ? options.ledger.judge(hit.effect) : LEDGER_NOT_CONSULTED;
+    f.ledger = { allowed: verdict.allowed, reason: verdict.reason };
+    if (verdict.allowed) f.severity = 'info';
+  }
+  const s = a.suppressions.find((x) => x.rules.includes(rule.id) && (x.scope === 'file' || x.scope === scope));
+  if (s) {
+    f.severity = 'info';
+    f.suppressed = s.reason;
+  }
+  return f;
+}

@@ -1,0 +1,136 @@
+/**
+ * `-- bgmigrate: …` directives and `-- bgmigrate-ignore …: reason` suppressions, read from the
+ * comment tokens of the scanner so that `--` inside a string literal is never a directive.
+ */
+import type { Directives, Phase, Span } from '../model.js';
+import type { Comment, ParsedStatement, ParseProblem } from './statements.js';
+
+/** A `bgmigrate-ignore` comment and what it covers. */
+export interface Suppression {
+  rules: string[];
+  reason: string;
+  span: Span;
+  /** Top-level statement index it covers, or `file` for a comment above the first statement. */
+  scope: number | 'file';
+}
+
+export interface DirectiveResult {
+  directives: Directives;
+  suppressions: Suppression[];
+  /** Malformed directives and suppressions, reported as `parse-error`. */
+  problems: ParseProblem[];
+}
+
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const OBJECT_NAME = new RegExp(String.raw`^${IDENT}(?:\.${IDENT}){0,2}$`);
+
+/**
+ * Reads the directives and suppressions of a file.
+ * @param knownRules rule ids a suppression may name; any other id is a problem.
+ */
+export function readDirectives(
+  comments: readonly Comment[],
+  statements: readonly ParsedStatement[],
+  knownRules: ReadonlySet<string>,
+): DirectiveResult {
+  const directives: Directives = { deprecates: [], noTransaction: false };
+  const suppressions: Suppression[] = [];
+  const problems: ParseProblem[] = [];
+  const topLevel = statements.filter((s) => !s.inDoBlock);
+  let phaseSpan: Span | undefined;
+
+  for (const c of comments) {
+    if (!c.text.startsWith('--')) continue;
+    const body = c.text.slice(2).trim();
+    const problem = (message: string) => problems.push({ message, span: c.span });
+
+    const ignore = /^bgmigrate-ignore\b(.*)$/s.exec(body);
+    if (ignore) {
+      const rest = ignore[1].trim();
+      const colon = rest.indexOf(':');
+      const ids = (colon < 0 ? rest : rest.slice(0, colon)).split(',').map((s) => s.trim()).filter(Boolean);
+      const reason = colon < 0 ? '' : rest.slice(colon + 1).trim();
+      if (ids.length === 0) {
+        problem('bgmigrate-ignore names no rule: write `-- bgmigrate-ignore <rule>[, <rule>]: <reason>`');
+        continue;
+      }
+      const unknown = ids.filter((id) => !knownRules.has(id));
+      if (unknown.length > 0) {
+        problem(`bgmigrate-ignore names unknown rule ${unknown.map((u) => `"${u}"`).join(', ')}`);
+        continue;
+      }
+      if (reason === '') {
+        problem(`bgmigrate-ignore ${ids.join(', ')} has no reason: write \`-- bgmigrate-ignore ${ids.join(', ')}: <why this is safe>\``);
+        continue;
+      }
+      const next = topLevel.find((s) => s.end > c.start);
+      const scope = !next || c.end <= (topLevel[0]?.start ?? Infinity) ? 'file' : next.index;
+      suppressions.push({ rules: ids, reason, span: c.span, scope });
+      continue;
+    }
+
+    const m = /^bgmigrate(\s*:|[-\s])(.*)$/s.exec(body);
+    if (!m) continue;
+    if (m[1].trim() !== ':') {
+      const word = /^[-\s]*([A-Za-z-]+)/.exec(m[1] + m[2])?.[1] ?? '';
+      if (/^(phase|deprecates|no-transaction)\b/.test(m[2].trim())) {
+        problem(`malformed bgmigrate directive: missing ":" after "bgmigrate" (write \`-- bgmigrate: ${m[2].trim()}\`)`);
+      } else if (m[1].startsWith('-')) {
+        problem(`unknown bgmigrate comment "bgmigrate-${word}": expected \`-- bgmigrate: …\` or \`-- bgmigrate-ignore …\``);
+      }
+      continue;
+    }
+    const text = m[2].trim();
+    const phase = /^phase\s*=\s*(\S*)\s*$/.exec(text);
+    if (phase) {
+      const value = phase[1];
+      if (value !== 'expand' && value !== 'contract') {
+        problem(`malformed bgmigrate directive: phase must be "expand" or "contract", not "${value}"`);
+      } else if (directives.phase !== undefined && directives.phase !== value) {
+        problem(`conflicting bgmigrate directives: phase=${directives.phase} (line ${phaseSpan?.line}) and phase=${value}`);
+      } else {
+        directives.phase = value as Phase;
+        phaseSpan = c.span;
+      }
+      continue;
+    }
+    const dep = /^deprecates\b(.*)$/s.exec(text);
+    if (dep) {
+      const names = dep[1].split(',').map((s) => s.trim());
+      if (names.length === 0 || names.some((n) => n === '')) {
+        problem('malformed bgmigrate directive: deprecates needs object names, e.g. `-- bgmigrate: deprecates public.users.name`');
+        continue;
+      }
+      const bad = names.find((n) => !OBJECT_NAME.test(n));
+      if (bad !== undefined) {
+        problem(`malformed bgmigrate directive: "${bad}" is not an object name (schema.table[.column])`);
+        continue;
+      }
+      for (const n of names) {
+        const normal = normaliseObjectName(n);
+        if (!directives.deprecates.includes(normal)) directives.deprecates.push(normal);
+      }
+      continue;
+    }
+    if (/^no-transaction\s*$/.test(text)) {
+      directives.noTransaction = true;
+      continue;
+    }
+    problem(`unknown bgmigrate directive "${text}": expected phase=expand|contract, deprecates <object>, or no-transaction`);
+  }
+  return { directives, suppressions, problems };
+}
+
+/**
+ * `Public.Users."Name"` → `public.users.Name`: unquoted parts lower-cased, quotes removed.
+ * A bare name (`users`) is taken to be in `public`.
+ */
+export function normaliseObjectName(name: string): string {
+  const parts: string[] = [];
+  const re = new RegExp(IDENT, 'g');
+  for (const m of name.matchAll(re)) {
+    const p = m[0];
+    parts.push(p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase());
+  }
+  return parts.length === 1 ? `public.${parts[0]}` : parts.join('.');
+}

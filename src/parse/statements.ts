@@ -1,0 +1,282 @@
+/**
+ * SQL text → top-level statements with exact spans, the comments between them, and the
+ * static SQL inside `DO` blocks.
+ */
+import type { Span } from '../model.js';
+import { parsePlpgsql, parseSql, scanSql, type RawStmt, type Token } from './parser.js';
+import { SourceText } from './source.js';
+
+/** One statement as the parser saw it, before analysis. */
+export interface ParsedStatement {
+  /** 0-based position among the file's top-level statements (DO children share their DO's). */
+  index: number;
+  /** libpg-query node type, e.g. `AlterTableStmt`. */
+  kind: string;
+  /** The node's body: the value under `kind` in libpg-query's JSON. */
+  node: Record<string, unknown>;
+  /** Source text of the statement (for DO children: the static SQL inside the block). */
+  text: string;
+  span: Span;
+  /** Byte offsets in the file: [start, end). */
+  start: number;
+  end: number;
+  /** The statement is static SQL inside a `DO` block. */
+  inDoBlock: boolean;
+  /**
+   * Set on a pseudo-statement for `EXECUTE` of a computed string inside a DO block: the
+   * expression executed. Its `kind` is `DynamicExecute`.
+   */
+  dynamicSql?: string;
+}
+
+export interface ParseProblem {
+  message: string;
+  span: Span;
+}
+
+export interface Comment {
+  text: string;
+  start: number;
+  end: number;
+  span: Span;
+}
+
+export interface SplitResult {
+  statements: ParsedStatement[];
+  comments: Comment[];
+  /** Syntax errors: the file's own, and those of DO-block bodies. */
+  problems: ParseProblem[];
+}
+
+/** Splits and parses a file. Never throws on bad SQL: errors come back as `problems`. */
+export function splitStatements(source: SourceText): SplitResult {
+  const problems: ParseProblem[] = [];
+  const tokens = scanSql(source.text);
+  const comments: Comment[] = [];
+  for (const t of tokens ?? []) {
+    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') {
+      comments.push({ text: t.text, start: t.start, end: t.end, span: spanOf(source, t.start, t.end) });
+    }
+  }
+  if (source.text.trim() === '') return { statements: [], comments, problems };
+
+  let raw: RawStmt[] = [];
+  const parsed = parseSql(source.text);
+  if ('error' in parsed) {
+    const at = source.byteOfChar(parsed.error.cursor);
+    problems.push({ message: parsed.error.message, span: pointSpan(source, at) });
+    // Statements before the failing one are still analysed; nothing after it is.
+    const cut = lastSemicolonBefore(tokens, at);
+    if (cut > 0) {
+      const prefix = parseSql(source.slice(0, cut));
+      if ('stmts' in prefix) raw = prefix.stmts;
+    }
+  } else {
+    raw = parsed.stmts;
+  }
+
+  const statements: ParsedStatement[] = [];
+  raw.forEach((r, index) => {
+    const [kind, node] = unwrap(r.stmt);
+    const loc = r.stmt_location ?? 0;
+    const len = r.stmt_len ?? 0;
+    const [start, end] = trimRange(source, tokens, loc, len === 0 ? source.bytes.length : loc + len);
+    const stmt: ParsedStatement = {
+      index,
+      kind,
+      node,
+      text: source.slice(start, end),
+      span: spanOf(source, start, end),
+      start,
+      end,
+      inDoBlock: false,
+    };
+    statements.push(stmt);
+    if (kind === 'DoStmt') statements.push(...expandDoBlock(source, stmt, problems));
+  });
+  return { statements, comments, problems };
+}
+
+/** The node type and body of a `{ KindName: body }` wrapper. */
+export function unwrap(wrapper: Record<string, unknown>): [string, Record<string, unknown>] {
+  const kind = Object.keys(wrapper)[0] ?? 'Unknown';
+  return [kind, (wrapper[kind] ?? {}) as Record<string, unknown>];
+}
+
+export function spanOf(source: SourceText, start: number, end: number): Span {
+  const a = source.positionOfByte(start);
+  const b = source.positionOfByte(end);
+  return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+}
+
+function pointSpan(source: SourceText, at: number): Span {
+  const a = source.positionOfByte(at);
+  return { line: a.line, column: a.column, endLine: a.line, endColumn: a.column };
+}
+
+function lastSemicolonBefore(tokens: Token[] | undefined, at: number): number {
+  let cut = 0;
+  for (const t of tokens ?? []) {
+    if (t.start >= at) break;
+    if (t.text === ';') cut = t.end;
+  }
+  return cut;
+}
+
+const isComment = (t: Token) => t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT';
+
+/** Narrows [start, end) to the statement's first and last real token (no comments, no blanks). */
+function trimRange(source: SourceText, tokens: Token[] | undefined, start: number, end: number): [number, number] {
+  if (tokens) {
+    let first = -1;
+    let last = -1;
+    for (const t of tokens) {
+      if (t.start < start || isComment(t)) continue;
+      if (t.start >= end) break;
+      if (t.text === ';' && t.start === end) break;
+      if (first < 0) first = t.start;
+      last = Math.min(t.end, end);
+    }
+    if (first >= 0) return [first, last];
+  }
+  let s = start;
+  let e = end;
+  while (s < e && isSpace(source.bytes[s])) s++;
+  while (e > s && (isSpace(source.bytes[e - 1]) || source.bytes[e - 1] === 0x3b)) e--;
+  return [s, e];
+}
+
+const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c;
+
+// ---- DO blocks -------------------------------------------------------------------------
+
+interface PlStmt {
+  type: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The static SQL of a `DO` block as statements of their own, spans mapped into the file;
+ * `EXECUTE` of a computed string becomes a `DynamicExecute` pseudo-statement.
+ */
+function expandDoBlock(source: SourceText, stmt: ParsedStatement, problems: ParseProblem[]): ParsedStatement[] {
+  const args = (stmt.node.args ?? []) as Record<string, unknown>[];
+  let language = 'plpgsql';
+  let body: { text: string; location: number } | undefined;
+  for (const a of args) {
+    const d = (a.DefElem ?? {}) as { defname?: string; arg?: { String?: { sval?: string } }; location?: number };
+    if (d.defname === 'language') language = d.arg?.String?.sval ?? language;
+    if (d.defname === 'as') body = { text: d.arg?.String?.sval ?? '', location: d.location ?? stmt.start };
+  }
+  if (!body) return [];
+  if (language.toLowerCase() !== 'plpgsql') {
+    return [dynamic(stmt, stmt.span, stmt.start, stmt.end, `a DO block in language ${language}`)];
+  }
+  const pl = parsePlpgsql(stmt.text);
+  if ('error' in pl) {
+    problems.push({ message: `in DO block: ${pl.error.message}`, span: stmt.span });
+    return [];
+  }
+  // The body string starts right after the opening quote/dollar delimiter at `location`.
+  const bodyStart = bodyStartByte(source, body.location, body.text);
+  const bodyBytes = Buffer.from(body.text, 'utf8');
+  const bodyLineStarts = [0];
+  for (let i = 0; i < bodyBytes.length; i++) if (bodyBytes[i] === 0x0a) bodyLineStarts.push(i + 1);
+
+  const out: ParsedStatement[] = [];
+  const place = (query: string, lineno: number | undefined, searchFrom: { pos: number }): [number, number] => {
+    const lineIdx = Math.max(0, Math.min((lineno ?? 1) - 1, bodyLineStarts.length - 1));
+    const from = Math.max(bodyLineStarts[lineIdx], 0);
+    const q = Buffer.from(query, 'utf8');
+    let at = bodyStart >= 0 ? bodyBytes.indexOf(q, from) : -1;
+    if (at < 0 && bodyStart >= 0) at = bodyBytes.indexOf(q, searchFrom.pos);
+    if (bodyStart >= 0 && at >= 0) {
+      searchFrom.pos = at + q.length;
+      return [bodyStart + at, bodyStart + at + q.length];
+    }
+    return [stmt.start, stmt.end];
+  };
+  const cursor = { pos: 0 };
+  for (const s of walkPl(pl.funcs)) {
+    if (s.type === 'PLpgSQL_stmt_execsql' || s.type === 'PLpgSQL_stmt_perform') {
+      const expr = (s.type === 'PLpgSQL_stmt_execsql' ? s.body.sqlstmt : s.body.expr) as { PLpgSQL_expr?: { query?: string } };
+      const query = expr?.PLpgSQL_expr?.query ?? '';
+      const [start, end] = place(query, s.body.lineno as number | undefined, cursor);
+      const inner = parseSql(query);
+      if ('error' in inner) {
+        problems.push({ message: `in DO block: ${inner.error.message}`, span: spanOf(source, start, end) });
+        continue;
+      }
+      for (const r of inner.stmts) {
+        const [kind, node] = unwrap(r.stmt);
+        out.push({ index: stmt.index, kind, node, text: query, span: spanOf(source, start, end), start, end, inDoBlock: true });
+      }
+    } else if (s.type === 'PLpgSQL_stmt_dynexecute') {
+      const expr = ((s.body.query as { PLpgSQL_expr?: { query?: string } })?.PLpgSQL_expr?.query ?? '').trim();
+      const [start, end] = place(expr, s.body.lineno as number | undefined, cursor);
+      const literal = stringLiteral(expr);
+      const inner = literal === undefined ? undefined : parseSql(literal);
+      if (inner && 'stmts' in inner && inner.stmts.length > 0) {
+        // EXECUTE of a constant string is static SQL after all.
+        for (const r of inner.stmts) {
+          const [kind, node] = unwrap(r.stmt);
+          out.push({ index: stmt.index, kind, node, text: literal!, span: spanOf(source, start, end), start, end, inDoBlock: true });
+        }
+      } else {
+        out.push(dynamic(stmt, spanOf(source, start, end), start, end, expr));
+      }
+    } else if (s.type === 'PLpgSQL_stmt_dynfors' || s.type === 'PLpgSQL_stmt_open' && s.body.dynquery) {
+      const [start, end] = [stmt.start, stmt.end];
+      out.push(dynamic(stmt, spanOf(source, start, end), start, end, 'a dynamic query'));
+    }
+  }
+  return out;
+}
+
+function dynamic(parent: ParsedStatement, span: Span, start: number, end: number, expr: string): ParsedStatement {
+  return { index: parent.index, kind: 'DynamicExecute', node: {}, text: expr, span, start, end, inDoBlock: true, dynamicSql: expr };
+}
+
+/** Every PL/pgSQL statement in a parse tree, in source order, nested blocks included. */
+function walkPl(root: unknown): PlStmt[] {
+  const out: PlStmt[] = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (!v || typeof v !== 'object') return;
+    for (const [k, body] of Object.entries(v as Record<string, unknown>)) {
+      if (k.startsWith('PLpgSQL_stmt_') && body && typeof body === 'object') {
+        out.push({ type: k, body: body as Record<string, unknown> });
+      }
+      if (body && typeof body === 'object') visit(body);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** The byte offset in the file where the DO body string begins, or -1 if not found. */
+function bodyStartByte(source: SourceText, location: number, bodyText: string): number {
+  const rest = source.bytes.subarray(location);
+  if (rest[0] === 0x24 /* $ */) {
+    const close = rest.indexOf(0x24, 1);
+    return close < 0 ? -1 : location + close + 1;
+  }
+  if (rest[0] === 0x27 /* ' */) {
+    // Quoted body: offsets inside shift where quotes are doubled; map only if none are.
+    return bodyText.includes("'") ? -1 : location + 1;
+  }
+  if ((rest[0] === 0x45 || rest[0] === 0x65) && rest[1] === 0x27) return bodyText.includes("'") || bodyText.includes('\\') ? -1 : location + 2;
+  return -1;
+}
+
+/** The value of a single SQL string literal (`'…'` or `$$…$$`), if `expr` is exactly one. */
+function stringLiteral(expr: string): string | undefined {
+  const m = /^'((?:[^']|'')*)'$/s.exec(expr);
+  if (m) return m[1].replace(/''/g, "'");
+  const d = /^(\$[A-Za-z_0-9]*\$)([\s\S]*)\1$/.exec(expr);
+  if (d && !d[2].includes(d[1])) return d[2];
+  return undefined;
+}

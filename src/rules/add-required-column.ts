@@ -1,0 +1,25 @@
+import { defineRule, type RuleHit } from './rule.js';
+
+/** `ADD COLUMN … NOT NULL` without a default on an existing table. */
+export default defineRule({
+  id: 'add-required-column',
+  category: 'error',
+  defaultLevel: 'error',
+  summary: '`ADD COLUMN … NOT NULL` with no default, on an existing table',
+  why: 'It fails on any non-empty table; on an empty one, inserts of the old color (which does not know the column) fail.',
+  help: 'Add the column nullable (or with a constant default), backfill in batches, then make it NOT NULL in a later release via `CHECK (c IS NOT NULL) NOT VALID` + VALIDATE.',
+  check(ctx) {
+    const hits: RuleHit[] = [];
+    for (const e of ctx.effects) {
+      if (e.kind !== 'add-column' || e.detail.newInFile) continue;
+      const c = e.detail.columnFacts;
+      if (!c || !c.notNull || c.default !== undefined || c.serial || c.identity || c.generated) continue;
+      hits.push({
+        message: `adding NOT NULL column ${e.object} without a default fails on a non-empty ${e.table} and breaks inserts of the color that does not know it`,
+        object: e.object,
+        lock: e.lock ?? undefined,
+      });
+    }
+    return hits;
+  },
+});

@@ -1,0 +1,34 @@
+/**
+ * Shared shape of the contract rules: each fires on effects of some kinds whose class is
+ * `contract` (objects created earlier in the same file are neutral: no color uses them yet).
+ */
+import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
+import { defineRule, lockName, type Rule, type RuleHit, type RuleMeta } from './rule.js';
+
+export function contractRule(
+  meta: Omit<RuleMeta, 'category' | 'defaultLevel'>,
+  kinds: readonly EffectKind[],
+  message: (e: AnalyzedEffect, pgVersion: number) => string,
+  extra?: (e: AnalyzedEffect) => boolean,
+): Rule {
+  return defineRule({
+    ...meta,
+    category: 'contract',
+    defaultLevel: 'error',
+    check(ctx) {
+      const hits: RuleHit[] = [];
+      for (const e of ctx.effects) {
+        if (!kinds.includes(e.kind) || e.class !== 'contract') continue;
+        if (extra && !extra(e)) continue;
+        hits.push({ message: message(e, ctx.pgVersion), object: e.object, lock: e.lock ?? undefined, effect: e });
+      }
+      return hits;
+    },
+  });
+}
+
+/** "takes an AccessExclusiveLock on public.users" or "" when no table lock is involved. */
+export function lockPhrase(e: AnalyzedEffect): string {
+  if (!e.lock) return '';
+  return ` takes an ${lockName(e.lock)} on ${e.table ?? e.object} and`;
+}

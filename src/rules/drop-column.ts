@@ -1,0 +1,13 @@
+import { contractRule, lockPhrase } from './contract.js';
+
+/** `ALTER TABLE … DROP COLUMN`. */
+export default contractRule(
+  {
+    id: 'drop-column',
+    summary: '`ALTER TABLE … DROP COLUMN`',
+    why: 'Statements of the old color that name the column fail; ORMs that cache column lists fail even when the column is unused, and server-side prepared `SELECT *` fail once.',
+    help: 'If the column is NOT NULL without a default, first drop NOT NULL or set a default; deprecate the column (the app stops reading and writing it), and drop it in a later release once every older release is retired.',
+  },
+  ['drop-column'],
+  (e) => `dropping column ${e.object}${lockPhrase(e)} breaks the color still reading it`,
+);

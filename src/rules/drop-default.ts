@@ -1,0 +1,13 @@
+import { contractRule, lockPhrase } from './contract.js';
+
+/** `ALTER COLUMN … DROP DEFAULT`. */
+export default contractRule(
+  {
+    id: 'drop-default',
+    summary: '`ALTER COLUMN … DROP DEFAULT`',
+    why: 'Inserts of the old color that omit the column fail (NOT NULL) or silently store NULL.',
+    help: 'Drop the default only once every release that relies on it is retired (deprecate the column first).',
+  },
+  ['drop-default'],
+  (e) => `dropping the default of ${e.object}${lockPhrase(e)} makes inserts of the old color that omit it fail or store NULL`,
+);

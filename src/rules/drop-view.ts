@@ -1,0 +1,13 @@
+import { contractRule, lockPhrase } from './contract.js';
+
+/** `DROP VIEW`, `DROP MATERIALIZED VIEW`. */
+export default contractRule(
+  {
+    id: 'drop-view',
+    summary: '`DROP VIEW`, `DROP MATERIALIZED VIEW`',
+    why: 'Reads of the color that still uses the view fail.',
+    help: 'Deprecate the view in release N (the app stops reading it), then drop it in a later release once every older release is retired.',
+  },
+  ['drop-view'],
+  (e) => `dropping ${e.detail.subtype === 'materialized-view' ? 'materialized view' : 'view'} ${e.object}${lockPhrase(e)} breaks the color still reading it`,
+);

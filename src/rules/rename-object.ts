@@ -1,0 +1,33 @@
+import type { AnalyzedEffect } from '../analyze/effects.js';
+import { contractRule, lockPhrase } from './contract.js';
+
+/** Renames of views, types, enum values, schemas, routines, sequences; `SET SCHEMA`. */
+export default contractRule(
+  {
+    id: 'rename-object',
+    summary: 'renames of views, materialized views, types, enum values (`RENAME VALUE`), schemas, routines, sequences; `ALTER … SET SCHEMA`',
+    why: 'The color that still uses the old name (or the old enum value) fails.',
+    help: 'Add the new object beside the old one (for an enum, `ADD VALUE` the new label and backfill), deprecate the old one, and drop it in a later release once every older release is retired.',
+  },
+  ['rename-view', 'rename-routine', 'rename-type', 'rename-enum-value', 'rename-schema', 'rename-sequence', 'set-schema'],
+  (e) => `${what(e)}${lockPhrase(e)} breaks the color still using the old name`,
+);
+
+function what(e: AnalyzedEffect): string {
+  switch (e.kind) {
+    case 'rename-enum-value':
+      return `renaming enum value ${e.object} to '${e.detail.newName}'`;
+    case 'set-schema':
+      return `moving ${e.object} to ${e.detail.newName}`;
+    case 'rename-view':
+      return e.detail.column ? `renaming view column ${e.object} to ${e.detail.newName}` : `renaming view ${e.object} to ${e.detail.newName}`;
+    case 'rename-routine':
+      return `renaming routine ${e.object} to ${e.detail.newName}`;
+    case 'rename-type':
+      return `renaming type ${e.object} to ${e.detail.newName}`;
+    case 'rename-schema':
+      return `renaming schema ${e.object} to ${e.detail.newName}`;
+    default:
+      return `renaming sequence ${e.object} to ${e.detail.newName}`;
+  }
+}

@@ -1,0 +1,17 @@
+import { contractRule } from './contract.js';
+
+/** `ALTER COLUMN … SET NOT NULL`. */
+export default contractRule(
+  {
+    id: 'set-not-null',
+    summary: '`ALTER COLUMN … SET NOT NULL`',
+    why: 'Inserts of the old color that omit the column or write NULL fail; and unless a valid CHECK proves it, the whole table is scanned under an AccessExclusiveLock.',
+    help: 'Set a default, backfill, add `CHECK (c IS NOT NULL) NOT VALID` and VALIDATE it in a separate transaction, then SET NOT NULL once the old color is retired; on PostgreSQL 18 use `ADD CONSTRAINT … NOT NULL c NOT VALID` + VALIDATE.',
+    versionNotes: 'PostgreSQL ≥ 12 skips the scan when a valid CHECK (c IS NOT NULL) exists (still a contract effect); PostgreSQL 18 adds NOT NULL … NOT VALID.',
+  },
+  ['set-not-null'],
+  (e) =>
+    e.detail.provenByCheck
+      ? `SET NOT NULL on ${e.object} takes an ${e.lock} on ${e.table} (no scan: a valid CHECK proves it) and makes inserts of the old color that omit it or write NULL fail`
+      : `SET NOT NULL on ${e.object} scans ${e.table} under an ${e.lock} and makes inserts of the old color that omit it or write NULL fail`,
+);
