@@ -1,0 +1,158 @@
+/**
+ * Connecting to PostgreSQL with errors a user can act on, and URLs that never show a password.
+ */
+import pg from 'pg';
+import { UsageError } from '../errors.js';
+
+/** The `application_name` bgmigrate's sessions carry, so DBAs can see them in `pg_stat_activity`. */
+export const APPLICATION_NAME = 'bgmigrate';
+
+export interface ConnectOptions {
+  /** `application_name` for the session; default `bgmigrate`. */
+  applicationName?: string;
+  /** Give up connecting after this long; default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The database URL to use: the `--database` flag, else `BGMIGRATE_DATABASE_URL`, else
+ * `DATABASE_URL`, else undefined. Empty values count as unset.
+ *
+ * @example resolveDatabaseUrl(options.database, process.env)
+ */
+export function resolveDatabaseUrl(
+  flag: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  for (const value of [flag, env.BGMIGRATE_DATABASE_URL, env.DATABASE_URL]) {
+    if (value !== undefined && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}
+
+/**
+ * The URL with its password replaced by `***`, for messages and logs. A string that is not a
+ * URL is returned with anything that looks like `:password@` masked.
+ *
+ * @example redactUrl('postgres://app:s3cret@db:5432/app') // 'postgres://app:***@db:5432/app'
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    // Keyword parameters can carry a password too.
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    return parsed.toString();
+  } catch {
+    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/(password=)[^\s&]*/gi, '$1***');
+  }
+}
+
+/**
+ * Opens one connection. Every failure becomes a {@link UsageError} with one line that names the
+ * redacted URL and the cause: server down, unknown host, wrong password, missing database or
+ * role, no CONNECT privilege, too many connections.
+ *
+ * @example
+ * const client = await connect(url);
+ * try { await client.query('select 1'); } finally { await client.end(); }
+ */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<pg.Client> {
+  let config: pg.ClientConfig;
+  try {
+    new URL(url);
+    config = { connectionString: url };
+  } catch {
+    throw new UsageError(`invalid database URL ${redactUrl(url)}: expected postgres://user:password@host:port/database`);
+  }
+  const client = new pg.Client({
+    ...config,
+    application_name: options.applicationName ?? APPLICATION_NAME,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  });
+  // Without a listener a server that goes away would crash the process with a stack trace;
+  // the query in flight rejects anyway and reports the failure.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new UsageError(connectionErrorMessage(url, error), { cause: error });
+  }
+  return client;
+}
+
+/** The PostgreSQL server's major version, e.g. 16 or 18. */
+export async function serverVersion(client: pg.ClientBase): Promise<number> {
+  const result = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  return Math.floor(Number(result.rows[0].server_version_num) / 10_000);
+}
+
+/** SQLSTATE and Node error code of a pg or socket error, when present. */
+function errorCode(error: unknown): string | undefined {
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  return undefined;
+}
+
+/**
+ * One line describing why a connection to `url` failed, with the password removed.
+ * Exported so that callers mapping errors later in a session (e.g. a privilege error while
+ * creating the ledger) phrase them the same way.
+ */
+export function connectionErrorMessage(url: string, error: unknown): string {
+  const where = `cannot connect to ${redactUrl(url)}`;
+  let user = '';
+  let database = '';
+  let host = '';
+  try {
+    const parsed = new URL(url);
+    user = decodeURIComponent(parsed.username);
+    database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    host = parsed.hostname;
+  } catch {
+    // Keep the generic wording below.
+  }
+  const code = errorCode(error);
+  const raw = error instanceof Error ? error.message : String(error);
+  const why = ((): string => {
+    switch (code) {
+      case 'ECONNREFUSED':
+        return 'connection refused — is the server running?';
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `host ${host ? `"${host}" ` : ''}not found`;
+      case 'ETIMEDOUT':
+        return 'connection timed out';
+      case 'ECONNRESET':
+        return 'the server closed the connection';
+      case '28P01':
+        return `password authentication failed for user "${user}" (wrong password)`;
+      case '28000':
+        return `not authorized: ${raw}`;
+      case '3D000':
+        return `database "${database}" does not exist`;
+      case '42501':
+        return `permission denied: ${raw}`;
+      case '53300':
+        return 'too many connections (the server has no free connection slot)';
+      case '57P03':
+        return 'the server is starting up or shutting down; try again';
+      default:
+        if (/timeout/i.test(raw)) return 'connection timed out';
+        return raw;
+    }
+  })();
+  return stripPassword(`${where}: ${why}`, url);
+}
+
+/** Removes the URL's password from a message, wherever it appears. */
+export function stripPassword(message: string, url: string): string {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    return message;
+  }
+  if (password.length < 1) return message;
+  return message.split(password).join('***');
+}
