@@ -150,10 +150,13 @@ export async function readServerSupply(
     }
   }
 
+  const byName = (a: { role: string; applicationName: string; database: string }, b: typeof a) =>
+    a.role.localeCompare(b.role) || a.applicationName.localeCompare(b.applicationName) || a.database.localeCompare(b.database);
+  const hiddenSorted = [...hidden.values()].sort(byName);
   const countHidden = options.hiddenSessions === 'count';
-  if (hidden.size > 0 && !countHidden) {
-    const total = [...hidden.values()].reduce((n, h) => n + h.sessions, 0);
-    const who = [...hidden.values()].map((h) => `${h.sessions}× role ${h.role}${h.applicationName ? ` (${h.applicationName})` : ''}`).join(', ');
+  if (hiddenSorted.length > 0 && !countHidden) {
+    const total = hiddenSorted.reduce((n, h) => n + h.sessions, 0);
+    const who = hiddenSorted.map((h) => `${h.sessions}× role ${h.role}${h.applicationName ? ` (${h.applicationName})` : ''}`).join(', ');
     throw new UsageError(
       `pool: role "${s.me}" cannot see whether ${total} session(s) of other roles are client connections ` +
         `(pg_stat_activity hides their backend type): ${who} — not counted; grant pg_read_all_stats to "${s.me}", ` +
@@ -161,8 +164,6 @@ export async function readServerSupply(
     );
   }
 
-  const byName = (a: { role: string; applicationName: string; database: string }, b: typeof a) =>
-    a.role.localeCompare(b.role) || a.applicationName.localeCompare(b.applicationName) || a.database.localeCompare(b.database);
   return {
     source: 'server',
     serverVersionNum: Number(s.version),
@@ -174,7 +175,7 @@ export async function readServerSupply(
     runnerRole: s.me,
     ownSessions,
     unlisted: [...unlisted.values()].sort(byName),
-    hidden: [...hidden.values()].sort(byName),
+    hidden: hiddenSorted,
     countHidden,
   };
 }
