@@ -1,0 +1,168 @@
+/**
+ * Decides how trace may run a statement without changing the target: inside its rolled-back
+ * transaction, on a throwaway database, not at all (skipped), or never (refused).
+ */
+import { loadModule, parseSync, scanSync } from 'libpg-query';
+
+/** How trace handles one statement. */
+export type Handling =
+  /** Runs inside trace's transaction on the target; rolled back at the end. */
+  | { kind: 'transaction' }
+  /**
+   * Cannot run in a transaction block but acts only on the current database: runs on a
+   * throwaway database. `transactionalForm` is the same statement without CONCURRENTLY, replayed
+   * in the target's transaction so later statements see its objects (null: nothing to replay).
+   */
+  | { kind: 'throwaway'; what: string; transactionalForm: string | null }
+  /** Not executed; the note says why. */
+  | { kind: 'skip'; note: string }
+  /** Acts on the whole server or outside the database; trace never runs it. */
+  | { kind: 'refuse'; what: string };
+
+export interface Classified {
+  /** libpg-query node type (`AlterTableStmt`), or `Unknown` when the text does not parse. */
+  nodeType: string;
+  handling: Handling;
+}
+
+let loaded: Promise<void> | null = null;
+
+/** Loads the parser once; call before {@link classifyStatement}. */
+export function loadParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+type Node = Record<string, unknown>;
+
+function defNames(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((item) => String(((item as Node).DefElem as Node | undefined)?.defname ?? ''));
+}
+
+/** The text without its CONCURRENTLY keyword (located by PostgreSQL's own scanner). */
+function withoutConcurrently(text: string): string | null {
+  const bytes = Buffer.from(text, 'utf8');
+  const token = scanSync(text).tokens.find((t) => t.text.toUpperCase() === 'CONCURRENTLY');
+  if (!token) return null;
+  return Buffer.concat([bytes.subarray(0, token.start), bytes.subarray(token.end)]).toString('utf8');
+}
+
+/**
+ * Classifies one statement's text. Call {@link loadParser} first. Text that does not parse is
+ * run in the transaction: PostgreSQL will reject it there, which is what trace should report.
+ */
+export function classifyStatement(text: string): Classified {
+  let stmt: Node | undefined;
+  try {
+    stmt = (parseSync(text).stmts?.[0]?.stmt ?? undefined) as Node | undefined;
+  } catch {
+    return { nodeType: 'Unknown', handling: { kind: 'transaction' } };
+  }
+  if (!stmt) return { nodeType: 'Empty', handling: { kind: 'skip', note: 'empty statement' } };
+  const nodeType = Object.keys(stmt)[0] ?? 'Unknown';
+  const node = (stmt[nodeType] ?? {}) as Node;
+  const at = (handling: Handling): Classified => ({ nodeType, handling });
+
+  switch (nodeType) {
+    case 'TransactionStmt':
+      return at({ kind: 'skip', note: 'transaction control is not executed: trace runs everything in its own transaction' });
+    case 'CopyStmt':
+      return at({ kind: 'skip', note: 'COPY is not executed: it reads or writes outside the database' });
+    case 'CreatedbStmt':
+      return at({ kind: 'refuse', what: 'CREATE DATABASE' });
+    case 'DropdbStmt':
+      return at({ kind: 'refuse', what: 'DROP DATABASE' });
+    case 'AlterSystemStmt':
+      return at({ kind: 'refuse', what: 'ALTER SYSTEM' });
+    case 'CreateTableSpaceStmt':
+      return at({ kind: 'refuse', what: 'CREATE TABLESPACE' });
+    case 'DropTableSpaceStmt':
+      return at({ kind: 'refuse', what: 'DROP TABLESPACE' });
+    case 'CreateSubscriptionStmt':
+    case 'AlterSubscriptionStmt':
+    case 'DropSubscriptionStmt':
+      return at({ kind: 'refuse', what: 'a SUBSCRIPTION command' });
+    case 'AlterDatabaseStmt':
+      return defNames(node.options).includes('tablespace')
+        ? at({ kind: 'refuse', what: 'ALTER DATABASE … SET TABLESPACE' })
+        : at({ kind: 'transaction' });
+    case 'VacuumStmt':
+      return node.is_vacuumcmd === true
+        ? at({ kind: 'throwaway', what: 'VACUUM', transactionalForm: null })
+        : at({ kind: 'transaction' }); // ANALYZE runs in a transaction
+    case 'IndexStmt':
+      return node.concurrent === true
+        ? at({ kind: 'throwaway', what: 'CREATE INDEX CONCURRENTLY', transactionalForm: withoutConcurrently(text) })
+        : at({ kind: 'transaction' });
+    case 'DropStmt':
+      return node.concurrent === true
+        ? at({ kind: 'throwaway', what: 'DROP INDEX CONCURRENTLY', transactionalForm: withoutConcurrently(text) })
+        : at({ kind: 'transaction' });
+    case 'ReindexStmt': {
+      const concurrent = defNames(node.params).includes('concurrently');
+      const wide = node.kind === 'REINDEX_OBJECT_SYSTEM' || node.kind === 'REINDEX_OBJECT_DATABASE';
+      return concurrent || wide
+        ? at({ kind: 'throwaway', what: concurrent ? 'REINDEX CONCURRENTLY' : 'REINDEX DATABASE/SYSTEM', transactionalForm: null })
+        : at({ kind: 'transaction' });
+    }
+    case 'ClusterStmt':
+      return node.relation === undefined
+        ? at({ kind: 'throwaway', what: 'CLUSTER of every table', transactionalForm: null })
+        : at({ kind: 'transaction' });
+    case 'AlterTableStmt': {
+      const cmds = Array.isArray(node.cmds) ? (node.cmds as Node[]) : [];
+      const detach = cmds.some((c) => {
+        const cmd = c.AlterTableCmd as Node | undefined;
+        const part = (cmd?.def as Node | undefined)?.PartitionCmd as Node | undefined;
+        return cmd?.subtype === 'AT_DetachPartition' && part?.concurrent === true;
+      });
+      return detach
+        ? at({ kind: 'throwaway', what: 'DETACH PARTITION CONCURRENTLY', transactionalForm: withoutConcurrently(text) })
+        : at({ kind: 'transaction' });
+    }
+    default:
+      return at({ kind: 'transaction' });
+  }
+}
+
+function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/**
+ * Every relation a statement names (tables, indexes, views), quoted for `to_regclass`: the
+ * throwaway sampler holds ACCESS SHARE on them so the statement waits where it would in
+ * production.
+ */
+export function relationNames(text: string): string[] {
+  let tree: unknown;
+  try {
+    tree = parseSync(text).stmts?.[0]?.stmt;
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    const node = value as Node;
+    if (typeof node.relname === 'string') {
+      out.add((typeof node.schemaname === 'string' ? quoteIdent(node.schemaname) + '.' : '') + quoteIdent(node.relname));
+    }
+    const drop = node.DropStmt as Node | undefined;
+    if (drop && Array.isArray(drop.objects)) {
+      for (const object of drop.objects as Node[]) {
+        const items = ((object.List as Node | undefined)?.items ?? []) as Node[];
+        const parts = items.map((i) => (i.String as Node | undefined)?.sval).filter((s): s is string => typeof s === 'string');
+        if (parts.length) out.add(parts.map(quoteIdent).join('.'));
+      }
+    }
+    for (const child of Object.values(node)) walk(child);
+  };
+  walk(tree);
+  return [...out];
+}
