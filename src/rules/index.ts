@@ -24,6 +24,25 @@ import setNotNull from './set-not-null.js';
 import truncateTable from './truncate-table.js';
 
 // Lock, hygiene and analysis-limit rules (helper "lint-rules") are appended below.
+import banChar from './ban-char.js';
+import concurrentlyInTransaction from './concurrently-in-transaction.js';
+import constraintNotValid from './constraint-not-valid.js';
+import detachPartitionNotConcurrent from './detach-partition-not-concurrent.js';
+import dropIndexNotConcurrent from './drop-index-not-concurrent.js';
+import dynamicSql from './dynamic-sql.js';
+import indexNotConcurrent from './index-not-concurrent.js';
+import missingLockTimeout from './missing-lock-timeout.js';
+import preferBigint from './prefer-bigint.js';
+import preferIdentity from './prefer-identity.js';
+import preferText from './prefer-text.js';
+import preferTimestamptz from './prefer-timestamptz.js';
+import refreshMatviewNotConcurrent from './refresh-matview-not-concurrent.js';
+import reindexNotConcurrent from './reindex-not-concurrent.js';
+import tableRewrite from './table-rewrite.js';
+import transactionControl from './transaction-control.js';
+import unbatchedDml from './unbatched-dml.js';
+import uniqueWithoutIndex from './unique-without-index.js';
+import unknownEffect from './unknown-effect.js';
 
 /** Every rule, with its metadata. */
 export const RULES: readonly Rule[] = [
@@ -49,6 +68,25 @@ export const RULES: readonly Rule[] = [
   // hygiene
   emptyMigration,
   // lock, hygiene and limit rules from "lint-rules":
+  indexNotConcurrent,
+  dropIndexNotConcurrent,
+  reindexNotConcurrent,
+  constraintNotValid,
+  uniqueWithoutIndex,
+  tableRewrite,
+  refreshMatviewNotConcurrent,
+  detachPartitionNotConcurrent,
+  concurrentlyInTransaction,
+  unbatchedDml,
+  missingLockTimeout,
+  preferBigint,
+  preferIdentity,
+  preferTimestamptz,
+  preferText,
+  banChar,
+  transactionControl,
+  dynamicSql,
+  unknownEffect,
 ];
 
 /** Every rule id users may name in config and suppressions. */

@@ -1,0 +1,38 @@
+import { defineRule, type RuleHit } from './rule.js';
+
+/** Shortens long SQL for a one-line message. */
+const clip = (text: string) => {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 80 ? `${one.slice(0, 77)}…` : one;
+};
+
+/** SQL the analyser cannot see: EXECUTE of computed strings in DO blocks, and procedure calls. */
+export default defineRule({
+  id: 'dynamic-sql',
+  category: 'limit',
+  defaultLevel: 'warning',
+  summary: '`EXECUTE` of a computed string inside a `DO` block, or a `CALL` of a procedure the analyser cannot see into',
+  why:
+    'bgmigrate judges the SQL it can read. A string built at run time, or the body of a procedure, may drop, ' +
+    'rename or rewrite anything, and none of it is checked: the migration is not known to be safe.',
+  help:
+    'Write the statements as static SQL (a DO block may contain them directly) so they are checked; if the SQL ' +
+    'must be dynamic, review it by hand and suppress this finding with the reason.',
+  check(ctx) {
+    const hits: RuleHit[] = [];
+    for (const e of ctx.effects) {
+      if (e.kind !== 'dynamic-sql') continue;
+      if (e.detail.subtype === 'call') {
+        hits.push({
+          object: e.object,
+          message: `CALL ${e.object}: bgmigrate cannot see what the procedure does, so its effects are not checked`,
+        });
+      } else {
+        hits.push({
+          message: `EXECUTE of a computed string inside a DO block: bgmigrate cannot see what \`${clip(e.detail.dynamicSql ?? ctx.statement.text)}\` runs, so its effects are not checked`,
+        });
+      }
+    }
+    return hits;
+  },
+});

@@ -1,0 +1,29 @@
+import { LOCK_ORDER } from '../model.js';
+import { defineRule, type RuleHit } from './rule.js';
+
+/** A statement the analyser cannot classify that locks an existing table against writes. */
+export default defineRule({
+  id: 'unknown-effect',
+  category: 'limit',
+  defaultLevel: 'warning',
+  summary: 'A statement the analyser cannot classify that takes a ShareLock or stronger on an existing table',
+  why:
+    'bgmigrate never assumes an unclassified statement is safe. When it cannot tell what a statement does ' +
+    'to an existing table, it assumes the strongest lock PostgreSQL could take for it and says so.',
+  help:
+    'Check the statement against the PostgreSQL documentation for the lock it takes; if it is safe, suppress ' +
+    'this finding with the reason (and report the statement so bgmigrate can learn it).',
+  check(ctx) {
+    const hits: RuleHit[] = [];
+    for (const e of ctx.effects) {
+      if (e.kind !== 'unknown' || !e.table || e.detail.newInFile || e.lock === null) continue;
+      if (LOCK_ORDER.indexOf(e.lock) < LOCK_ORDER.indexOf('ShareLock')) continue;
+      hits.push({
+        object: e.table,
+        lock: e.lock,
+        message: `bgmigrate cannot classify ${e.detail.nodeKind ?? ctx.statement.kind} on existing table ${e.table}; assuming it takes an ${e.lock}, which blocks reads and writes while it runs`,
+      });
+    }
+    return hits;
+  },
+});

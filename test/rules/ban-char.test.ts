@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+const RULE = 'ban-char';
+
+async function findings(sql: string) {
+  const report = await lintSql(sql, { pgVersion: 15 });
+  return report.findings.filter((f) => f.rule === RULE);
+}
+
+describe(RULE, () => {
+  it('flags char(n), character(n) and bare char columns', async () => {
+    const sql = [
+      'CREATE TABLE a (id bigint, country char(2), flag character(1));',
+      'ALTER TABLE b ADD COLUMN kind char;',
+    ].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column, f.object])).toEqual([
+      [1, 1, 'public.a.country'],
+      [1, 1, 'public.a.flag'],
+      [2, 1, 'public.b.kind'],
+    ]);
+    expect(found[0]!.severity).toBe('warning');
+  });
+
+  it('does not flag varchar, text or the internal "char" type', async () => {
+    expect(await findings('CREATE TABLE a (a varchar(2), b text, c "char");')).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+const RULE = 'concurrently-in-transaction';
+
+async function findings(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
+  const report = await lintSql(sql, { pgVersion: 15, ...options });
+  return report.findings.filter((f) => f.rule === RULE);
+}
+async function positions(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
+  return (await findings(sql, options)).map((f) => [f.line, f.column]);
+}
+
+describe(RULE, () => {
+  it('flags CREATE INDEX CONCURRENTLY inside an explicit transaction block', async () => {
+    const sql = [
+      '-- bgmigrate: no-transaction',
+      'BEGIN;',
+      'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
+      'COMMIT;',
+    ].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column])).toEqual([[3, 1]]);
+    expect(found[0]).toMatchObject({ severity: 'error', object: 'public.orders_user_idx' });
+    expect(found[0]!.message).toContain('transaction block');
+  });
+
+  it('flags VACUUM, REINDEX CONCURRENTLY and DETACH CONCURRENTLY inside BEGIN … COMMIT', async () => {
+    const sql = [
+      'BEGIN;',
+      'VACUUM orders;',
+      'REINDEX INDEX CONCURRENTLY orders_user_idx;',
+      'ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;',
+      'DROP INDEX CONCURRENTLY old_idx;',
+      'COMMIT;',
+    ].join('\n');
+    expect(await positions(sql)).toEqual([
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+    ]);
+  });
+
+  it('flags a CONCURRENTLY statement the runner would wrap together with other statements', async () => {
+    const sql = ["SET lock_timeout = '2s';", 'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);'].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column])).toEqual([[2, 1]]);
+    expect(found[0]!.help).toContain('no-transaction');
+  });
+
+  it('does not flag one CONCURRENTLY statement alone in its migration', async () => {
+    expect(await positions('-- CreateIndex\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON orders (user_id);\n')).toEqual([]);
+  });
+
+  it('does not flag several statements under a no-transaction directive, outside BEGIN … COMMIT', async () => {
+    const sql = [
+      '-- bgmigrate: no-transaction',
+      "SET lock_timeout = '2s';",
+      'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
+      'DROP INDEX CONCURRENTLY orders_user_old_idx;',
+      'BEGIN;',
+      'ALTER TABLE orders ADD COLUMN note text;',
+      'COMMIT;',
+      'VACUUM orders;',
+    ].join('\n');
+    expect(await positions(sql)).toEqual([]);
+  });
+
+  it('does not flag REFRESH MATERIALIZED VIEW CONCURRENTLY (it may run in a transaction)', async () => {
+    expect(await positions('BEGIN;\nREFRESH MATERIALIZED VIEW CONCURRENTLY daily;\nCOMMIT;')).toEqual([]);
+  });
+});

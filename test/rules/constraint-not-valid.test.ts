@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+const RULE = 'constraint-not-valid';
+
+async function findings(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
+  const report = await lintSql(sql, { pgVersion: 15, ...options });
+  return report.findings.filter((f) => f.rule === RULE);
+}
+async function positions(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
+  return (await findings(sql, options)).map((f) => [f.line, f.column]);
+}
+
+describe(RULE, () => {
+  it('flags ADD CONSTRAINT … CHECK without NOT VALID, under an AccessExclusiveLock', async () => {
+    const [finding, ...rest] = await findings('\nALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);');
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ line: 2, column: 1, severity: 'error', lock: 'AccessExclusiveLock' });
+    expect(finding!.object).toBe('public.orders.total_positive');
+    expect(finding!.message).toContain('public.orders');
+    expect(finding!.help).toContain('NOT VALID');
+  });
+
+  it('flags ADD FOREIGN KEY without NOT VALID, under a ShareRowExclusiveLock', async () => {
+    const [finding] = await findings(
+      'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+    );
+    expect(finding).toMatchObject({ line: 1, column: 1, lock: 'ShareRowExclusiveLock' });
+    expect(finding!.message).toContain('public.users');
+  });
+
+  it('flags an inline CHECK in ADD COLUMN on an existing table', async () => {
+    expect(await positions('ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0);')).toEqual([[1, 1]]);
+  });
+
+  it('does not flag an inline REFERENCES in ADD COLUMN (the new column is all NULL)', async () => {
+    expect(await positions('ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);')).toEqual([]);
+  });
+
+  it('does not flag NOT VALID, then VALIDATE in a separate transaction', async () => {
+    const sql = [
+      'BEGIN;',
+      'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      'COMMIT;',
+      'BEGIN;',
+      'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
+      'COMMIT;',
+    ].join('\n');
+    expect(await positions(sql)).toEqual([]);
+  });
+
+  it('does not flag VALIDATE in a later migration', async () => {
+    expect(
+      await positions('ALTER TABLE orders VALIDATE CONSTRAINT total_positive;', {
+        previous: ['ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;'],
+      }),
+    ).toEqual([]);
+  });
+
+  it('flags VALIDATE in the same transaction as its ADD … NOT VALID', async () => {
+    const sql = [
+      'ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT VALID;',
+      'ALTER TABLE orders VALIDATE CONSTRAINT total_positive;',
+    ].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column])).toEqual([[2, 1]]);
+    expect(found[0]!.message).toContain('same transaction');
+  });
+
+  it('does not flag constraints on a table created in the same file', async () => {
+    const sql = [
+      'CREATE TABLE payments (id bigint PRIMARY KEY, order_id bigint, amount numeric);',
+      'ALTER TABLE payments ADD CONSTRAINT amount_positive CHECK (amount > 0);',
+      'ALTER TABLE payments ADD CONSTRAINT payments_order_fk FOREIGN KEY (order_id) REFERENCES orders (id);',
+      'ALTER TABLE payments ADD COLUMN fee numeric CHECK (fee >= 0);',
+    ].join('\n');
+    expect(await positions(sql)).toEqual([]);
+  });
+
+  it('does not flag a NOT ENFORCED check (no scan)', async () => {
+    expect(
+      await positions('ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0) NOT ENFORCED;', {
+        pgVersion: 18,
+      }),
+    ).toEqual([]);
+  });
+
+  it('flags each scanning constraint of one ALTER TABLE once', async () => {
+    const sql =
+      'ALTER TABLE orders\n  ADD CONSTRAINT a CHECK (total > 0),\n  ADD CONSTRAINT b CHECK (qty > 0) NOT VALID,\n  ADD CONSTRAINT c FOREIGN KEY (user_id) REFERENCES users (id);';
+    expect((await findings(sql)).map((f) => f.object)).toEqual(['public.orders.a', 'public.orders.c']);
+  });
+});

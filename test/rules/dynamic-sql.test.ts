@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+const RULE = 'dynamic-sql';
+
+async function findings(sql: string) {
+  const report = await lintSql(sql, { pgVersion: 15 });
+  return report.findings.filter((f) => f.rule === RULE);
+}
+
+describe(RULE, () => {
+  it('flags EXECUTE of a computed string inside a DO block, at the expression', async () => {
+    const sql = [
+      'DO $$',
+      'BEGIN',
+      "  EXECUTE 'ALTER TABLE ' || quote_ident('orders') || ' ADD COLUMN x int';",
+      "  EXECUTE format('DROP INDEX %I', 'orders_old_idx');",
+      'END $$;',
+    ].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column])).toEqual([
+      [3, 11],
+      [4, 11],
+    ]);
+    expect(found[0]!.severity).toBe('warning');
+    expect(found[0]!.message).toContain('quote_ident');
+  });
+
+  it('flags CALL of a procedure the analyser cannot see into', async () => {
+    const found = await findings('SELECT 1;\nCALL app.backfill_orders(1000);');
+    expect(found.map((f) => [f.line, f.column, f.object])).toEqual([[2, 1, 'app.backfill_orders']]);
+  });
+
+  it('does not flag EXECUTE of a constant string (it is analysed as static SQL)', async () => {
+    const sql = ['DO $$', 'BEGIN', "  EXECUTE 'CREATE INDEX orders_user_idx ON orders (user_id)';", 'END $$;'].join('\n');
+    const report = await lintSql(sql, { pgVersion: 15 });
+    expect(report.findings.filter((f) => f.rule === RULE)).toEqual([]);
+    expect(report.findings.filter((f) => f.rule === 'index-not-concurrent').map((f) => [f.line, f.column])).toEqual([[3, 11]]);
+  });
+
+  it('does not flag static SQL in a DO block', async () => {
+    const sql = ['DO $$', 'BEGIN', '  ALTER TABLE orders ADD COLUMN note text;', 'END $$;'].join('\n');
+    expect(await findings(sql)).toEqual([]);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+const RULE = 'index-not-concurrent';
+
+async function positions(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
+  const report = await lintSql(sql, { pgVersion: 15, ...options });
+  return report.findings.filter((f) => f.rule === RULE).map((f) => [f.line, f.column]);
+}
+
+describe(RULE, () => {
+  it('flags CREATE INDEX on a table the file did not create', async () => {
+    expect(await positions('SELECT 1;\nCREATE INDEX orders_user_idx ON orders (user_id);\n')).toEqual([[2, 1]]);
+  });
+
+  it('flags CREATE UNIQUE INDEX and names the table and the lock', async () => {
+    const report = await lintSql('CREATE UNIQUE INDEX orders_ref_key ON public.orders (ref);', { pgVersion: 15 });
+    const [finding] = report.findings.filter((f) => f.rule === RULE);
+    expect(finding).toMatchObject({
+      rule: RULE,
+      severity: 'error',
+      line: 1,
+      column: 1,
+      object: 'public.orders',
+      lock: 'ShareLock',
+    });
+    expect(finding!.message).toContain('public.orders');
+    expect(finding!.message).toContain('ShareLock');
+    expect(finding!.help).toContain('CONCURRENTLY');
+  });
+
+  it('flags a table created in an earlier migration', async () => {
+    expect(
+      await positions('CREATE INDEX users_email_idx ON users (email);', {
+        previous: ['CREATE TABLE users (id bigint PRIMARY KEY, email text);'],
+      }),
+    ).toEqual([[1, 1]]);
+  });
+
+  it('does not flag CREATE INDEX CONCURRENTLY', async () => {
+    expect(await positions('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON orders (user_id);')).toEqual([]);
+  });
+
+  it('does not flag an index on a table created earlier in the same file', async () => {
+    const sql = [
+      'CREATE TABLE "Shop"."Order" (id bigint PRIMARY KEY, user_id bigint);',
+      'CREATE INDEX order_user_idx ON "Shop"."Order" (user_id);',
+      'CREATE INDEX order_user_idx2 ON "Shop"."Order" (user_id, id);',
+    ].join('\n');
+    expect(await positions(sql)).toEqual([]);
+  });
+
+  it('resolves quoting and schemas: a same-named table in another schema is still existing', async () => {
+    const sql = ['CREATE TABLE app.orders (id bigint);', 'CREATE INDEX orders_id_idx ON public.orders (id);'].join('\n');
+    expect(await positions(sql)).toEqual([[2, 1]]);
+  });
+
+  it('does not flag CREATE INDEX ON ONLY a partitioned parent (the safe partition recipe)', async () => {
+    expect(await positions('CREATE INDEX events_at_idx ON ONLY events (created_at);')).toEqual([]);
+  });
+
+  it('reports the statement start inside multi-line files', async () => {
+    const sql = '-- add an index\n\n  CREATE INDEX\n    orders_total_idx ON orders (total);\n';
+    expect(await positions(sql)).toEqual([[3, 3]]);
+  });
+});

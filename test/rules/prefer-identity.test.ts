@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+const RULE = 'prefer-identity';
+
+async function findings(sql: string) {
+  const report = await lintSql(sql, { pgVersion: 15 });
+  return report.findings.filter((f) => f.rule === RULE);
+}
+
+describe(RULE, () => {
+  it('flags serial, bigserial and smallserial columns', async () => {
+    const sql = [
+      'CREATE TABLE a (id bigserial PRIMARY KEY, n smallserial);',
+      'ALTER TABLE b ADD COLUMN seq serial;',
+      'CREATE TABLE c (id serial8);',
+    ].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column, f.object])).toEqual([
+      [1, 1, 'public.a.id'],
+      [1, 1, 'public.a.n'],
+      [2, 1, 'public.b.seq'],
+      [3, 1, 'public.c.id'],
+    ]);
+    expect(found[0]!.severity).toBe('warning');
+    expect(found[0]!.help).toContain('GENERATED');
+  });
+
+  it('does not flag identity columns or plain integers', async () => {
+    expect(
+      await findings('CREATE TABLE a (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n bigint, s text);'),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+const RULE = 'refresh-matview-not-concurrent';
+
+async function findings(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
+  const report = await lintSql(sql, { pgVersion: 15, ...options });
+  return report.findings.filter((f) => f.rule === RULE);
+}
+
+describe(RULE, () => {
+  it('flags REFRESH MATERIALIZED VIEW without CONCURRENTLY', async () => {
+    const found = await findings('SELECT 1;\n\nREFRESH MATERIALIZED VIEW reports.daily_sales;');
+    expect(found.map((f) => [f.line, f.column, f.object, f.lock])).toEqual([
+      [3, 1, 'reports.daily_sales', 'AccessExclusiveLock'],
+    ]);
+    expect(found[0]!.message).toContain('reports.daily_sales');
+    expect(found[0]!.help).toContain('unique index');
+  });
+
+  it('does not flag REFRESH … CONCURRENTLY', async () => {
+    expect(await findings('REFRESH MATERIALIZED VIEW CONCURRENTLY reports.daily_sales;')).toEqual([]);
+  });
+
+  it('does not flag the first refresh of a view created in the same file', async () => {
+    const sql = [
+      'CREATE MATERIALIZED VIEW daily AS SELECT 1 AS id WITH NO DATA;',
+      'REFRESH MATERIALIZED VIEW daily;',
+    ].join('\n');
+    expect(await findings(sql)).toEqual([]);
+  });
+});
