@@ -134,8 +134,9 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
     for (const m of a.mutations) m(model);
     session = a.session;
   }
-  const anyContract = facts.some((s) => s.effects.some((e) => e.class === 'contract'));
   const inferredNoTx = facts.some((s) => s.cannotRunInTransaction);
+  if (!dir.directives.noTransaction && !inferredNoTx) markRestored(facts);
+  const anyContract = facts.some((s) => s.effects.some((e) => e.class === 'contract'));
   const fileFacts: FileFacts = {
     path: file.path,
     id: file.id,
@@ -154,6 +155,32 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
     suppressions: dir.suppressions,
     fileFacts,
   };
+}
+
+/** What undoes a contract effect when it follows in the same transaction. */
+const RESTORED_BY: Partial<Record<AnalyzedEffect['kind'], AnalyzedEffect['kind']>> = {
+  'drop-routine': 'create-routine',
+  'drop-view': 'create-view',
+  'drop-type': 'create-type',
+  'drop-default': 'set-default',
+};
+
+/**
+ * DROP + CREATE of the same routine, view or type (and DROP DEFAULT + SET DEFAULT) in one
+ * transaction is a replacement: no color ever sees the object missing.
+ */
+function markRestored(facts: AnalyzedFile['facts']): void {
+  facts.forEach((s, i) => {
+    for (const e of s.effects) {
+      const by = RESTORED_BY[e.kind];
+      if (e.class !== 'contract' || !by) continue;
+      const later = facts.slice(i + 1).some((t) => t.effects.some((x) => x.kind === by && x.object === e.object));
+      if (later) {
+        e.class = 'neutral';
+        e.detail.restoredInFile = true;
+      }
+    }
+  });
 }
 
 function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions): FileReport {

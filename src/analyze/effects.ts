@@ -117,6 +117,10 @@ export interface EffectDetail {
   ordered?: boolean;
   /** Relation kind from the model, when known. */
   partitioned?: boolean;
+  /** A drop of an object this file renamed earlier: the rename carries the contract effect. */
+  renamedInFile?: boolean;
+  /** A drop undone later in the same transaction (DROP + CREATE of the same routine, view or type; DROP DEFAULT + SET DEFAULT). */
+  restoredInFile?: boolean;
 }
 
 /** An effect as the analyser produces it: the shared `Effect` plus details for rules. */
@@ -189,6 +193,11 @@ function effect(
   }
   // No color uses an object created earlier in this same file: changing it breaks nothing.
   if (cls === 'contract' && (detail.newInFile || (table === undefined && ctx.schema.isNewInFile(object)))) cls = 'neutral';
+  // Dropping what this file renamed away (Prisma's enum swap): the rename was the contract effect.
+  if (cls === 'contract' && kind.startsWith('drop-') && ctx.schema.wasRenamedInFile(table ?? object)) {
+    cls = 'neutral';
+    detail.renamedInFile = true;
+  }
   const e: AnalyzedEffect = { kind, object, class: cls, lock, rewrites: opts.rewrites ?? false, scans: opts.scans ?? false, detail };
   if (table !== undefined) e.table = table;
   ctx.effects.push(e);
@@ -313,10 +322,13 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'CompositeTypeStmt':
     case 'CreateRangeStmt':
     case 'CreateDomainStmt': {
-      const names = (n.typeName ?? n.domainname ?? (n.typevar ? undefined : [])) as Node[] | undefined;
+      // A domain's `typeName` is its base type; its own name is `domainname`.
+      const names = ((stmt.kind === 'CreateDomainStmt' ? n.domainname : n.typeName) ?? (n.typevar ? undefined : [])) as Node[] | undefined;
       const name = names ? listName(names, ctx.session) : rel(ctx, n.typevar);
       effect(ctx, 'create-type', name, 'additive', null, { detail: { subtype: stmt.kind } });
-      ctx.mutations.push((m) => m.createObject(name, 'type'));
+      // A domain with a CHECK: adding a column of it rewrites the table (table-rewrite).
+      const checked = ((n.constraints ?? []) as Node[]).some((c) => (c.Constraint as Node | undefined)?.contype === 'CONSTR_CHECK');
+      ctx.mutations.push((m) => m.createObject(name, checked ? 'checked-domain' : 'type'));
       return;
     }
     case 'DefineStmt': {
@@ -928,7 +940,9 @@ function rename(ctx: Ctx, n: Node): void {
     }
     case 'OBJECT_SEQUENCE': {
       const name = rel(ctx, n.relation);
-      effect(ctx, 'rename-sequence', name, 'contract', null, { detail: { newName } });
+      const to = `${name.split('.')[0]}.${newName}`;
+      effect(ctx, 'rename-sequence', name, 'contract', null, { detail: { newName: to } });
+      ctx.mutations.push((m) => m.renameObject(name, to, 'sequence'));
       return;
     }
     case 'OBJECT_TABCONSTRAINT':
@@ -945,13 +959,21 @@ function rename(ctx: Ctx, n: Node): void {
     case 'OBJECT_FUNCTION':
     case 'OBJECT_PROCEDURE':
     case 'OBJECT_ROUTINE':
-    case 'OBJECT_AGGREGATE':
-      effect(ctx, 'rename-routine', objectName(ctx, n.object as Node, type), 'contract', null, { detail: { newName } });
+    case 'OBJECT_AGGREGATE': {
+      const name = objectName(ctx, n.object as Node, type);
+      const to = `${name.split('.')[0]}.${newName}`;
+      effect(ctx, 'rename-routine', name, 'contract', null, { detail: { newName: to } });
+      ctx.mutations.push((m) => m.renameObject(name, to, 'routine'));
       return;
+    }
     case 'OBJECT_TYPE':
-    case 'OBJECT_DOMAIN':
-      effect(ctx, 'rename-type', objectName(ctx, n.object as Node, type), 'contract', null, { detail: { newName } });
+    case 'OBJECT_DOMAIN': {
+      const name = objectName(ctx, n.object as Node, type);
+      const to = `${name.split('.')[0]}.${newName}`;
+      effect(ctx, 'rename-type', name, 'contract', null, { detail: { newName: to } });
+      ctx.mutations.push((m) => m.renameObject(name, to, 'type'));
       return;
+    }
     case 'OBJECT_SCHEMA':
       effect(ctx, 'rename-schema', String(n.subname), 'contract', null, { detail: { newName } });
       return;

@@ -54,6 +54,8 @@ export interface SchemaView {
   indexTable(index: string): string | undefined;
   /** Is the named non-relation object (type, sequence, routine, schema) known, and where from. */
   object(name: string): { kind: string; createdIn?: string } | undefined;
+  /** Renamed to this name earlier in the file being linted (the rename itself was the contract effect). */
+  wasRenamedInFile(name: string): boolean;
   /** The file currently being linted. */
   readonly currentFile: string | undefined;
 }
@@ -74,19 +76,42 @@ export class SchemaModel implements SchemaView {
   private readonly objects = new Map<string, { kind: string; createdIn?: string }>();
   currentFile: string | undefined;
 
+  private renamed = new Set<string>();
+
   beginFile(fileId: string): void {
     this.currentFile = fileId;
+    this.renamed = new Set();
   }
 
+  wasRenamedInFile(name: string): boolean {
+    return this.renamed.has(name);
+  }
+
+  /**
+   * A copy that shares unchanged tables with this model: both sides copy a table before their
+   * first change to it (copy-on-write), so cloning per file stays cheap on large schemas.
+   */
   clone(): SchemaModel {
     const copy = new SchemaModel();
-    for (const [k, t] of this.tables) {
-      copy.tables.set(k, { ...t, columns: new Map(t.columns), constraints: new Map(t.constraints), indexes: new Set(t.indexes) });
-    }
+    for (const [k, t] of this.tables) copy.tables.set(k, t);
     for (const [k, v] of this.indexes) copy.indexes.set(k, v);
     for (const [k, v] of this.objects) copy.objects.set(k, v);
     copy.currentFile = this.currentFile;
+    copy.renamed = new Set(this.renamed);
+    this.owned = new WeakSet();
     return copy;
+  }
+
+  private owned = new WeakSet<MutableTable>();
+
+  /** The table, copied first if it may be shared with a clone. */
+  private writable(name: string): MutableTable | undefined {
+    const t = this.tables.get(name);
+    if (!t || this.owned.has(t)) return t;
+    const c: MutableTable = { ...t, columns: new Map(t.columns), constraints: new Map(t.constraints), indexes: new Set(t.indexes) };
+    this.tables.set(name, c);
+    this.owned.add(c);
+    return c;
   }
 
   table(name: string): TableInfo | undefined {
@@ -135,6 +160,7 @@ export class SchemaModel implements SchemaView {
       indexes: new Set(),
     };
     this.tables.set(name, t);
+    this.owned.add(t);
     return t;
   }
 
@@ -145,33 +171,35 @@ export class SchemaModel implements SchemaView {
   }
 
   renameTable(from: string, to: string): void {
-    const t = this.tables.get(from);
+    const t = this.writable(from);
     if (!t) return;
     this.tables.delete(from);
     t.name = to;
     this.tables.set(to, t);
+    this.renamed.add(to);
     for (const i of t.indexes) this.indexes.set(i, to);
   }
 
   setColumn(table: string, column: ColumnInfo): void {
-    this.tables.get(table)?.columns.set(column.name, column);
+    this.writable(table)?.columns.set(column.name, column);
   }
 
   updateColumn(table: string, column: string, patch: Partial<ColumnInfo>): void {
-    const t = this.tables.get(table);
+    if (!this.tables.get(table)?.columns.has(column)) return;
+    const t = this.writable(table);
     const c = t?.columns.get(column);
     if (t && c) t.columns.set(column, { ...c, ...patch });
   }
 
   dropColumn(table: string, column: string): void {
-    const t = this.tables.get(table);
+    const t = this.writable(table);
     if (!t) return;
     t.columns.delete(column);
     for (const [n, c] of t.constraints) if (c.notNullColumn === column) t.constraints.delete(n);
   }
 
   renameColumn(table: string, from: string, to: string): void {
-    const t = this.tables.get(table);
+    const t = this.writable(table);
     const c = t?.columns.get(from);
     if (!t || !c) return;
     t.columns.delete(from);
@@ -180,27 +208,28 @@ export class SchemaModel implements SchemaView {
   }
 
   addConstraint(table: string, constraint: ConstraintInfo): void {
-    this.tables.get(table)?.constraints.set(constraint.name, { ...constraint, createdIn: this.currentFile });
+    this.writable(table)?.constraints.set(constraint.name, { ...constraint, createdIn: this.currentFile });
   }
 
   validateConstraint(table: string, name: string): void {
-    const t = this.tables.get(table);
+    if (!this.tables.get(table)?.constraints.has(name)) return;
+    const t = this.writable(table);
     const c = t?.constraints.get(name);
     if (t && c) t.constraints.set(name, { ...c, valid: true });
   }
 
   dropConstraint(table: string, name: string): void {
-    this.tables.get(table)?.constraints.delete(name);
+    if (this.tables.get(table)?.constraints.has(name)) this.writable(table)?.constraints.delete(name);
   }
 
   addIndex(table: string, index: string): void {
     this.indexes.set(index, table);
-    this.tables.get(table)?.indexes.add(index);
+    this.writable(table)?.indexes.add(index);
   }
 
   dropIndex(index: string): void {
     const table = this.indexes.get(index);
-    if (table) this.tables.get(table)?.indexes.delete(index);
+    if (table) this.writable(table)?.indexes.delete(index);
     this.indexes.delete(index);
   }
 
@@ -213,6 +242,24 @@ export class SchemaModel implements SchemaView {
 
   createObject(name: string, kind: string): void {
     this.objects.set(name, { kind, createdIn: this.currentFile });
+  }
+
+  /** Renames a type, sequence, routine or schema; columns of a renamed type follow it. */
+  renameObject(from: string, to: string, kind: string): void {
+    const o = this.objects.get(from);
+    this.objects.delete(from);
+    this.objects.set(to, o ?? { kind });
+    this.renamed.add(to);
+    if (kind !== 'type') return;
+    const [fromBare, toBare] = [from.split('.').pop()!, to.split('.').pop()!];
+    for (const [name, t] of this.tables) {
+      for (const c of t.columns.values()) {
+        const base = c.type?.replace(/\[\]$/, '');
+        if (base === from || base === fromBare) {
+          this.updateColumn(name, c.name, { type: c.type!.replace(base, base === from ? to : toBare) });
+        }
+      }
+    }
   }
 
   dropObject(name: string): void {
