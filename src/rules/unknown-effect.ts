@@ -21,7 +21,7 @@ export default defineRule({
       hits.push({
         object: e.table,
         lock: e.lock,
-        message: `bgmigrate cannot classify ${e.detail.nodeKind ?? ctx.statement.kind} on existing table ${e.table}; assuming it takes an ${e.lock}, which blocks reads and writes while it runs`,
+        message: `bgmigrate cannot classify ${e.detail.nodeKind ?? ctx.statement.kind} on existing table ${e.table}; it assumes the worst, ${e.lock === 'AccessExclusiveLock' ? 'an AccessExclusiveLock, which blocks reads and writes' : `a ${e.lock}, which blocks writes`} while it runs`,
       });
     }
     return hits;
