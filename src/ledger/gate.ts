@@ -1,0 +1,187 @@
+/**
+ * The ledger rule (PRODUCT.md): a contract effect on X is allowed iff the ledger has a
+ * deprecation of X (or of its table) at release R, R has shipped, and every release older than
+ * R is retired (explicitly, or as a standby past the rollback window). Otherwise the verdict
+ * names the missing fact.
+ *
+ * The ledger is read once, as a snapshot, with a constant number of queries; judging is pure.
+ */
+import type pg from 'pg';
+import type { Effect, LedgerGate, LedgerVerdict } from '../model.js';
+import { UsageError } from '../errors.js';
+import { ledgerDb, ledgerError, ledgerSchema, checkNotNewer, type LedgerOptions, type DeprecationSource } from './schema.js';
+import { formatInstant, readReleaseRows, releaseInfo, type ReleaseInfo, type ReleaseRow } from './releases.js';
+import { verifyChecksums, type Drift } from './verify.js';
+
+/** Everything the gate needs, read in one consistent snapshot. */
+export interface LedgerSnapshot {
+  schema: string;
+  /** Ledger version; 0 when the ledger does not exist yet. */
+  version: number;
+  /** The database server's clock when the snapshot was read. */
+  serverNow: Date;
+  releases: ReleaseRow[];
+  deprecations: { object: string; release: string; source: DeprecationSource; at: Date }[];
+  /** Applied migrations' ids and checksums, in order (empty unless asked for). */
+  applied: { id: string; checksum: string }[];
+}
+
+export interface SnapshotOptions extends LedgerOptions {
+  /** Also read the applied migrations' ids and checksums (for drift checks); default true. */
+  applied?: boolean;
+}
+
+/**
+ * Reads the snapshot with at most 5 queries, whatever the ledger's size, in the caller's
+ * transaction (use {@link ledgerGate} to get a READ ONLY one). Never creates the ledger.
+ *
+ * @throws UsageError when the ledger cannot be read (privileges) or is newer than this bgmigrate.
+ */
+export async function readLedgerSnapshot(client: pg.ClientBase, options: SnapshotOptions = {}): Promise<LedgerSnapshot> {
+  const schema = ledgerSchema(options);
+  try {
+    const head = await client.query<{ now: Date; present: boolean }>(
+      'SELECT now() AS now, to_regclass($1) IS NOT NULL AS present',
+      [`"${schema}".schema_version`],
+    );
+    const serverNow = head.rows[0].now;
+    if (!head.rows[0].present) {
+      return { schema, version: 0, serverNow, releases: [], deprecations: [], applied: [] };
+    }
+    const db = ledgerDb(client, options);
+    const versionRow = await db
+      .selectFrom('schema_version')
+      .select((eb) => eb.fn.max('version').as('version'))
+      .executeTakeFirst();
+    const version = Number(versionRow?.version ?? 0);
+    checkNotNewer(version, schema);
+    const releases = await readReleaseRows(client, options);
+    const deprecations = await db
+      .selectFrom('deprecations')
+      .select(['object', 'release', 'source', 'at'])
+      .orderBy('seq')
+      .execute();
+    const applied =
+      options.applied === false
+        ? []
+        : await db.selectFrom('migrations').select(['id', 'checksum']).orderBy('seq').execute();
+    return { schema, version, serverNow, releases, deprecations, applied };
+  } catch (error) {
+    throw ledgerError(error, schema, 'read');
+  }
+}
+
+/** A LedgerGate that also exposes what it read. */
+export interface SnapshotGate extends LedgerGate {
+  snapshot: LedgerSnapshot;
+  /** Releases with the window applied at the gate's `now`. */
+  releases: ReleaseInfo[];
+  /** Applied migrations whose file changed or disappeared (see {@link verifyChecksums}). */
+  drift(files: readonly { id: string; checksum: string }[]): Drift[];
+}
+
+export interface GateOptions extends LedgerOptions {
+  /** Config `ledger.rollbackWindow` in ms (default 24 h). */
+  rollbackWindowMs: number;
+  /** Judge as of this instant; default the server's clock at the snapshot. */
+  now?: Date;
+}
+
+/**
+ * `check --database`: reads the ledger in a REPEATABLE READ, READ ONLY transaction of its own
+ * (the client must not be in a transaction) and returns the gate. Never writes.
+ *
+ * @example
+ * const gate = await ledgerGate(client, { schema: config.ledger.schema, rollbackWindowMs: config.ledger.rollbackWindowMs });
+ * gate.judge(effect) // { allowed: false, reason: 'release v42 still uses public.users.name and is a rollback target until …' }
+ */
+export async function ledgerGate(client: pg.ClientBase, options: GateOptions & SnapshotOptions): Promise<SnapshotGate> {
+  await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  let snapshot: LedgerSnapshot;
+  try {
+    snapshot = await readLedgerSnapshot(client, options);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error instanceof UsageError ? error : ledgerError(error, ledgerSchema(options), 'read');
+  }
+  return gateFromSnapshot(snapshot, options);
+}
+
+type Attempt =
+  | { kind: 'allowed'; reason: string }
+  | { kind: 'unshipped'; reason: string }
+  | { kind: 'blocked'; reason: string };
+
+/** Builds the pure gate from a snapshot. */
+export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions): SnapshotGate {
+  const now = options.now ?? snapshot.serverNow;
+  const releases = snapshot.releases.map((row) => releaseInfo(row, options.rollbackWindowMs, now));
+  const byName = new Map(releases.map((info) => [info.release, info]));
+  const deprecationsOf = new Map<string, LedgerSnapshot['deprecations']>();
+  for (const deprecation of snapshot.deprecations) {
+    const list = deprecationsOf.get(deprecation.object) ?? [];
+    list.push(deprecation);
+    deprecationsOf.set(deprecation.object, list);
+  }
+
+  const attempt = (object: string, deprecation: LedgerSnapshot['deprecations'][number], via: string): Attempt => {
+    const release = byName.get(deprecation.release);
+    const at = `deprecated at release ${deprecation.release}${via}`;
+    if (!release || release.shippedAt === null) {
+      return {
+        kind: 'unshipped',
+        reason: `${object} is ${at}, but ${deprecation.release} has not shipped yet (run "bgmigrate release ship ${deprecation.release}" when it serves traffic)`,
+      };
+    }
+    const older = releases.filter((info) => info.order < release.order);
+    const live = older.find((info) => info.state === 'live');
+    if (live) return { kind: 'blocked', reason: `release ${live.release} still uses ${object} and is live` };
+    const targets = older
+      .filter((info) => info.state === 'standby' && !info.retiredByWindow)
+      .sort((a, b) => b.rollbackTargetUntil!.getTime() - a.rollbackTargetUntil!.getTime());
+    if (targets.length > 0) {
+      const target = targets[0];
+      return {
+        kind: 'blocked',
+        reason: `release ${target.release} still uses ${object} and is a rollback target until it is retired or until ${formatInstant(target.rollbackTargetUntil!)}`,
+      };
+    }
+    return {
+      kind: 'allowed',
+      reason: `${object} is ${at}, which has shipped, and no older release can receive traffic`,
+    };
+  };
+
+  const judge = (effect: Effect): LedgerVerdict => {
+    if (effect.class !== 'contract') return { allowed: true, reason: `${effect.kind} is not a contract effect` };
+    const object = effect.object;
+    const table = effect.table && effect.table !== object ? effect.table : undefined;
+    const candidates: [LedgerSnapshot['deprecations'][number], string][] = [
+      ...(deprecationsOf.get(object) ?? []).map((d) => [d, ''] as [typeof d, string]),
+      ...(table ? (deprecationsOf.get(table) ?? []).map((d) => [d, ` (via its table ${table})`] as [typeof d, string]) : []),
+    ];
+    if (candidates.length === 0) {
+      const missing = snapshot.version === 0 ? ` (the ledger in schema "${snapshot.schema}" does not exist yet)` : '';
+      return {
+        allowed: false,
+        reason:
+          `no deprecation of ${object}${table ? ` or of its table ${table}` : ''} is recorded in the ledger${missing}: ` +
+          `deprecate it in the release that stops using it ("-- bgmigrate: deprecates ${object}" in a migration applied with that release, ` +
+          `or "bgmigrate ledger deprecate ${object} --release <release>")`,
+      };
+    }
+    const attempts = candidates.map(([deprecation, via]) => attempt(object, deprecation, via));
+    const allowed = attempts.find((a) => a.kind === 'allowed');
+    if (allowed) return { allowed: true, reason: allowed.reason };
+    const best = attempts.find((a) => a.kind === 'blocked') ?? attempts[0];
+    return { allowed: false, reason: best.reason };
+  };
+
+  return {
+    judge,
+    snapshot,
+    releases,
+    drift: (files) => verifyChecksums(snapshot.applied, files),
+  };
+}

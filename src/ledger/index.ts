@@ -1,0 +1,92 @@
+/**
+ * The phase ledger: bgmigrate's own tables in the database (schema `bgmigrate` by default,
+ * config `ledger.schema`), an append-only history of applied migrations, releases and their
+ * state changes, and deprecations; and the ledger rule that allows or refuses contract effects.
+ *
+ * Every function takes a `pg.ClientBase` the caller holds (and closes) and `{ schema }`.
+ * Errors are UsageError (exit 2: privileges, unreadable or newer ledger, bad names) or
+ * RefusalError (exit 1: an illegal release transition, a migration recorded twice).
+ *
+ * For the runner, on its client, INSIDE its own migration transaction (commit together):
+ * - `ensureLedger(client, {schema})` → `{from, to}` versions. Creates/upgrades the ledger; cheap
+ *   (2 reads, no lock) once current. Also works outside a transaction.
+ * - `recordMigration(client, {id, checksum, phase, release?, durationMs, effects?, suppressions?, appliedBy?}, {schema})`
+ *   → `AppliedMigration`. Registers the release as `deployed` when new. RefusalError if already recorded.
+ * - `recordDeprecations(client, objects, release, {schema, source?: 'directive'|'command', migrationId?})`
+ *   → the `Deprecation`s added (an object already deprecated at that release is skipped).
+ * - `appliedMigrations(client, {schema})` → `AppliedMigration[]` in applied order ([] without a ledger).
+ * - `recordStatementProgress(client, {migrationId, checksum, statementIndex, durationMs, release?}, {schema})`
+ *   for no-transaction migrations, one call per statement run (idempotent);
+ *   `statementProgress(client, migrationId, {schema, checksum?})` → done statements by index.
+ * - `readLedgerSnapshot(client, {schema})` + `gateFromSnapshot(snapshot, {rollbackWindowMs, now?})`
+ *   → a LedgerGate read inside the caller's transaction (re-lint right before a contract migration).
+ *
+ * For `check --database` (client NOT in a transaction):
+ * - `ledgerGate(client, {schema, rollbackWindowMs, now?})` → `SnapshotGate` (a LedgerGate with
+ *   `judge(effect)`, plus `snapshot`, `releases`, `drift(files)`); reads in a REPEATABLE READ READ
+ *   ONLY transaction with at most 5 queries whatever the ledger's size; never writes.
+ *
+ * For the commands (client NOT in a transaction; each runs its own transaction):
+ * - `shipRelease(client, R, {schema, color?})` → `{release, color, previous}`.
+ * - `retireRelease(client, R, {schema})`; `rollbackRelease(client, {schema, rollbackWindowMs, now?})`
+ *   → `{live, rolledBack, color}`.
+ * - `listReleases(client, {schema, rollbackWindowMs, now?})` → `ReleaseInfo[]`.
+ * - `deprecateObject(client, object, R, {schema})` → `Deprecation | null`.
+ * - `showLedger(client, {schema, rollbackWindowMs})` → `LedgerContents`.
+ * - `verifyLedger(client, files, {schema})` → `{checked, drift}`; `describeDrift(d)` one line each.
+ *
+ * Benchmark: `fillLedger(client, {migrations: 10_000, releases: 1_000})`.
+ */
+export {
+  DEFAULT_LEDGER_SCHEMA,
+  LEDGER_MIGRATIONS,
+  LEDGER_VERSION,
+  RELEASE_STATES,
+  ensureLedger,
+  ledgerVersion,
+  type DeprecationSource,
+  type EnsureLedgerResult,
+  type LedgerOptions,
+  type ReleaseColor,
+  type ReleaseState,
+} from './schema.js';
+export {
+  appliedMigrations,
+  checkReleaseName,
+  deprecateObject,
+  listDeprecations,
+  normalizeObjectName,
+  recordDeprecations,
+  recordMigration,
+  recordStatementProgress,
+  statementProgress,
+  type AppliedMigration,
+  type Deprecation,
+  type LedgerSuppression,
+  type MigrationRecord,
+  type StatementProgress,
+} from './record.js';
+export {
+  formatInstant,
+  listReleases,
+  releaseEvents,
+  retireRelease,
+  rollbackRelease,
+  shipRelease,
+  type ReleaseEvent,
+  type ReleaseInfo,
+  type RollbackResult,
+  type ShipResult,
+  type WindowOptions,
+} from './releases.js';
+export {
+  gateFromSnapshot,
+  ledgerGate,
+  readLedgerSnapshot,
+  type GateOptions,
+  type LedgerSnapshot,
+  type SnapshotGate,
+} from './gate.js';
+export { describeDrift, verifyChecksums, verifyLedger, type Drift, type VerifyResult } from './verify.js';
+export { showLedger, type LedgerContents } from './show.js';
+export { fillLedger, type FillOptions } from './bench.js';

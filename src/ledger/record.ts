@@ -1,0 +1,395 @@
+/**
+ * Writing and reading the ledger's history of applied migrations and deprecations. Every function
+ * runs on the caller's client, inside the caller's transaction when there is one, so a
+ * migration and its ledger rows commit together. Call {@link ensureLedger} once first.
+ */
+import type pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import { RefusalError, UsageError } from '../errors.js';
+import type { Effect, Phase } from '../model.js';
+import {
+  ensureLedger,
+  ledgerDb,
+  ledgerError,
+  ledgerSchema,
+  ledgerVersion,
+  type DeprecationSource,
+  type LedgerOptions,
+  type LedgerTables,
+} from './schema.js';
+
+/** A `bgmigrate-ignore` that let a finding through, as kept in `migrations.suppressions`. */
+export interface LedgerSuppression {
+  rule: string;
+  reason: string;
+  object?: string;
+  line?: number;
+}
+
+/** What the runner records when a migration has been applied. */
+export interface MigrationRecord {
+  /** Migration id: path relative to the migrations directory. */
+  id: string;
+  /** SHA-256 of the file's bytes, hex. */
+  checksum: string;
+  phase: Phase;
+  /** The release applied with (`apply --release`); registered as `deployed` when new. */
+  release?: string | null;
+  durationMs: number;
+  effects?: readonly Effect[];
+  suppressions?: readonly LedgerSuppression[];
+  /** Default: the database role (`current_user`). */
+  appliedBy?: string;
+}
+
+/** One row of the applied-migrations history. */
+export interface AppliedMigration {
+  id: string;
+  checksum: string;
+  phase: Phase;
+  release: string | null;
+  appliedAt: Date;
+  appliedBy: string;
+  durationMs: number;
+  effects: Effect[];
+  suppressions: LedgerSuppression[];
+}
+
+/** One statement of a no-transaction migration that has run. */
+export interface StatementProgress {
+  migrationId: string;
+  checksum: string;
+  statementIndex: number;
+  release: string | null;
+  doneAt: Date;
+  durationMs: number;
+}
+
+/** A deprecation: from `release` on, the application no longer depends on `object`. */
+export interface Deprecation {
+  object: string;
+  release: string;
+  source: DeprecationSource;
+  migrationId: string | null;
+  at: Date;
+}
+
+/**
+ * A release name as given by the user: trimmed, non-empty, printable, without spaces.
+ * @throws UsageError
+ */
+export function checkReleaseName(release: string): string {
+  const name = release.trim();
+  if (name === '' || name.length > 200 || /[\s\p{Cc}]/u.test(name)) {
+    throw new UsageError(`invalid release name ${JSON.stringify(release)}: expected a non-empty name without spaces, e.g. v43`);
+  }
+  return name;
+}
+
+/**
+ * An object name normalised as PostgreSQL resolves it and as effects name objects: unquoted
+ * parts folded to lower case, quoted parts kept exactly, joined with dots
+ * (`Public.Users."Name"` → `public.users.Name`).
+ * @throws UsageError on an empty or malformed name.
+ */
+export function normalizeObjectName(text: string): string {
+  const parts: string[] = [];
+  let i = 0;
+  const source = text.trim();
+  const fail = (): never => {
+    throw new UsageError(`invalid object name ${JSON.stringify(text)}: expected schema.table or schema.table.column`);
+  };
+  if (source === '') fail();
+  while (i < source.length) {
+    let part = '';
+    if (source[i] === '"') {
+      i += 1;
+      for (;;) {
+        if (i >= source.length) fail();
+        if (source[i] === '"') {
+          if (source[i + 1] === '"') {
+            part += '"';
+            i += 2;
+            continue;
+          }
+          i += 1;
+          break;
+        }
+        part += source[i];
+        i += 1;
+      }
+    } else {
+      while (i < source.length && source[i] !== '.') {
+        part += source[i];
+        i += 1;
+      }
+      part = part.trim().toLowerCase();
+      if (/[\s"]/.test(part)) fail();
+    }
+    if (part === '') fail();
+    parts.push(part);
+    if (i < source.length) {
+      if (source[i] !== '.') fail();
+      i += 1;
+      if (i === source.length) fail();
+    }
+  }
+  return parts.join('.');
+}
+
+/**
+ * Adds `release` to the ledger if it is new, with a `deployed` event when `deployed` is set.
+ * @returns true when the release was new.
+ */
+export async function registerRelease(
+  db: Kysely<LedgerTables>,
+  release: string,
+  options: { deployed: boolean; color?: string | null } = { deployed: true },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('releases')
+    .values({ release })
+    .onConflict((conflict) => conflict.column('release').doNothing())
+    .returning('release')
+    .executeTakeFirst();
+  if (inserted && options.deployed) {
+    await db.insertInto('release_events').values({ release, state: 'deployed', color: null }).execute();
+  }
+  return inserted !== undefined;
+}
+
+/**
+ * Records an applied migration (and registers its release). Call it in the migration's own
+ * transaction, after its statements.
+ *
+ * @throws RefusalError when the migration is already recorded; UsageError on a database error.
+ */
+export async function recordMigration(
+  client: pg.ClientBase,
+  row: MigrationRecord,
+  options: LedgerOptions = {},
+): Promise<AppliedMigration> {
+  const schema = ledgerSchema(options);
+  const db = ledgerDb(client, options);
+  const release = row.release == null ? null : checkReleaseName(row.release);
+  try {
+    if (release !== null) await registerRelease(db, release, { deployed: true });
+    const inserted = await db
+      .insertInto('migrations')
+      .values({
+        id: row.id,
+        checksum: row.checksum,
+        phase: row.phase,
+        release,
+        duration_ms: Math.max(0, Math.round(row.durationMs)),
+        effects: JSON.stringify(row.effects ?? []),
+        suppressions: JSON.stringify(row.suppressions ?? []),
+        ...(row.appliedBy === undefined ? {} : { applied_by: row.appliedBy }),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toApplied(inserted);
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') {
+      throw new RefusalError(`migration ${row.id} is already recorded in the ledger (was it applied by another process?)`, {
+        cause: error,
+      });
+    }
+    throw ledgerError(error, schema, 'write');
+  }
+}
+
+function toApplied(row: {
+  id: string;
+  checksum: string;
+  phase: 'expand' | 'contract';
+  release: string | null;
+  applied_at: Date;
+  applied_by: string;
+  duration_ms: number;
+  effects: unknown[];
+  suppressions: unknown[];
+}): AppliedMigration {
+  return {
+    id: row.id,
+    checksum: row.checksum,
+    phase: row.phase,
+    release: row.release,
+    appliedAt: row.applied_at,
+    appliedBy: row.applied_by,
+    durationMs: row.duration_ms,
+    effects: row.effects as Effect[],
+    suppressions: row.suppressions as LedgerSuppression[],
+  };
+}
+
+/**
+ * The applied migrations in the order they were applied; empty when the ledger does not exist
+ * (it is not created by reading).
+ */
+export async function appliedMigrations(client: pg.ClientBase, options: LedgerOptions = {}): Promise<AppliedMigration[]> {
+  const schema = ledgerSchema(options);
+  if ((await ledgerVersion(client, options)) === 0) return [];
+  try {
+    const rows = await ledgerDb(client, options).selectFrom('migrations').selectAll().orderBy('seq').execute();
+    return rows.map(toApplied);
+  } catch (error) {
+    throw ledgerError(error, schema, 'read');
+  }
+}
+
+/**
+ * Records that statement `statementIndex` (0-based) of a no-transaction migration has run, so a
+ * run that crashes later resumes after it. Recording the same statement twice is a no-op.
+ */
+export async function recordStatementProgress(
+  client: pg.ClientBase,
+  progress: { migrationId: string; checksum: string; statementIndex: number; durationMs: number; release?: string | null },
+  options: LedgerOptions = {},
+): Promise<void> {
+  const schema = ledgerSchema(options);
+  try {
+    await ledgerDb(client, options)
+      .insertInto('statement_progress')
+      .values({
+        migration_id: progress.migrationId,
+        checksum: progress.checksum,
+        statement_index: progress.statementIndex,
+        release: progress.release ?? null,
+        duration_ms: Math.max(0, Math.round(progress.durationMs)),
+      })
+      .onConflict((conflict) => conflict.columns(['migration_id', 'checksum', 'statement_index']).doNothing())
+      .execute();
+  } catch (error) {
+    throw ledgerError(error, schema, 'write');
+  }
+}
+
+/**
+ * The statements of a no-transaction migration recorded as done, by index. Pass the file's
+ * checksum to see only progress made with the same file content.
+ */
+export async function statementProgress(
+  client: pg.ClientBase,
+  migrationId: string,
+  options: LedgerOptions & { checksum?: string } = {},
+): Promise<StatementProgress[]> {
+  const schema = ledgerSchema(options);
+  if ((await ledgerVersion(client, options)) < 2) return [];
+  try {
+    let query = ledgerDb(client, options).selectFrom('statement_progress').selectAll().where('migration_id', '=', migrationId);
+    if (options.checksum !== undefined) query = query.where('checksum', '=', options.checksum);
+    const rows = await query.orderBy('statement_index').orderBy('seq').execute();
+    return rows.map((row) => ({
+      migrationId: row.migration_id,
+      checksum: row.checksum,
+      statementIndex: row.statement_index,
+      release: row.release,
+      doneAt: row.done_at,
+      durationMs: row.duration_ms,
+    }));
+  } catch (error) {
+    throw ledgerError(error, schema, 'read');
+  }
+}
+
+/**
+ * Records deprecations of `objects` at `release` (registered as `deployed` when new). An object
+ * already deprecated at that release is not recorded twice.
+ *
+ * @returns the deprecations added.
+ */
+export async function recordDeprecations(
+  client: pg.ClientBase,
+  objects: readonly string[],
+  release: string,
+  options: LedgerOptions & { source?: DeprecationSource; migrationId?: string } = {},
+): Promise<Deprecation[]> {
+  const schema = ledgerSchema(options);
+  const name = checkReleaseName(release);
+  const normalized = [...new Set(objects.map(normalizeObjectName))];
+  if (normalized.length === 0) return [];
+  const db = ledgerDb(client, options);
+  try {
+    await registerRelease(db, name, { deployed: true });
+    const rows = await db
+      .insertInto('deprecations')
+      .columns(['object', 'release', 'source', 'migration_id'])
+      .expression(
+        db
+          .selectFrom(sql<{ object: string }>`unnest(${sql.val(normalized)}::text[])`.as('o'))
+          .select([
+            'o.object',
+            sql.lit(name).as('release'),
+            sql.lit(options.source ?? 'directive').as('source'),
+            sql<string | null>`${options.migrationId ?? null}::text`.as('migration_id'),
+          ])
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('deprecations as d')
+                  .select('d.seq')
+                  .whereRef('d.object', '=', 'o.object')
+                  .where('d.release', '=', name),
+              ),
+            ),
+          ),
+      )
+      .returningAll()
+      .execute();
+    return rows.map((row) => ({
+      object: row.object,
+      release: row.release,
+      source: row.source,
+      migrationId: row.migration_id,
+      at: row.at,
+    }));
+  } catch (error) {
+    throw ledgerError(error, schema, 'write');
+  }
+}
+
+/** Every deprecation, oldest first; empty when the ledger does not exist. */
+export async function listDeprecations(client: pg.ClientBase, options: LedgerOptions = {}): Promise<Deprecation[]> {
+  const schema = ledgerSchema(options);
+  if ((await ledgerVersion(client, options)) === 0) return [];
+  try {
+    const rows = await ledgerDb(client, options).selectFrom('deprecations').selectAll().orderBy('seq').execute();
+    return rows.map((row) => ({
+      object: row.object,
+      release: row.release,
+      source: row.source,
+      migrationId: row.migration_id,
+      at: row.at,
+    }));
+  } catch (error) {
+    throw ledgerError(error, schema, 'read');
+  }
+}
+
+/**
+ * `ledger deprecate <object> --release R`: records the deprecation in a transaction of its own
+ * (creating the ledger on first use). The client must not be inside a transaction.
+ *
+ * @returns the deprecation recorded, or null when the object was already deprecated at R.
+ * @throws UsageError on a malformed object or release name.
+ */
+export async function deprecateObject(
+  client: pg.ClientBase,
+  object: string,
+  release: string,
+  options: LedgerOptions = {},
+): Promise<Deprecation | null> {
+  const normalized = normalizeObjectName(object);
+  const name = checkReleaseName(release);
+  await ensureLedger(client, options);
+  await client.query('BEGIN');
+  try {
+    const [added] = await recordDeprecations(client, [normalized], name, { ...options, source: 'command' });
+    await client.query('COMMIT');
+    return added ?? null;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * Releases and their state changes. The state of a release is derived from its append-only
+ * event history (`release_events`): nothing is updated away.
+ *
+ *   deployed ──ship──▶ live ──(next ship)──▶ standby ──retire──▶ retired
+ *                        ▲                      │  └─(window passes)─▶ counts as retired
+ *                        └──────rollback────────┘      (and the live one becomes rolled-back)
+ */
+import type pg from 'pg';
+import { sql } from 'kysely';
+import { RefusalError, UsageError } from '../errors.js';
+import { checkReleaseName, registerRelease } from './record.js';
+import {
+  ensureLedger,
+  ledgerDb,
+  ledgerError,
+  ledgerLockSql,
+  ledgerSchema,
+  type LedgerOptions,
+  type ReleaseColor,
+  type ReleaseState,
+} from './schema.js';
+
+/** A release as the ledger knows it, derived from its events. */
+export interface ReleaseInfo {
+  release: string;
+  /** Position in the order releases became known to the ledger; "older" means a smaller order. */
+  order: number;
+  /** The state of the latest event. */
+  state: ReleaseState;
+  /** Color it last served as (`ship --color`, or alternating), if known. */
+  color: ReleaseColor | null;
+  registeredAt: Date;
+  deployedAt: Date | null;
+  /** First time it went live. */
+  shippedAt: Date | null;
+  /** Latest time it went live. */
+  liveAt: Date | null;
+  /** When it last stopped serving (its latest `standby` event). */
+  standbyAt: Date | null;
+  /** When it was retired by command, or (standby past the window) when the window ended. */
+  retiredAt: Date | null;
+  rolledBackAt: Date | null;
+  /** A standby's rollback window end (`standbyAt` + window); null for other states. */
+  rollbackTargetUntil: Date | null;
+  /** A standby whose window has passed: it counts as retired. */
+  retiredByWindow: boolean;
+}
+
+/** Raw per-release facts read in one query; the window is applied later. */
+export interface ReleaseRow {
+  release: string;
+  order: number;
+  state: ReleaseState;
+  color: ReleaseColor | null;
+  registeredAt: Date;
+  deployedAt: Date | null;
+  shippedAt: Date | null;
+  liveAt: Date | null;
+  standbyAt: Date | null;
+  retiredAt: Date | null;
+  rolledBackAt: Date | null;
+}
+
+/** One recorded state change. */
+export interface ReleaseEvent {
+  release: string;
+  state: ReleaseState;
+  color: ReleaseColor | null;
+  at: Date;
+  by: string;
+}
+
+/** Options of the functions that need the rollback window. */
+export interface WindowOptions extends LedgerOptions {
+  /** How long a standby stays a rollback target (config `ledger.rollbackWindow`, default 24 h). */
+  rollbackWindowMs: number;
+  /** The current time; default the database server's `now()`. */
+  now?: Date;
+}
+
+/** Reads every release's facts in ONE query, whatever the history's length. */
+export async function readReleaseRows(client: pg.ClientBase, options: LedgerOptions = {}): Promise<ReleaseRow[]> {
+  const db = ledgerDb(client, options);
+  const rows = await db
+    .selectFrom('releases as r')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('release_events as e')
+          .select(['e.state', 'e.at'])
+          .whereRef('e.release', '=', 'r.release')
+          .orderBy('e.seq', 'desc')
+          .limit(1)
+          .as('last'),
+      (join) => join.onTrue(),
+    )
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('release_events as e')
+          .select([
+            sql<Date | null>`min(e.at) FILTER (WHERE e.state = 'deployed')`.as('deployed_at'),
+            sql<Date | null>`min(e.at) FILTER (WHERE e.state = 'live')`.as('shipped_at'),
+            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'live')`.as('live_at'),
+            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'standby')`.as('standby_at'),
+            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'retired')`.as('retired_at'),
+            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'rolled-back')`.as('rolled_back_at'),
+            sql<ReleaseColor | null>`(array_agg(e.color ORDER BY e.seq DESC) FILTER (WHERE e.state = 'live' AND e.color IS NOT NULL))[1]`.as(
+              'color',
+            ),
+          ])
+          .whereRef('e.release', '=', 'r.release')
+          .as('agg'),
+      (join) => join.onTrue(),
+    )
+    .select([
+      'r.release',
+      sql<string>`r.seq`.as('order'),
+      'r.created_at',
+      'last.state',
+      'agg.deployed_at',
+      'agg.shipped_at',
+      'agg.live_at',
+      'agg.standby_at',
+      'agg.retired_at',
+      'agg.rolled_back_at',
+      'agg.color',
+    ])
+    .orderBy('r.seq')
+    .execute();
+  return rows.map((row) => ({
+    release: row.release,
+    order: Number(row.order),
+    state: row.state ?? 'deployed',
+    color: row.color ?? null,
+    registeredAt: row.created_at,
+    deployedAt: row.deployed_at ?? null,
+    shippedAt: row.shipped_at ?? null,
+    liveAt: row.live_at ?? null,
+    standbyAt: row.standby_at ?? null,
+    retiredAt: row.retired_at ?? null,
+    rolledBackAt: row.rolled_back_at ?? null,
+  }));
+}
+
+/** Applies the rollback window to raw facts. */
+export function releaseInfo(row: ReleaseRow, rollbackWindowMs: number, now: Date): ReleaseInfo {
+  let rollbackTargetUntil: Date | null = null;
+  let retiredByWindow = false;
+  let retiredAt = row.state === 'retired' ? row.retiredAt : null;
+  if (row.state === 'standby' && row.standbyAt) {
+    rollbackTargetUntil = new Date(row.standbyAt.getTime() + rollbackWindowMs);
+    if (now.getTime() >= rollbackTargetUntil.getTime()) {
+      retiredByWindow = true;
+      retiredAt = rollbackTargetUntil;
+    }
+  }
+  return { ...row, retiredAt, rollbackTargetUntil, retiredByWindow };
+}
+
+async function serverNow(client: pg.ClientBase): Promise<Date> {
+  const result = await client.query<{ now: Date }>('SELECT now() AS now');
+  return result.rows[0].now;
+}
+
+/**
+ * Every release, oldest first, with its derived state; empty when the ledger does not exist.
+ */
+export async function listReleases(client: pg.ClientBase, options: WindowOptions): Promise<ReleaseInfo[]> {
+  const schema = ledgerSchema(options);
+  try {
+    const exists = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+      `"${schema}".releases`,
+    ]);
+    if (!exists.rows[0].present) return [];
+    const now = options.now ?? (await serverNow(client));
+    return (await readReleaseRows(client, options)).map((row) => releaseInfo(row, options.rollbackWindowMs, now));
+  } catch (error) {
+    throw ledgerError(error, schema, 'read');
+  }
+}
+
+/** Every release state change, oldest first. */
+export async function releaseEvents(client: pg.ClientBase, options: LedgerOptions = {}): Promise<ReleaseEvent[]> {
+  const schema = ledgerSchema(options);
+  try {
+    const exists = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+      `"${schema}".release_events`,
+    ]);
+    if (!exists.rows[0].present) return [];
+    const rows = await ledgerDb(client, options).selectFrom('release_events').selectAll().orderBy('seq').execute();
+    return rows.map((row) => ({ release: row.release, state: row.state, color: row.color, at: row.at, by: row.by }));
+  } catch (error) {
+    throw ledgerError(error, schema, 'read');
+  }
+}
+
+/**
+ * Runs `work` in a transaction of its own that holds the ledger's writer lock, after making
+ * sure the ledger exists. The client must not be inside a transaction.
+ */
+async function inLedgerTransaction<T>(
+  client: pg.ClientBase,
+  options: LedgerOptions,
+  work: (rows: ReleaseRow[], now: Date) => Promise<T>,
+): Promise<T> {
+  const schema = ledgerSchema(options);
+  await ensureLedger(client, options);
+  try {
+    await client.query('BEGIN');
+    await client.query(ledgerLockSql(schema));
+    const rows = await readReleaseRows(client, options);
+    const result = await work(rows, await serverNow(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    if (error instanceof RefusalError || error instanceof UsageError) throw error;
+    throw ledgerError(error, schema, 'write');
+  }
+}
+
+/** What `release ship` did. */
+export interface ShipResult {
+  release: string;
+  color: ReleaseColor | null;
+  /** The release that was live before and is now standby, if any. */
+  previous: string | null;
+}
+
+/**
+ * `release ship R`: R becomes live; the release live until now becomes standby (a rollback
+ * target for the rollback window). Without `color`, R takes the other color of the previous live
+ * release when that is known.
+ *
+ * @throws RefusalError when R is already live or retired; UsageError on a bad name or color.
+ */
+export async function shipRelease(
+  client: pg.ClientBase,
+  release: string,
+  options: LedgerOptions & { color?: string } = {},
+): Promise<ShipResult> {
+  const name = checkReleaseName(release);
+  if (options.color !== undefined && options.color !== 'blue' && options.color !== 'green') {
+    throw new UsageError(`invalid color "${options.color}": expected blue or green`);
+  }
+  return inLedgerTransaction(client, options, async (rows) => {
+    const self = rows.find((row) => row.release === name);
+    if (self?.state === 'live') throw new RefusalError(`release ${name} is already live`);
+    if (self?.state === 'retired') {
+      throw new RefusalError(`release ${name} is retired and can never receive traffic again; ship a new release`);
+    }
+    const live = rows.find((row) => row.state === 'live');
+    const color: ReleaseColor | null =
+      (options.color as ReleaseColor | undefined) ?? (live?.color ? (live.color === 'blue' ? 'green' : 'blue') : null);
+    const db = ledgerDb(client, options);
+    await registerRelease(db, name, { deployed: false });
+    await db.insertInto('release_events').values({ release: name, state: 'live', color }).execute();
+    if (live) await db.insertInto('release_events').values({ release: live.release, state: 'standby', color: null }).execute();
+    return { release: name, color, previous: live?.release ?? null };
+  });
+}
+
+/**
+ * `release retire R`: a standby release stops being a rollback target for good.
+ *
+ * @throws UsageError when R is unknown; RefusalError when R is not a standby (live, deployed,
+ *   rolled back, or already retired).
+ */
+export async function retireRelease(client: pg.ClientBase, release: string, options: LedgerOptions = {}): Promise<void> {
+  const name = checkReleaseName(release);
+  await inLedgerTransaction(client, options, async (rows) => {
+    const self = rows.find((row) => row.release === name);
+    if (!self) throw new UsageError(`release ${name} is not in the ledger`);
+    switch (self.state) {
+      case 'live':
+        throw new RefusalError(`release ${name} is live: only a standby release can be retired (ship its successor first)`);
+      case 'retired':
+        throw new RefusalError(`release ${name} is already retired`);
+      case 'deployed':
+        throw new RefusalError(`release ${name} has never served traffic: only a standby release can be retired`);
+      case 'rolled-back':
+        throw new RefusalError(`release ${name} was rolled back: only a standby release can be retired`);
+      case 'standby':
+        break;
+    }
+    await ledgerDb(client, options).insertInto('release_events').values({ release: name, state: 'retired', color: null }).execute();
+  });
+}
+
+/** What `release rollback` did. */
+export interface RollbackResult {
+  /** The standby release that is live again. */
+  live: string;
+  /** The release that was live and is now rolled back. */
+  rolledBack: string;
+  color: ReleaseColor | null;
+}
+
+/**
+ * `release rollback`: the most recent standby becomes live again and the live release becomes
+ * rolled-back. A standby past the rollback window counts as retired and is not a target.
+ *
+ * @throws RefusalError when nothing is live, or no standby within the window is left.
+ */
+export async function rollbackRelease(client: pg.ClientBase, options: WindowOptions): Promise<RollbackResult> {
+  return inLedgerTransaction(client, options, async (rows, serverTime) => {
+    const now = options.now ?? serverTime;
+    const live = rows.find((row) => row.state === 'live');
+    if (!live) throw new RefusalError('no release is live: there is nothing to roll back');
+    const standbys = rows
+      .filter((row) => row.state === 'standby')
+      .sort((a, b) => (b.standbyAt?.getTime() ?? 0) - (a.standbyAt?.getTime() ?? 0) || b.order - a.order);
+    const target = standbys[0];
+    if (!target) throw new RefusalError(`release ${live.release} is live and no standby release is left to roll back to`);
+    const info = releaseInfo(target, options.rollbackWindowMs, now);
+    if (info.retiredByWindow) {
+      throw new RefusalError(
+        `release ${target.release} left the rollback window at ${formatInstant(info.rollbackTargetUntil!)} and counts as retired: ` +
+          `contract migrations may already have removed what it uses`,
+      );
+    }
+    const db = ledgerDb(client, options);
+    await db.insertInto('release_events').values({ release: target.release, state: 'live', color: target.color }).execute();
+    await db.insertInto('release_events').values({ release: live.release, state: 'rolled-back', color: null }).execute();
+    return { live: target.release, rolledBack: live.release, color: target.color };
+  });
+}
+
+/** An instant as users read it: ISO 8601 in UTC to the second, rounded up (`2026-11-27T10:00:00Z`). */
+export function formatInstant(date: Date): string {
+  return new Date(Math.ceil(date.getTime() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
