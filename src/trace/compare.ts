@@ -7,7 +7,10 @@
  *   before it; locks on indexes, sequences, catalogs and on relations the statement itself
  *   created are left out (nobody else can be waiting on them);
  * - whether the table's own file was rewritten (relfilenode changed). Index rebuilds are shown
- *   but not compared, and TRUNCATE's swap to an empty file is not a rewrite;
+ *   but not compared (TRUNCATE's swap to an empty file counts, as PostgreSQL reports it);
+ * - locks weaker than SHARE UPDATE EXCLUSIVE (ACCESS SHARE, ROW SHARE, ROW EXCLUSIVE: what
+ *   ordinary queries take) count as no lock on both sides: they block no traffic, and DML takes
+ *   them only when it touches rows, which depends on the data (a backfill of an empty table);
  * - tables nobody predicted count only when the server took SHARE or stronger on them (the
  *   modes that block writes) or rewrote them: weak locks on referenced tables are bookkeeping.
  * A lock already held by an earlier statement of the trace cannot be seen again; when the
@@ -60,7 +63,6 @@ export function observeTables(predicted: readonly PredictedTable[], input: Obser
   const { before, after } = input;
   const held = new Set(before.locks.filter((l) => l.granted).map((l) => `${l.oid}:${l.mode}`));
   const rewritten = (oid: number): boolean => {
-    if (input.kind === 'TruncateStmt') return false;
     const prior = before.relations.get(oid);
     const now = after.relations.get(oid);
     return !!prior && !!now && prior.filenode !== 0 && prior.filenode !== now.filenode;
@@ -104,11 +106,13 @@ function describe(lock: LockMode | null, rewrite: boolean): string {
  */
 export function compareTables(predicted: readonly PredictedTable[], observed: readonly ObservedTable[]): string[] {
   const out: string[] = [];
+  const significant = (mode: LockMode | null): LockMode | null =>
+    lockRank(mode) >= lockRank('ShareUpdateExclusiveLock') ? mode : null;
   for (const o of observed) {
     const p = predicted.find((x) => x.table === o.table);
     const pLock = p?.lock ?? null;
     const pRewrite = p?.rewrites ?? false;
-    if (pLock === o.lock && pRewrite === o.rewritten) continue;
+    if (significant(pLock) === significant(o.lock) && pRewrite === o.rewritten) continue;
     out.push(`${o.table}: predicted ${describe(pLock, pRewrite)}, observed ${describe(o.lock, o.rewritten)}`);
   }
   return out;

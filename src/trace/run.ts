@@ -2,23 +2,27 @@
  * Runs migration statements against a real server and records, from the server itself, what
  * each one locked, rewrote and scanned — without changing the target database.
  *
- * Design (why it is safe):
- * - Everything that can run in a transaction runs on the target inside ONE transaction that is
- *   always rolled back. Each statement runs under a SAVEPOINT so a failing one is undone alone
- *   and later ones still run; earlier statements stay applied inside the transaction, so later
- *   ones see their objects. Transaction control (BEGIN/COMMIT/…) and COPY are never executed.
- *   Statements are sent with the extended protocol, which accepts exactly one statement.
- * - A hard `lock_timeout` and `statement_timeout` are set before every statement (a migration's
- *   own SET cannot lift them), and `idle_in_transaction_session_timeout` ends the transaction if
- *   trace dies while holding locks.
- * - Statements that cannot run in a transaction (CONCURRENTLY, VACUUM) run on a throwaway
- *   database, dropped at the end: a copy of the target (CREATE DATABASE … TEMPLATE) when nobody
- *   else is connected to it, else an empty database into which the traced statements before them
- *   are replayed. A second session samples their locks while they run, holding a snapshot and
- *   ACCESS SHARE on the tables they touch so that they wait where they would wait in production.
- *   Without the right to create a database, trace refuses them (UsageError, exit 2).
- * - Statements that act on the whole server (CREATE/DROP DATABASE, ALTER SYSTEM, tablespaces,
- *   subscriptions) are refused before anything runs.
+ * Design (why it is safe, and what it sees):
+ * - Preferred venue: a COPY of the target (CREATE DATABASE … TEMPLATE target), possible when the
+ *   role may create databases, nobody else is connected to the target and it is small (default
+ *   ≤ 256 MB). Each statement runs in its own transaction, committed in the copy, so the next one
+ *   starts with no locks held and every lock is seen afresh; CONCURRENTLY/VACUUM run there as
+ *   they would in production. The copy is dropped at the end; the target is never written.
+ * - Otherwise, the TARGET itself, inside ONE transaction that is always rolled back. Each
+ *   statement runs under a SAVEPOINT so a failing one is undone alone and later ones still run;
+ *   earlier statements stay applied inside the transaction so later ones see their objects. A
+ *   lock an earlier statement took is already held and cannot be seen again ("masked"). Statements
+ *   that cannot run in a transaction run on an empty throwaway database into which the traced
+ *   statements before them are replayed; their transactional form (without CONCURRENTLY) is then
+ *   replayed in the target's transaction. Without CREATEDB trace refuses them (UsageError).
+ * - Always: transaction control (BEGIN/COMMIT/…) and COPY are never executed; statements go over
+ *   the extended protocol, which accepts exactly one statement per message; a hard lock_timeout,
+ *   statement_timeout and idle_in_transaction_session_timeout are set before every statement (a
+ *   migration's own SET cannot lift them); statements that act on the whole server (CREATE/DROP
+ *   DATABASE, ALTER SYSTEM, tablespaces, subscriptions) are refused before anything runs.
+ * - Non-transactional statements are watched from a second session that holds a snapshot and
+ *   ACCESS SHARE on the relations they name, so they wait where they would wait in production,
+ *   and samples their pg_locks rows meanwhile.
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -65,6 +69,13 @@ export interface TraceRunOptions {
   statementTimeoutMs?: number;
   /** The PostgreSQL major the static analysis assumed (reported only). */
   pgVersion?: number;
+  /**
+   * `auto` (default): a copy of the target when possible, else the target in a rolled-back
+   * transaction; `target`: always the latter.
+   */
+  venue?: 'auto' | 'target';
+  /** Largest target copied (default 256 MB); a larger one is traced in place. */
+  copyLimitBytes?: number;
   /** Called before each statement, for a progress line. */
   onProgress?: (text: string) => void;
 }
@@ -112,8 +123,25 @@ interface Planned {
   handling: Exclude<Handling, { kind: 'refuse' }>;
 }
 
+/** Where the statements ran. */
+interface Venue {
+  kind: 'copy' | 'target';
+  main: pg.Client;
+  mainPid: number;
+  /** The copy's or throwaway database's name, dropped at the end. */
+  scratchDb?: string;
+  reason?: string;
+}
+
 /**
  * Traces the statements of `files`, in order, against `options.url`.
+ *
+ * When the role may create databases, nobody else is connected to the target and it is no
+ * larger than `copyLimitBytes`, everything runs on a copy of the target (CREATE DATABASE …
+ * TEMPLATE), each statement in its own transaction committed there, so each statement's locks
+ * are seen afresh. Otherwise everything runs on the target inside one transaction that is rolled
+ * back (a lock an earlier statement took is then held already and cannot be seen again).
+ *
  * Throws UsageError (exit 2) for statements trace refuses, for a role that cannot create the
  * throwaway database some statements need, and for connection failures.
  */
@@ -121,6 +149,7 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
   await loadParser();
   const lockTimeoutMs = options.lockTimeoutMs ?? 2_000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const caps = [String(lockTimeoutMs), String(statementTimeoutMs)];
   const plan: Planned[] = [];
   for (const file of files) {
     for (const stmt of file.statements) {
@@ -137,112 +166,110 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
   }
   const needsThrowaway = plan.find((p) => p.handling.kind === 'throwaway');
 
-  const target = await connect(options.url, { applicationName: APP });
-  const clients: pg.Client[] = [target];
-  let admin: pg.Client | undefined;
-  let throwawayName: string | undefined;
-  let throwawaySource: 'template' | 'replay' = 'replay';
-  let throwawayReason: string | undefined;
+  const opened: pg.Client[] = [];
+  const open = async (url: string, name = APP): Promise<pg.Client> => {
+    const client = await connect(url, { applicationName: name });
+    opened.push(client);
+    return client;
+  };
+  const close = async (client: pg.Client): Promise<void> => {
+    opened.splice(opened.indexOf(client), 1);
+    await client.end().catch(() => undefined);
+  };
+  let maintenance: pg.Client | undefined;
+  const scratchDbs: string[] = [];
   try {
+    const probe = await open(options.url);
     const info = (
-      await target.query<{ major: number; can_create: boolean; role: string; db: string; others: number }>(
+      await probe.query<{ major: number; can_create: boolean; role: string; db: string; others: number; size: string }>(
         `SELECT current_setting('server_version_num')::int / 10000 AS major,
                 (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user) AS can_create,
                 current_user AS role, current_database() AS db,
-                (SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS others`,
+                (SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS others,
+                pg_database_size(current_database())::text AS size`,
       )
     ).rows[0]!;
+    const scratchName = (what: string) => `bgmigrate_trace_${what}_${process.pid}_${randomBytes(3).toString('hex')}`;
 
-    if (needsThrowaway) {
-      const handling = needsThrowaway.handling as Extract<Handling, { kind: 'throwaway' }>;
-      if (!info.can_create) {
+    // 1. Try a copy of the target: clean observations, and the target is not touched at all.
+    let venue: Venue | undefined;
+    let copyReason: string | undefined;
+    const copyLimit = options.copyLimitBytes ?? 256 * 1024 * 1024;
+    if (options.venue === 'target') copyReason = 'asked to run on the target';
+    else if (!info.can_create) copyReason = `role "${info.role}" cannot create databases`;
+    else if (info.others > 0) copyReason = `${info.others} other session(s) are connected to it`;
+    else if (Number(info.size) > copyLimit) copyReason = `it is larger than ${Math.round(copyLimit / 1048576)} MB`;
+    else {
+      await close(probe); // a copy needs nobody connected to the original, trace included
+      for (const db of ['postgres', 'template1']) {
+        maintenance = await open(withDatabase(options.url, db)).catch(() => undefined);
+        if (maintenance) break;
+      }
+      if (!maintenance) copyReason = 'no maintenance database (postgres, template1) to connect to';
+      else {
+        const name = scratchName('copy');
+        try {
+          await maintenance.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(info.db)}`);
+          scratchDbs.push(name);
+          const main = await open(withDatabase(options.url, name));
+          venue = { kind: 'copy', main, mainPid: await backendPid(main), scratchDb: name };
+        } catch (error) {
+          copyReason = `could not copy it: ${errorText(error, options.url)}`;
+        }
+      }
+    }
+
+    // 2. Otherwise the target itself, in a transaction that is always rolled back.
+    let throwawayUrl: string | undefined;
+    if (!venue) {
+      if (needsThrowaway && !info.can_create) {
+        const handling = needsThrowaway.handling as Extract<Handling, { kind: 'throwaway' }>;
+        const where = location(needsThrowaway.file, needsThrowaway.stmt);
         throw new UsageError(
-          `${location(needsThrowaway.file, needsThrowaway.stmt)}: ${handling.what} cannot run inside a transaction, and role "${info.role}" cannot create a throwaway database to run it in (it needs CREATEDB); trace refuses to run it against database "${info.db}"`,
-          { location: location(needsThrowaway.file, needsThrowaway.stmt) },
+          `${where}: ${handling.what} cannot run inside a transaction, and role "${info.role}" cannot create a throwaway database to run it in (it needs CREATEDB); trace refuses to run it against database "${info.db}"`,
+          { location: where },
         );
       }
-      throwawayName = `bgmigrate_trace_${process.pid}_${randomBytes(3).toString('hex')}`;
-      // A copy of the target needs nobody connected to it, trace included.
-      if (info.others === 0) {
-        await target.end();
-        clients.length = 0;
-        for (const maintenance of ['postgres', 'template1']) {
-          try {
-            admin = await connect(withDatabase(options.url, maintenance), { applicationName: APP });
-            break;
-          } catch {
-            // Try the next maintenance database.
-          }
-        }
-        if (admin) {
-          try {
-            await admin.query(`CREATE DATABASE ${quoteIdent(throwawayName)} TEMPLATE ${quoteIdent(info.db)}`);
-            throwawaySource = 'template';
-          } catch (error) {
-            throwawayReason = `could not copy the target: ${errorText(error, options.url)}`;
-          }
-        } else {
-          throwawayReason = 'no maintenance database (postgres, template1) to copy the target from';
-        }
-      } else {
-        throwawayReason = `${info.others} other session(s) are connected to the target, so it cannot be copied`;
+      const main = opened.includes(probe) ? probe : await open(options.url);
+      maintenance ??= main;
+      if (needsThrowaway) {
+        // An empty database; the traced statements before each non-transactional one are replayed into it.
+        const name = scratchName('replay');
+        await maintenance.query(`CREATE DATABASE ${quoteIdent(name)}`);
+        scratchDbs.push(name);
+        throwawayUrl = withDatabase(options.url, name);
       }
+      venue = { kind: 'target', main, mainPid: await backendPid(main), reason: copyReason };
     }
 
-    const main = clients.length ? target : await connect(options.url, { applicationName: APP });
-    if (!clients.length) clients.push(main);
-    if (throwawayName && throwawaySource === 'replay') {
-      admin ??= main;
-      // An empty database; the traced statements before each non-transactional one are replayed into it.
-      await admin.query(`CREATE DATABASE ${quoteIdent(throwawayName)}`);
-    }
-
-    const pid = (await main.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    await main.query('BEGIN');
-    await main.query(
-      `SELECT set_config('idle_in_transaction_session_timeout', $1, true)`,
-      [String(Math.max(statementTimeoutMs, 10_000) * 2)],
-    );
-    const caps = [String(lockTimeoutMs), String(statementTimeoutMs)];
-    const capSql = `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`;
-
-    let current = await takeSnapshot(main, pid, true);
-    let throwaway: ThrowawaySession | undefined;
-    let replayed = 0;
+    const { main, mainPid } = venue;
+    const capSql = (local: boolean) =>
+      `SELECT set_config('lock_timeout', $1, ${local}), set_config('statement_timeout', $2, ${local}),
+              set_config('idle_in_transaction_session_timeout', $3, ${local})`;
+    const idleCap = String(Math.max(statementTimeoutMs, 10_000) * 2);
+    const venueUrl = venue.kind === 'copy' ? withDatabase(options.url, venue.scratchDb!) : options.url;
     const traced = new Map<TraceInputFile, TracedStatement[]>();
     for (const file of files) traced.set(file, []);
+    let sampler: Sampler | undefined;
+    let throwaway: { runner: pg.Client; pid: number } | undefined;
+    let replayed = 0;
 
+    if (venue.kind === 'target') await main.query('BEGIN');
     try {
+      let current = venue.kind === 'target' ? await takeSnapshot(main, mainPid, true) : undefined;
       for (let i = 0; i < plan.length; i++) {
         const { file, stmt, kind, handling } = plan[i]!;
         options.onProgress?.(`${location(file, stmt)} ${stmt.text.replace(/\s+/g, ' ').slice(0, 60)}`);
-        const base: TracedStatement = {
-          index: stmt.index,
-          line: stmt.line,
-          column: stmt.column,
-          endLine: stmt.endLine,
-          endColumn: stmt.endColumn,
-          text: stmt.text,
-          kind,
-          mode: 'transaction',
-          status: 'ok',
-          durationMs: 0,
-          lockHeldMs: null,
-          locks: [],
-          strongest: null,
-          rewritten: [],
-          scanned: null,
-          predicted: predictTables(stmt.effects),
-          observed: [],
-          mismatches: [],
-          effects: stmt.effects,
-        };
+        const base = baseResult(stmt, kind);
         let result: TracedStatement;
         if (handling.kind === 'skip') {
           result = { ...base, mode: 'skipped', status: 'skipped', note: handling.note };
         } else if (handling.kind === 'transaction') {
-          await main.query(capSql, caps);
-          await main.query('SAVEPOINT bgmigrate_trace');
+          // Caps before every statement: a migration's own SET cannot lift them.
+          if (venue.kind === 'copy') await main.query('BEGIN');
+          await main.query(capSql(true), [...caps, idleCap]);
+          const before = venue.kind === 'copy' ? await takeSnapshot(main, mainPid, true) : current!;
+          if (venue.kind === 'target') await main.query('SAVEPOINT bgmigrate_trace');
           const start = process.hrtime.bigint();
           let failure: string | undefined;
           try {
@@ -252,27 +279,41 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
           }
           const durationMs = millis(start);
           if (failure !== undefined) {
-            await main.query('ROLLBACK TO SAVEPOINT bgmigrate_trace');
+            await main.query(venue.kind === 'target' ? 'ROLLBACK TO SAVEPOINT bgmigrate_trace' : 'ROLLBACK');
             result = { ...base, status: 'error', error: failure, durationMs };
           } else {
-            const after = await takeSnapshot(main, pid, true);
-            await main.query('RELEASE SAVEPOINT bgmigrate_trace');
-            result = observed(base, current, after, after.locks, kind, durationMs);
-            current = after;
-          }
-        } else {
-          throwaway ??= await openThrowaway(withDatabase(options.url, throwawayName!), caps);
-          if (throwawaySource === 'replay') {
-            for (; replayed < i; replayed++) {
-              const earlier = plan[replayed]!;
-              if (earlier.handling.kind === 'skip') continue;
-              await runOne(throwaway.runner, earlier.stmt.text).catch(() => undefined);
+            const after = await takeSnapshot(main, mainPid, true);
+            result = observed(base, before, after, after.locks, kind, durationMs);
+            if (venue.kind === 'target') {
+              await main.query('RELEASE SAVEPOINT bgmigrate_trace');
+              current = after;
+            } else {
+              try {
+                await main.query('COMMIT');
+              } catch (error) {
+                result = { ...base, status: 'error', error: `at COMMIT: ${errorText(error, options.url)}`, durationMs };
+              }
             }
           }
-          const run = await throwaway.run(stmt.text, stmt.effects);
-          result = run.failure !== undefined
-            ? { ...base, mode: 'throwaway', status: 'error', error: run.failure, durationMs: run.durationMs }
-            : { ...observed(base, run.before, run.after, run.samples, kind, run.durationMs), mode: 'throwaway', scanned: null };
+        } else if (venue.kind === 'copy') {
+          sampler ??= await openSampler(await open(venueUrl, `${APP} (sampler)`));
+          await main.query(capSql(false), [...caps, '0']);
+          const run = await sampler.run(main, mainPid, stmt.text, stmt.effects, options.url);
+          result = sampledResult(base, run, kind);
+        } else {
+          // On the target: run it on the throwaway database, brought up to this point first.
+          if (!throwaway) {
+            const runner = await open(throwawayUrl!);
+            throwaway = { runner, pid: await backendPid(runner) };
+            sampler = await openSampler(await open(throwawayUrl!, `${APP} (sampler)`));
+          }
+          for (; replayed < i; replayed++) {
+            const earlier = plan[replayed]!;
+            if (earlier.handling.kind !== 'skip') await runOne(throwaway.runner, earlier.stmt.text).catch(() => undefined);
+          }
+          await throwaway.runner.query(capSql(false), [...caps, '0']);
+          const run = await sampler!.run(throwaway.runner, throwaway.pid, stmt.text, stmt.effects, options.url);
+          result = sampledResult(base, run, kind);
           replayed = i + 1;
           if (handling.transactionalForm) {
             // The same change without CONCURRENTLY, so later statements on the target see its objects.
@@ -280,7 +321,7 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
             try {
               await runOne(main, handling.transactionalForm);
               await main.query('RELEASE SAVEPOINT bgmigrate_trace');
-              current = await takeSnapshot(main, pid, true);
+              current = await takeSnapshot(main, mainPid, true);
             } catch {
               await main.query('ROLLBACK TO SAVEPOINT bgmigrate_trace');
             }
@@ -290,8 +331,7 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       }
     } finally {
       // Whatever happened, nothing stays on the target.
-      await main.query('ROLLBACK').catch(() => undefined);
-      await throwaway?.close();
+      if (venue.kind === 'target') await main.query('ROLLBACK').catch(() => undefined);
     }
 
     const tracedFiles: TracedFile[] = files.map((f) => ({ path: f.path, id: f.id, statements: traced.get(f)! }));
@@ -299,17 +339,51 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       database: redactUrl(options.url),
       serverMajor: info.major,
       pgVersion: options.pgVersion ?? info.major,
-      throwaway: throwawayName ? { source: throwawaySource, ...(throwawayReason ? { reason: throwawayReason } : {}) } : null,
+      ranOn: venue.kind,
+      ...(venue.reason ? { ranOnReason: venue.reason } : {}),
+      throwaway: throwawayUrl ? { source: 'replay' } : null,
     });
   } finally {
-    if (throwawayName) {
-      const dropper = admin ?? clients[0];
-      await dropper
-        ?.query(`DROP DATABASE IF EXISTS ${quoteIdent(throwawayName)} WITH (FORCE)`)
-        .catch(() => undefined);
+    // Sessions on the scratch databases first, then the databases themselves.
+    for (const client of [...opened].reverse()) if (client !== maintenance) await close(client);
+    for (const name of scratchDbs) {
+      await maintenance?.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => undefined);
     }
-    for (const client of new Set([...clients, ...(admin ? [admin] : [])])) await client.end().catch(() => undefined);
+    if (maintenance) await close(maintenance);
   }
+}
+
+async function backendPid(client: pg.Client): Promise<number> {
+  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+}
+
+function baseResult(stmt: TraceInputStatement, kind: string): TracedStatement {
+  return {
+    index: stmt.index,
+    line: stmt.line,
+    column: stmt.column,
+    endLine: stmt.endLine,
+    endColumn: stmt.endColumn,
+    text: stmt.text,
+    kind,
+    mode: 'transaction',
+    status: 'ok',
+    durationMs: 0,
+    lockHeldMs: null,
+    locks: [],
+    strongest: null,
+    rewritten: [],
+    scanned: null,
+    predicted: predictTables(stmt.effects),
+    observed: [],
+    mismatches: [],
+    effects: stmt.effects,
+  };
+}
+
+function sampledResult(base: TracedStatement, run: SampledRun, kind: string): TracedStatement {
+  if (run.failure !== undefined) return { ...base, mode: 'throwaway', status: 'error', error: run.failure, durationMs: run.durationMs };
+  return { ...observed(base, run.before, run.after, run.samples, kind, run.durationMs), mode: 'throwaway', scanned: null };
 }
 
 function observed(
@@ -333,14 +407,14 @@ function observed(
     lockHeldMs: all.some((l) => l.new) ? durationMs : null,
     locks: all,
     strongest,
-    rewritten: kind === 'TruncateStmt' ? [] : diffRewrites(before, after),
+    rewritten: diffRewrites(before, after),
     scanned: diffScans(before, after),
     observed: observedTables,
     mismatches: compareTables(base.predicted, observedTables),
   };
 }
 
-interface ThrowawayRun {
+interface SampledRun {
   failure?: string;
   durationMs: number;
   before: Snapshot;
@@ -348,28 +422,19 @@ interface ThrowawayRun {
   samples: LockRow[];
 }
 
-interface ThrowawaySession {
-  runner: pg.Client;
-  run(text: string, effects: Effect[]): Promise<ThrowawayRun>;
-  close(): Promise<void>;
+interface Sampler {
+  run(runner: pg.Client, runnerPid: number, text: string, effects: Effect[], url: string): Promise<SampledRun>;
 }
 
-/** Two sessions on the throwaway database: one runs statements, the other watches it. */
-async function openThrowaway(url: string, caps: string[]): Promise<ThrowawaySession> {
-  const runner = await connect(url, { applicationName: APP });
-  const watcher = await connect(url, { applicationName: `${APP} (sampler)` }).catch(async (error: unknown) => {
-    await runner.end().catch(() => undefined);
-    throw error;
-  });
-  const pid = (await runner.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-  await runner.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, caps);
+/**
+ * Watches another session run a statement outside any transaction block. Holds a snapshot and
+ * ACCESS SHARE on the relations the statement names, like a live reader would, so that the
+ * statement waits where it would wait in production; samples its locks meanwhile; then lets go.
+ */
+async function openSampler(watcher: pg.Client): Promise<Sampler> {
   return {
-    runner,
-    async run(text, effects) {
+    async run(runner, pid, text, effects, url) {
       const before = await takeSnapshot(watcher, pid, false);
-      // Hold a snapshot and ACCESS SHARE on the tables the statement touches, like a live
-      // reader would: the statement then waits in the phase where it would wait in production,
-      // and the watcher sees what it holds while waiting.
       const names = new Set(relationNames(text));
       for (const effect of effects) {
         if (effect.table) names.add(effect.table.split('.').map((part) => quoteIdent(part)).join('.'));
@@ -421,16 +486,12 @@ async function openThrowaway(url: string, caps: string[]): Promise<ThrowawaySess
       const after = await takeSnapshot(watcher, pid, false);
       return { failure, durationMs, before, after, samples };
     },
-    async close() {
-      await runner.end().catch(() => undefined);
-      await watcher.end().catch(() => undefined);
-    },
   };
 }
 
 function buildReport(
   files: TracedFile[],
-  head: Pick<TraceReport, 'database' | 'serverMajor' | 'pgVersion' | 'throwaway'>,
+  head: Pick<TraceReport, 'database' | 'serverMajor' | 'pgVersion' | 'ranOn' | 'ranOnReason' | 'throwaway'>,
 ): TraceReport {
   const findings: TraceReport['findings'] = [];
   let statements = 0;

@@ -39,8 +39,8 @@ export interface ObservedScan {
 /**
  * How a statement was run:
  * - `transaction`: on the target, inside trace's own transaction, which is always rolled back;
- * - `throwaway`: it cannot run in a transaction, so it ran on a throwaway database (dropped
- *   afterwards) while a second session sampled its locks;
+ * - `throwaway`: it cannot run in a transaction, so it ran outside one on a throwaway database
+ *   (the copy, or a replayed one) while a second session sampled its locks;
  * - `skipped`: not executed (transaction control, COPY); `note` says why.
  */
 export type TraceMode = 'transaction' | 'throwaway' | 'skipped';
@@ -121,12 +121,20 @@ export interface TraceReport {
   serverMajor: number;
   /** The PostgreSQL major the static analysis assumed. */
   pgVersion: number;
-  /** How non-transactional statements were handled, or null when there were none. */
-  throwaway: null | {
-    /** `template`: a copy of the target (CREATE DATABASE … TEMPLATE); `replay`: an empty database with the traced migrations replayed. */
-    source: 'template' | 'replay';
-    reason?: string;
-  };
+  /**
+   * `copy`: everything ran on a throwaway copy of the target (CREATE DATABASE … TEMPLATE), each
+   * statement in its own transaction, and the copy was dropped; `target`: everything ran on the
+   * target inside one transaction that was rolled back.
+   */
+  ranOn: 'copy' | 'target';
+  /** Why the target was not copied, when it was not. */
+  ranOnReason?: string;
+  /**
+   * With `ranOn: 'target'`, where statements that cannot run in a transaction ran: an empty
+   * throwaway database into which the traced statements before them were replayed (objects the
+   * target had before the first traced file are missing there). Null when there were none.
+   */
+  throwaway: null | { source: 'replay' };
   files: TracedFile[];
   findings: TraceFinding[];
   summary: { files: number; statements: number; errors: number; mismatches: number };
