@@ -36,15 +36,16 @@ export interface LedgerPort {
   exists(client: pg.ClientBase): Promise<boolean>;
   ensure(client: pg.ClientBase): Promise<void>;
   applied(client: pg.ClientBase): Promise<AppliedRecord[]>;
-  partial(client: pg.ClientBase): Promise<PartialRecord[]>;
+  /** Statement progress of the given (unapplied) migrations, one record per file content seen. */
+  partial(client: pg.ClientBase, ids: string[]): Promise<PartialRecord[]>;
   recordMigration(client: pg.ClientBase, record: MigrationRecord): Promise<void>;
   recordStatement(
     client: pg.ClientBase,
-    progress: { id: string; checksum: string; index: number; total: number; durationMs: number },
+    progress: { id: string; checksum: string; index: number; total: number; durationMs: number; release: string | null },
   ): Promise<void>;
   recordDeprecations(client: pg.ClientBase, deprecation: { objects: string[]; release: string; migrationId: string }): Promise<void>;
   /** Records that `release` is deployed (green is up, no traffic yet), if it is new. */
   recordDeployed(client: pg.ClientBase, release: string): Promise<void>;
-  /** The gate as of `now`; on a database without a ledger, the gate of an empty ledger. */
-  gate(client: pg.ClientBase, now: Date): Promise<LedgerGate>;
+  /** The gate as of `now` (default: the server's clock); without a ledger, an empty ledger's gate. */
+  gate(client: pg.ClientBase, now: Date | undefined): Promise<LedgerGate>;
 }

@@ -17,6 +17,11 @@ export interface RunnableStatement {
   cannotRunInTransaction: boolean;
 }
 
+/**
+ * The file's statements to run. A file's own BEGIN/COMMIT are left out: the runner owns the
+ * transaction (one per migration, shared with its ledger rows), and a COMMIT in the middle
+ * would commit the migration without them.
+ */
 export function runnableStatements(report: FileReport): RunnableStatement[] {
   const byIndex = new Map<number, AnalyzedStatement[]>();
   for (const statement of report.statements) {
@@ -38,7 +43,12 @@ export function runnableStatements(report: FileReport): RunnableStatement[] {
         effects: group.flatMap((s) => s.effects),
         cannotRunInTransaction: group.some((s) => s.cannotRunInTransaction),
       };
-    });
+    })
+    .filter((s) => !isTransactionBoundary(s));
+}
+
+function isTransactionBoundary(statement: RunnableStatement): boolean {
+  return statement.kind === 'TransactionStmt' && /^\s*(begin|start|commit|end)\b/i.test(statement.text);
 }
 
 /**

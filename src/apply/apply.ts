@@ -1,0 +1,668 @@
+/**
+ * `apply`: runs the pending migrations of one phase, in order, without ever making live
+ * traffic wait on a lock for longer than the lock timeout, and without ever leaving a
+ * migration half-applied and unrecorded.
+ *
+ * Two connections: the lock connection holds the applier lock (and watches for blockers while
+ * idle); the work connection runs the migrations. See applier-lock.ts for why.
+ */
+import type pg from 'pg';
+import type { Config } from '../config/config.js';
+import { connect, serverVersion } from '../db/connect.js';
+import { RefusalError, UsageError } from '../errors.js';
+import { lintMigrations } from '../lint.js';
+import { poolGate } from '../pool/check.js';
+import type { FileReport, LedgerGate, MigrationFile, Phase } from '../model.js';
+import { acquireApplierLock, formatMs, type ApplierLock, type LockHolder } from './applier-lock.js';
+import { describeBlocker, lockHoldersOn, type Blocker } from './blocker.js';
+import { BlockerWatch } from './blocker-watch.js';
+import { concurrentIndexBuild, existingIndex } from './concurrent-index.js';
+import { ledgerPort } from './ledger-adapter.js';
+import type { AppliedRecord, LedgerPort, PartialRecord } from './ledger-port.js';
+import { RetriesExhausted, withLockRetries, type RetryEvent, type RetrySchedule } from './retry.js';
+import { canWrapInTransaction, runnableStatements, tablesOf, type RunnableStatement } from './statements.js';
+
+/** Opens a new connected client; called once per connection the runner needs. */
+export type ClientFactory = (purpose: 'lock' | 'work') => Promise<pg.Client>;
+
+export interface ApplyOptions {
+  /** A database URL, or a factory of connected clients (the runner ends them). */
+  database: string | ClientFactory;
+  config: Config;
+  /** Every migration of the directory, in migration order (applied ones included). */
+  files: MigrationFile[];
+  phase: Phase;
+  /** The release being deployed: recorded on each migration, as deployed, and for deprecations. */
+  release?: string;
+  /** Plan and judge, change nothing (not even create the ledger). */
+  dryRun?: boolean;
+  /** Override config `apply.lockTimeout` (ms). */
+  lockTimeoutMs?: number;
+  /** Override config `apply.statementTimeout` (ms; 0 = none). */
+  statementTimeoutMs?: number;
+  /** Override config `apply.maxRetries`. */
+  maxRetries?: number;
+  /** PostgreSQL major the linter targets; default the server's. */
+  pgVersion?: number;
+  onProgress?: (event: ApplyEvent) => void;
+  /** The clock the ledger rule judges rollback windows by; default the database server's. */
+  now?: () => Date;
+  /**
+   * The expand phase first checks the connection-pool budget (green is about to start) when
+   * the config has a `pool` section; true skips it (`--skip-pool-check`, recorded as skipped).
+   */
+  skipPoolCheck?: boolean;
+  /** For tests: how to wait between retries and lock polls. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** What happens to one migration in this run. */
+export type PlanAction =
+  /** Already applied: nothing to do. */
+  | 'applied'
+  /** Pending, of this phase: runs now. */
+  | 'apply'
+  /** A no-transaction migration a previous run left part-way: continues after its last done statement. */
+  | 'resume'
+  /** Pending, of the other phase: left for `apply --phase <other>`. */
+  | 'skip';
+
+export interface PlanEntry {
+  id: string;
+  path: string;
+  phase: Phase;
+  action: PlanAction;
+  /** For `resume`: statements already done (0-based indexes). */
+  doneStatements?: number[];
+  /** For `apply`/`resume`, after re-linting: `ok`, `refused`, or `not-reached` (a dry run past a refusal). */
+  verdict?: 'ok' | 'refused' | 'not-reached';
+  /** Why a migration is refused: `file:line:column: reason`, one per problem. */
+  reasons?: string[];
+}
+
+export interface AppliedMigration {
+  id: string;
+  path: string;
+  durationMs: number;
+  retries: number;
+  statements: number;
+}
+
+export interface ApplyResult {
+  phase: Phase;
+  release: string | null;
+  dryRun: boolean;
+  plan: PlanEntry[];
+  /** Migrations applied by this run, in order (empty for a dry run). */
+  applied: AppliedMigration[];
+  /** Invalid indexes left by failed concurrent builds that this run dropped and rebuilt. */
+  rebuiltIndexes: string[];
+  /** The expand phase's pool-budget gate, when it ran: its one-line outcome. */
+  poolCheck?: string;
+}
+
+/** Progress, for a terminal line or a log: which migration, which statement, retries. */
+export type ApplyEvent =
+  | { type: 'lock-wait'; holder: LockHolder | null }
+  | { type: 'plan'; plan: PlanEntry[] }
+  | { type: 'migration'; id: string; path: string; position: number; total: number; transaction: boolean }
+  | {
+      type: 'statement';
+      id: string;
+      /** 0-based index of the statement; `count` statements in all. */
+      index: number;
+      count: number;
+      line: number;
+      text: string;
+      /** Since the migration started. */
+      elapsedMs: number;
+      retries: number;
+    }
+  | { type: 'retry'; id: string; retry: number; maxRetries: number; delayMs: number; code: string; blockers: Blocker[] }
+  | { type: 'invalid-index'; id: string; index: string }
+  | { type: 'migration-done'; id: string; durationMs: number; retries: number };
+
+/** The refusal of `apply`: exit 1, with every reason and what this run applied before stopping. */
+export class ApplyRefusal extends RefusalError {
+  readonly reasons: string[];
+  readonly applied: AppliedMigration[];
+
+  constructor(message: string, details: { reasons?: string[]; applied: AppliedMigration[]; cause?: unknown }) {
+    super(message, { cause: details.cause });
+    this.name = 'ApplyRefusal';
+    this.reasons = details.reasons ?? [message];
+    this.applied = details.applied;
+  }
+}
+
+/**
+ * Applies the pending migrations of `phase` in migration order.
+ *
+ * - Takes the applier lock (UsageError, exit 2, when another apply holds it past `lockWait`).
+ * - Refuses (ApplyRefusal, exit 1) on checksum drift, and on the first migration whose re-lint
+ *   refuses it; migrations before it stay applied.
+ * - Expand skips pending contract migrations (they wait for the contract phase); contract
+ *   refuses to start while a pending expand migration comes before a pending contract one.
+ * - Retries a migration that hit the lock timeout with backoff; after the last retry throws
+ *   ApplyRefusal naming the blocking session, with the migration rolled back.
+ *
+ * @example
+ * const result = await applyMigrations({ database: url, config, files, phase: 'expand', release: 'v43' });
+ */
+export async function applyMigrations(options: ApplyOptions): Promise<ApplyResult> {
+  const settings = resolveSettings(options);
+  const ledger = ledgerPort(options.config);
+  const open = clientFactory(options.database);
+  const emit = options.onProgress ?? (() => undefined);
+  const now = options.now ?? (() => undefined);
+  const dryRun = options.dryRun ?? false;
+  const release = options.release ?? null;
+
+  let lock: ApplierLock | undefined;
+  let work: pg.Client | undefined;
+  try {
+    if (!dryRun) {
+      lock = await acquireApplierLock(await open('lock'), {
+        schema: options.config.ledger.schema,
+        waitMs: options.config.apply.lockWaitMs,
+        onWait: (holder) => emit({ type: 'lock-wait', holder }),
+        sleep: options.sleep,
+      });
+    }
+    work = await open('work');
+    const pgVersion = options.pgVersion ?? options.config.pgVersion ?? (await serverVersion(work));
+    await prepareSession(work, settings, pgVersion);
+
+    const ledgerExists = dryRun ? await ledger.exists(work) : (await ledger.ensure(work), true);
+    const applied = ledgerExists ? await ledger.applied(work) : [];
+    const appliedIds = new Set(applied.map((a) => a.id));
+    const unapplied = options.files.filter((f) => !appliedIds.has(f.id)).map((f) => f.id);
+    const partial = ledgerExists ? await ledger.partial(work, unapplied) : [];
+    refuseDrift(options.files, applied, partial);
+
+    const lint = (files: MigrationFile[], history: MigrationFile[], gate?: LedgerGate) =>
+      lintMigrations(files, { pgVersion, rules: options.config.rules, ledger: gate, history });
+
+    const planGate = await ledger.gate(work, now());
+    const reports = await lint(options.files, [], planGate);
+    const plan = makePlan(options.files, reports, applied, partial, options.phase);
+    refuseMissingRelease(plan, reports, release);
+    emit({ type: 'plan', plan });
+
+    const runner = new MigrationRunner(work, lock, ledger, settings, emit, options.sleep);
+    const result: ApplyResult = { phase: options.phase, release, dryRun, plan, applied: [], rebuiltIndexes: runner.rebuilt };
+    if (options.phase === 'expand') {
+      const ownPids = [await backendPid(work), ...(lock ? [await backendPid(lock.client)] : [])];
+      const gate = await poolGate(work, options.config, {
+        skip: options.skipPoolCheck,
+        release: release ?? undefined,
+        ownPids,
+        record: !dryRun,
+      });
+      result.poolCheck = gate.message;
+    }
+    const toRun = plan.filter((e) => e.action === 'apply' || e.action === 'resume');
+    const skipped = new Set(plan.filter((e) => e.action === 'skip').map((e) => e.id));
+    let refused = false;
+    for (const [position, entry] of toRun.entries()) {
+      if (refused) {
+        entry.verdict = 'not-reached';
+        continue;
+      }
+      const at = options.files.findIndex((f) => f.id === entry.id);
+      const file = options.files[at];
+      // The schema as it will be: every earlier migration except those left for the other phase.
+      const history = options.files.slice(0, at).filter((f) => !skipped.has(f.id));
+      const gate = await ledger.gate(work, now());
+      const [report] = await lint([file], history, gate);
+      const reasons = judge(report, options.phase, gate);
+      entry.verdict = reasons.length === 0 ? 'ok' : 'refused';
+      if (reasons.length > 0) {
+        entry.reasons = reasons;
+        refused = true;
+        if (dryRun) continue;
+        throw new ApplyRefusal(refusalMessage(reasons), { reasons, applied: result.applied });
+      }
+      if (dryRun) continue;
+      emit({
+        type: 'migration',
+        id: file.id,
+        path: file.path,
+        position: position + 1,
+        total: toRun.length,
+        transaction: runsInTransaction(report),
+      });
+      try {
+        result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release));
+      } catch (error) {
+        if (error instanceof RefusalError) {
+          throw new ApplyRefusal(error.message, { applied: result.applied, cause: error });
+        }
+        throw error;
+      }
+    }
+    if (!dryRun && release !== null && options.phase === 'expand') await ledger.recordDeployed(work, release);
+    return result;
+  } finally {
+    await work?.end().catch(() => undefined);
+    await lock?.release().catch(() => undefined);
+  }
+}
+
+async function backendPid(client: pg.ClientBase): Promise<number> {
+  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+}
+
+interface Settings extends RetrySchedule {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+function resolveSettings(options: ApplyOptions): Settings {
+  const apply = options.config.apply;
+  const settings = {
+    lockTimeoutMs: options.lockTimeoutMs ?? apply.lockTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs ?? apply.statementTimeoutMs,
+    maxRetries: options.maxRetries ?? apply.maxRetries,
+    retryDelayMs: apply.retryDelayMs,
+    retryMaxDelayMs: apply.retryMaxDelayMs,
+  };
+  if (settings.lockTimeoutMs <= 0) {
+    // 0 would mean "wait forever": exactly the outage this runner exists to prevent.
+    throw new UsageError('--lock-timeout must be greater than 0 (0 would let a migration queue live traffic indefinitely)');
+  }
+  if (!Number.isInteger(settings.maxRetries) || settings.maxRetries < 0) {
+    throw new UsageError(`--max-retries must be a non-negative integer, got ${settings.maxRetries}`);
+  }
+  return settings;
+}
+
+function clientFactory(database: string | ClientFactory): ClientFactory {
+  if (typeof database !== 'string') return database;
+  return (purpose) => connect(database, { applicationName: purpose === 'lock' ? 'bgmigrate apply (lock)' : 'bgmigrate apply' });
+}
+
+async function prepareSession(work: pg.Client, settings: Settings, pgVersion: number): Promise<void> {
+  // Session-level defaults for statements that run outside a transaction; transactions set
+  // them again with SET LOCAL.
+  await work.query(`SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
+  await work.query(`SET statement_timeout = ${Math.round(settings.statementTimeoutMs)}`);
+  // If this process dies mid-statement, the server notices within a second and stops the
+  // statement, instead of finishing an orphaned CREATE INDEX CONCURRENTLY nobody records.
+  const server = await serverVersion(work).catch(() => pgVersion);
+  if (server >= 14) await work.query(`SET client_connection_check_interval = 1000`).catch(() => undefined);
+}
+
+/**
+ * An applied migration whose file changed or disappeared stops apply; so does a no-transaction
+ * migration that was partly run from other contents of its file (resuming could skip or
+ * repeat statements).
+ */
+function refuseDrift(files: MigrationFile[], applied: AppliedRecord[], partial: PartialRecord[]): void {
+  const byId = new Map(files.map((f) => [f.id, f]));
+  const short = (checksum: string) => `${checksum.slice(0, 12)}…`;
+  for (const record of applied) {
+    const file = byId.get(record.id);
+    if (!file) {
+      throw new RefusalError(
+        `${record.id}: applied migration is missing from the migrations directory; restore it (bgmigrate ledger verify lists every difference)`,
+      );
+    }
+    if (file.checksum !== record.checksum) {
+      throw new RefusalError(
+        `${file.path}: changed since it was applied (checksum ${short(record.checksum)} in the ledger, ${short(file.checksum)} on disk); restore the file, or review with bgmigrate ledger verify`,
+      );
+    }
+  }
+  for (const record of partial) {
+    const file = byId.get(record.id);
+    if (file && file.checksum !== record.checksum) {
+      throw new RefusalError(
+        `${file.path}: ${record.doneStatements.length} of its statements already ran from other contents of the file (checksum ${short(record.checksum)}, now ${short(file.checksum)}); restore that version to resume it, or finish it by hand`,
+      );
+    }
+  }
+}
+
+function makePlan(
+  files: MigrationFile[],
+  reports: FileReport[],
+  applied: AppliedRecord[],
+  partial: PartialRecord[],
+  phase: Phase,
+): PlanEntry[] {
+  const appliedIds = new Set(applied.map((a) => a.id));
+  const partialById = new Map(partial.map((p) => [p.id, p]));
+  const plan: PlanEntry[] = files.map((file, i) => {
+    const report = reports[i];
+    const entry: PlanEntry = { id: file.id, path: file.path, phase: report.phase, action: 'applied' };
+    if (appliedIds.has(file.id)) return entry;
+    const started = partialById.get(file.id);
+    if (report.phase !== phase) entry.action = 'skip';
+    else if (started) {
+      entry.action = 'resume';
+      entry.doneStatements = [...started.doneStatements].sort((a, b) => a - b);
+    } else entry.action = 'apply';
+    if (started && entry.action === 'skip') entry.doneStatements = [...started.doneStatements];
+    return entry;
+  });
+  if (phase === 'contract') {
+    // A contract migration was written against the schema its earlier expand migrations make.
+    const firstExpand = plan.find((e) => e.action === 'skip');
+    const laterContract = firstExpand && plan.slice(plan.indexOf(firstExpand)).some((e) => e.action !== 'skip' && e.action !== 'applied');
+    if (firstExpand && laterContract) {
+      throw new RefusalError(
+        `${firstExpand.path}: pending expand migration comes before pending contract migrations; run bgmigrate apply --phase expand first`,
+      );
+    }
+  }
+  return plan;
+}
+
+function refuseMissingRelease(plan: PlanEntry[], reports: FileReport[], release: string | null): void {
+  if (release !== null) return;
+  for (const entry of plan) {
+    if (entry.action !== 'apply' && entry.action !== 'resume') continue;
+    const report = reports.find((r) => r.id === entry.id);
+    if (report && report.directives.deprecates.length > 0) {
+      throw new UsageError(
+        `${entry.path}: declares deprecations (${report.directives.deprecates.join(', ')}), which are recorded at a release: pass --release <name>`,
+      );
+    }
+  }
+}
+
+/**
+ * Why `report` may not run in `phase` (empty when it may): lint errors in either phase; any
+ * contract effect in expand; any contract effect the ledger refuses in contract (unless a
+ * `bgmigrate-ignore` comment took responsibility for it, which the ledger records).
+ */
+export function judge(report: FileReport, phase: Phase, gate: LedgerGate): string[] {
+  const reasons: string[] = [];
+  const where = (line: number, column: number) => `${report.path}:${line}:${column}`;
+  const flagged = new Set<string>();
+  for (const finding of report.findings) {
+    if (finding.severity !== 'error') continue;
+    const why = finding.ledger && !finding.ledger.allowed ? finding.ledger.reason : finding.message;
+    reasons.push(`${where(finding.line, finding.column)}: ${finding.rule}: ${why}`);
+    flagged.add(`${finding.line}:${finding.object ?? ''}`);
+  }
+  const suppressedLines = new Set(report.findings.filter((f) => f.suppressed !== undefined).map((f) => f.line));
+  for (const statement of runnableStatements(report)) {
+    for (const effect of statement.effects) {
+      if (effect.class !== 'contract') continue;
+      if (flagged.has(`${statement.line}:${effect.object}`)) continue;
+      if (phase === 'expand') {
+        reasons.push(
+          `${where(statement.line, statement.column)}: ${effect.kind} ${effect.object} is a contract effect; the expand phase applies additive changes only`,
+        );
+        continue;
+      }
+      if (suppressedLines.has(statement.line)) continue;
+      const verdict = gate.judge(effect);
+      if (!verdict.allowed) reasons.push(`${where(statement.line, statement.column)}: ${effect.kind} ${effect.object}: ${verdict.reason}`);
+    }
+  }
+  return reasons;
+}
+
+function refusalMessage(reasons: string[]): string {
+  const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : '';
+  return `${reasons[0]}${more}`;
+}
+
+function runsInTransaction(report: FileReport): boolean {
+  return !report.directives.noTransaction && !report.statements.some((s) => s.cannotRunInTransaction);
+}
+
+function suppressionsOf(report: FileReport): { rule: string; reason: string; object?: string }[] {
+  return report.findings
+    .filter((f) => f.suppressed !== undefined)
+    .map((f) => ({ rule: f.rule, reason: f.suppressed!, ...(f.object ? { object: f.object } : {}) }));
+}
+
+/** Runs one migration at a time on the work connection, with retries and ledger records. */
+class MigrationRunner {
+  readonly rebuilt: string[] = [];
+  private readonly watch: BlockerWatch | undefined;
+  private pid = 0;
+
+  constructor(
+    private readonly work: pg.Client,
+    lock: ApplierLock | undefined,
+    private readonly ledger: LedgerPort,
+    private readonly settings: Settings,
+    private readonly emit: (event: ApplyEvent) => void,
+    private readonly sleep: ((ms: number) => Promise<void>) | undefined,
+  ) {
+    // Probe twice per lock timeout so a wait is seen before the timeout ends it.
+    this.watch = lock ? new BlockerWatch(lock.client, Math.max(20, Math.floor(settings.lockTimeoutMs / 2))) : undefined;
+  }
+
+  async run(file: MigrationFile, report: FileReport, done: number[], release: string | null): Promise<AppliedMigration> {
+    if (this.pid === 0) this.pid = await backendPid(this.work);
+    const statements = runnableStatements(report);
+    const started = Date.now();
+    const counter = { retries: 0 };
+    const record = async () => {
+      await this.ledger.recordMigration(this.work, {
+        id: file.id,
+        checksum: file.checksum,
+        phase: report.phase,
+        release,
+        durationMs: Date.now() - started,
+        effects: statements.flatMap((s) => s.effects),
+        suppressions: suppressionsOf(report),
+      });
+      if (report.directives.deprecates.length > 0 && release !== null) {
+        await this.ledger.recordDeprecations(this.work, { objects: report.directives.deprecates, release, migrationId: file.id });
+      }
+    };
+    if (runsInTransaction(report)) {
+      await this.inTransaction(file, statements, statements, started, counter, record);
+    } else {
+      const doneSet = new Set(done);
+      for (const statement of statements) {
+        if (doneSet.has(statement.index)) continue;
+        await this.alone(file, statement, statements, started, counter, release);
+      }
+      await this.finish(file, counter, record);
+    }
+    const durationMs = Date.now() - started;
+    this.emit({ type: 'migration-done', id: file.id, durationMs, retries: counter.retries });
+    return { id: file.id, path: file.path, durationMs, retries: counter.retries, statements: statements.length };
+  }
+
+  /** The whole migration and `after` (its ledger rows) in one transaction, retried as a whole. */
+  private async inTransaction(
+    file: MigrationFile,
+    statements: RunnableStatement[],
+    all: RunnableStatement[],
+    started: number,
+    counter: { retries: number },
+    after: () => Promise<void>,
+  ): Promise<void> {
+    let current = statements[0];
+    const whole = statements.length === all.length;
+    await this.withRetries(
+      file,
+      {
+        tables: tablesOf(statements),
+        statement: () => current,
+        state: () =>
+          whole
+            ? 'the migration was rolled back: nothing of it is applied'
+            : `statement ${current.index + 1} was rolled back; the statements before it are applied and recorded, and the next apply resumes there`,
+      },
+      counter,
+      () =>
+        this.transaction(async () => {
+          for (const statement of statements) {
+            current = statement;
+            this.progress(file, statement, all.length, started, counter.retries);
+            await this.execute(statement.text);
+          }
+          await after();
+        }),
+    );
+  }
+
+  /** One statement of a no-transaction migration, then its progress row. */
+  private async alone(
+    file: MigrationFile,
+    statement: RunnableStatement,
+    all: RunnableStatement[],
+    started: number,
+    counter: { retries: number },
+    release: string | null,
+  ): Promise<void> {
+    const recordDone = (since: number) =>
+      this.ledger.recordStatement(this.work, {
+        id: file.id,
+        checksum: file.checksum,
+        index: statement.index,
+        total: all.length,
+        durationMs: Date.now() - since,
+        release,
+      });
+    if (canWrapInTransaction(statement)) {
+      // Plain DDL in a no-transaction migration still commits with its progress row: exactly once.
+      await this.inTransaction(file, [statement], all, started, counter, () => recordDone(Date.now()));
+      return;
+    }
+    const build = await concurrentIndexBuild(statement.text);
+    const context = {
+      tables: tablesOf([statement]),
+      statement: () => statement,
+      state: () =>
+        `this statement runs outside a transaction and may have partly run; the statements before it are applied and recorded, and the next apply resumes at it${
+          build ? ' (dropping an INVALID index it left, then building again)' : ''
+        }`,
+    };
+    await this.withRetries(file, context, counter, async () => {
+      this.progress(file, statement, all.length, started, counter.retries);
+      const since = Date.now();
+      let skip = false;
+      if (build) {
+        const existing = await existingIndex(this.work, build);
+        if (existing?.onTable && !existing.valid) {
+          // Left by a failed or killed concurrent build: useless, and it slows every write.
+          this.emit({ type: 'invalid-index', id: file.id, index: existing.qualifiedName });
+          await this.execute(`DROP INDEX CONCURRENTLY IF EXISTS ${existing.qualifiedName}`);
+          this.rebuilt.push(existing.qualifiedName);
+        } else if (existing?.onTable && existing.valid) {
+          // An earlier run finished the build but died before recording it.
+          skip = true;
+        }
+      }
+      if (!skip) await this.execute(statement.text);
+      await this.transaction(() => recordDone(since));
+    });
+  }
+
+  /** Records a no-transaction migration as applied once all its statements are done. */
+  private async finish(file: MigrationFile, counter: { retries: number }, record: () => Promise<void>): Promise<void> {
+    await this.withRetries(
+      file,
+      {
+        tables: [],
+        statement: () => null,
+        state: () => 'every statement is applied and recorded; the next apply records the migration',
+      },
+      counter,
+      () => this.transaction(record),
+    );
+  }
+
+  private async execute(sql: string): Promise<void> {
+    this.watch?.start(this.pid);
+    try {
+      await this.work.query(sql);
+    } finally {
+      await this.watch?.stop();
+    }
+  }
+
+  private async transaction(body: () => Promise<void>): Promise<void> {
+    await this.work.query('BEGIN');
+    try {
+      await this.work.query(`SET LOCAL lock_timeout = ${Math.round(this.settings.lockTimeoutMs)}`);
+      await this.work.query(`SET LOCAL statement_timeout = ${Math.round(this.settings.statementTimeoutMs)}`);
+      await body();
+      await this.work.query('COMMIT');
+    } catch (error) {
+      await this.work.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Retries on lock timeout; turns the final failure, and any SQL error, into a RefusalError
+   * that says where, why, who was in the way, and what state the migration is in.
+   */
+  private async withRetries(
+    file: MigrationFile,
+    context: { tables: string[]; statement: () => RunnableStatement | null; state: () => string },
+    counter: { retries: number },
+    attempt: () => Promise<void>,
+  ): Promise<void> {
+    if (this.watch) this.watch.last = [];
+    try {
+      await withLockRetries(attempt, this.settings, {
+        sleep: this.sleep,
+        onRetry: (event: RetryEvent) => {
+          counter.retries++;
+          this.emit({
+            type: 'retry',
+            id: file.id,
+            retry: event.retry,
+            maxRetries: event.maxRetries,
+            delayMs: event.delayMs,
+            code: event.code,
+            blockers: this.watch?.last ?? [],
+          });
+        },
+      });
+    } catch (error) {
+      const statement = context.statement();
+      const where = statement ? `${file.path}:${statement.line}:${statement.column}` : file.path;
+      if (error instanceof RetriesExhausted) {
+        let blockers = this.watch?.last ?? [];
+        if (blockers.length === 0) {
+          blockers = await lockHoldersOn(this.work, context.tables, [this.pid]).catch(() => []);
+        }
+        const who =
+          blockers.length > 0 ? `blocked by ${blockers.map(describeBlocker).join(', ')}` : 'the blocking session had gone when checked';
+        throw new RefusalError(
+          `${where}: gave up after ${error.attempts} attempts, each waiting ${formatMs(this.settings.lockTimeoutMs)} for a lock (${error.lastError.message}); ${who}; ${context.state()}`,
+          { cause: error },
+        );
+      }
+      if (isDatabaseError(error)) {
+        const code = (error as { code: string }).code;
+        throw new RefusalError(`${where}: ${(error as Error).message} (SQLSTATE ${code}); ${context.state()}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private progress(file: MigrationFile, statement: RunnableStatement, count: number, started: number, retries: number): void {
+    this.emit({
+      type: 'statement',
+      id: file.id,
+      index: statement.index,
+      count,
+      line: statement.line,
+      text: statement.text,
+      elapsedMs: Date.now() - started,
+      retries,
+    });
+  }
+}
+
+/** A PostgreSQL error (has a five-character SQLSTATE), as opposed to a lost connection. */
+function isDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && code !== '57P01';
+}
+

@@ -1,0 +1,82 @@
+/**
+ * The runner's ledger operations, on src/ledger's functions. Everything runs on the caller's
+ * client, inside the caller's transaction when there is one.
+ */
+import type pg from 'pg';
+import type { Config } from '../config/config.js';
+import {
+  appliedMigrations,
+  ensureLedger,
+  gateFromSnapshot,
+  readLedgerSnapshot,
+  recordDeprecations,
+  recordMigration,
+  recordStatementProgress,
+  statementProgress,
+} from '../ledger/index.js';
+import { registerRelease } from '../ledger/record.js';
+import { ledgerDb, ledgerVersion } from '../ledger/schema.js';
+import type { LedgerPort, PartialRecord } from './ledger-port.js';
+
+export function ledgerPort(config: Config): LedgerPort {
+  const options = { schema: config.ledger.schema };
+  return {
+    async exists(client) {
+      return (await ledgerVersion(client, options)) > 0;
+    },
+    async ensure(client) {
+      await ensureLedger(client, options);
+    },
+    async applied(client) {
+      return (await appliedMigrations(client, options)).map((m) => ({
+        id: m.id,
+        checksum: m.checksum,
+        phase: m.phase,
+        release: m.release,
+        appliedAt: m.appliedAt,
+      }));
+    },
+    async partial(client, ids) {
+      const found: PartialRecord[] = [];
+      for (const id of ids) {
+        const rows = await statementProgress(client, id, options);
+        if (rows.length === 0) continue;
+        // Progress made with different file contents shows up as a checksum of its own.
+        const byChecksum = new Map<string, number[]>();
+        for (const row of rows) byChecksum.set(row.checksum, [...(byChecksum.get(row.checksum) ?? []), row.statementIndex]);
+        for (const [checksum, done] of byChecksum) found.push({ id, checksum, doneStatements: [...new Set(done)] });
+      }
+      return found;
+    },
+    async recordMigration(client, record) {
+      await recordMigration(client, record, options);
+    },
+    async recordStatement(client, progress) {
+      await recordStatementProgress(
+        client,
+        {
+          migrationId: progress.id,
+          checksum: progress.checksum,
+          statementIndex: progress.index,
+          durationMs: progress.durationMs,
+          release: progress.release,
+        },
+        options,
+      );
+    },
+    async recordDeprecations(client, deprecation) {
+      await recordDeprecations(client, deprecation.objects, deprecation.release, {
+        ...options,
+        source: 'directive',
+        migrationId: deprecation.migrationId,
+      });
+    },
+    async recordDeployed(client, release) {
+      await registerRelease(ledgerDb(client as pg.ClientBase, options), release, { deployed: true });
+    },
+    async gate(client, now) {
+      const snapshot = await readLedgerSnapshot(client, { ...options, applied: false });
+      return gateFromSnapshot(snapshot, { ...options, rollbackWindowMs: config.ledger.rollbackWindowMs, now });
+    },
+  };
+}

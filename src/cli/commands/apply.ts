@@ -1,0 +1,200 @@
+import { Command, Option } from 'commander';
+import {
+  ApplyRefusal,
+  applyMigrations,
+  type AppliedMigration,
+  type ApplyEvent,
+  type ApplyResult,
+  type PlanEntry,
+} from '../../apply/index.js';
+import { formatMs } from '../../apply/applier-lock.js';
+import { describeBlocker } from '../../apply/blocker.js';
+import { parseDuration } from '../../config/duration.js';
+import { UsageError } from '../../errors.js';
+import type { Phase } from '../../model.js';
+import type { CliContext } from '../context.js';
+
+const FORMATS = ['pretty', 'json'] as const;
+
+interface ApplyFlags {
+  phase: Phase;
+  release?: string;
+  dryRun?: boolean;
+  lockTimeout?: string;
+  statementTimeout?: string;
+  maxRetries?: string;
+  skipPoolCheck?: boolean;
+  format: (typeof FORMATS)[number];
+}
+
+export function register(program: Command, ctx: () => CliContext): void {
+  program
+    .command('apply')
+    .description('apply pending migrations of one phase, never blocking live traffic longer than the lock timeout')
+    .addOption(new Option('--phase <phase>', 'which migrations to apply').choices(['expand', 'contract']).makeOptionMandatory())
+    .option('--release <name>', 'the release being deployed (recorded with each migration and its deprecations)')
+    .option('--dry-run', 'print the plan and the verdicts; change nothing')
+    .option('--lock-timeout <duration>', 'longest wait for any lock, e.g. 500ms, 2s (default: config, else 2s)')
+    .option('--statement-timeout <duration>', 'longest run of one statement; 0 = none (default: config, else 0)')
+    .option('--max-retries <n>', 'retries after a lock timeout, with backoff (default: config, else 10)')
+    .option('--skip-pool-check', 'expand: do not check the connection-pool budget first')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .addHelpText(
+      'after',
+      `
+Expand applies the pending expand migrations in order and leaves pending contract migrations for
+the contract phase. Contract applies the pending contract migrations the ledger allows, in order,
+and stops at the first it refuses.
+
+Exit codes: 0 applied (or nothing to do), 1 refused (lint error, ledger refusal, checksum drift,
+lock timeout after the last retry, a failing statement), 2 could not run (usage, config,
+database unreachable, another apply holds the ledger lock).
+
+Examples:
+  bgmigrate apply --phase expand --release v43      before green starts
+  bgmigrate apply --phase contract --release v43    after the old release is retired
+  bgmigrate apply --phase expand --dry-run          what would run, and the verdicts`,
+    )
+    .action(async (flags: ApplyFlags) => {
+      const c = ctx();
+      const config = c.config();
+      const url = await c.requireDatabaseUrl('apply');
+      const progress = new ProgressLine(c);
+      let result: ApplyResult;
+      try {
+        result = await applyMigrations({
+          database: url,
+          config,
+          files: c.migrations(),
+          phase: flags.phase,
+          release: flags.release,
+          dryRun: flags.dryRun,
+          lockTimeoutMs: flags.lockTimeout === undefined ? undefined : parseDuration(flags.lockTimeout, '--lock-timeout'),
+          statementTimeoutMs:
+            flags.statementTimeout === undefined ? undefined : parseDuration(flags.statementTimeout, '--statement-timeout'),
+          maxRetries: flags.maxRetries === undefined ? undefined : count(flags.maxRetries, '--max-retries'),
+          skipPoolCheck: flags.skipPoolCheck,
+          onProgress: (event) => progress.on(event),
+        });
+      } catch (error) {
+        progress.stop();
+        // What ran before the refusal stays applied: say so before the one-line reason.
+        if (error instanceof ApplyRefusal) for (const done of error.applied) c.out.line(appliedLine(c, done));
+        throw error;
+      } finally {
+        progress.stop();
+      }
+      if (flags.format === 'json') {
+        c.out.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        printResult(c, result);
+      }
+      if (result.plan.some((e) => e.verdict === 'refused')) c.exitCode = 1;
+    });
+}
+
+function count(value: string, flag: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag}: expected a whole number, got "${value}"`);
+  return Number(value);
+}
+
+function printResult(c: CliContext, result: ApplyResult): void {
+  const { paint, out } = c;
+  const title = `apply --phase ${result.phase}${result.release ? ` --release ${result.release}` : ''}`;
+  if (result.poolCheck) out.note(result.poolCheck);
+  if (result.dryRun) {
+    out.line(`${title}: dry run, nothing changed`);
+    for (const entry of result.plan) out.line(planLine(c, entry));
+    const refused = result.plan.filter((e) => e.verdict === 'refused').length;
+    const toRun = result.plan.filter((e) => e.verdict === 'ok').length;
+    out.line(`${toRun} to apply${refused ? `, ${paint.red(`${refused} refused`)}` : ''}`);
+    return;
+  }
+  for (const index of result.rebuiltIndexes) out.line(`rebuilt ${index}: a failed concurrent build had left it INVALID`);
+  for (const done of result.applied) out.line(appliedLine(c, done));
+  const waiting = result.plan.filter((e) => e.action === 'skip');
+  for (const entry of waiting) out.line(`${paint.dim('pending')} ${entry.path} (${entry.phase}: apply --phase ${entry.phase})`);
+  const n = result.applied.length;
+  out.line(n === 0 ? `${title}: nothing to apply` : `${title}: ${n} migration${n === 1 ? '' : 's'} applied`);
+}
+
+function appliedLine(c: CliContext, done: AppliedMigration): string {
+  const retries = done.retries ? `, ${done.retries} ${done.retries === 1 ? 'retry' : 'retries'}` : '';
+  return `${c.paint.green('applied')} ${done.path} (${formatMs(done.durationMs)}${retries})`;
+}
+
+function planLine(c: CliContext, entry: PlanEntry): string {
+  const { paint } = c;
+  switch (entry.action) {
+    case 'applied':
+      return `  ${paint.dim('applied ')} ${entry.path}`;
+    case 'skip':
+      return `  ${paint.dim('later   ')} ${entry.path} (${entry.phase} phase)`;
+    default: {
+      const resume = entry.action === 'resume' ? ` (resumes after ${entry.doneStatements?.length ?? 0} done statements)` : '';
+      if (entry.verdict === 'refused') {
+        return [`  ${paint.red('refused ')} ${entry.path}${resume}`, ...(entry.reasons ?? []).map((r) => `      ${r}`)].join('\n');
+      }
+      if (entry.verdict === 'not-reached') return `  ${paint.dim('blocked ')} ${entry.path} (after a refused migration)`;
+      return `  ${paint.green('apply   ')} ${entry.path}${resume}`;
+    }
+  }
+}
+
+/** The terminal's progress line (migration, statement, elapsed, retries) and retry notes. */
+class ProgressLine {
+  private last: Extract<ApplyEvent, { type: 'statement' }> | undefined;
+  private migration = '';
+  private startedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly c: CliContext) {}
+
+  on(event: ApplyEvent): void {
+    const { out } = this.c;
+    switch (event.type) {
+      case 'lock-wait':
+        out.note(
+          `waiting for the ledger lock held by ${event.holder ? `pid ${event.holder.pid}` : 'another apply'} (up to ${formatMs(this.c.config().apply.lockWaitMs)})`,
+        );
+        break;
+      case 'migration':
+        this.migration = `[${event.position}/${event.total}] ${event.path}`;
+        this.startedAt = Date.now();
+        this.last = undefined;
+        this.render();
+        this.timer ??= setInterval(() => this.render(), 250);
+        this.timer.unref();
+        break;
+      case 'statement':
+        this.last = event;
+        this.render();
+        break;
+      case 'retry': {
+        const who = event.blockers.length ? `; blocked by ${event.blockers.map(describeBlocker).join(', ')}` : '';
+        out.note(
+          `${this.migration}: lock timeout, retry ${event.retry}/${event.maxRetries} in ${formatMs(event.delayMs)}${who}`,
+        );
+        break;
+      }
+      case 'invalid-index':
+        out.note(`${this.migration}: dropping INVALID index ${event.index} left by a failed concurrent build; building it again`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private render(): void {
+    const s = this.last;
+    const statement = s ? ` · statement ${s.index + 1}/${s.count} (line ${s.line})` : '';
+    const retries = s?.retries ? ` · ${s.retries} retries` : '';
+    this.c.out.progress(`${this.migration}${statement} · ${formatMs(Date.now() - this.startedAt)}${retries}`);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.c.out.progress();
+  }
+}
