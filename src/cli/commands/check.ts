@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { check } from '../../check.js';
+import { check, readLedgerForCheck } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import type { LedgerGate } from '../../model.js';
 import { renderGithub } from '../../report/github.js';
@@ -7,7 +8,6 @@ import { renderJson } from '../../report/json.js';
 import { renderPretty } from '../../report/pretty.js';
 import { renderSarif } from '../../report/sarif.js';
 import type { CliContext } from '../context.js';
-import { openLedgerView } from '../ledger-view.js';
 
 const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 type Format = (typeof FORMATS)[number];
@@ -40,18 +40,11 @@ Examples:
 
       const url = opts.offline ? undefined : await c.databaseUrl();
       if (url) {
-        const view = await openLedgerView(url, config);
-        try {
-          pgVersion ??= view.serverMajor;
-          ledger = view.gate;
-          const drift = await view.checksumDrift(c.migrations());
-          if (drift.length > 0) {
-            for (const d of drift) c.out.warn(`${d.path}: ${d.message}`);
-            c.exitCode = 1;
-          }
-        } finally {
-          await view.close();
-        }
+        // Drift is judged against the migrations directory, when there is one to compare with.
+        const migrations = fs.existsSync(c.migrationsDir()) ? tryOr(() => c.migrations(), []) : [];
+        const reading = await readLedgerForCheck(url, config, migrations);
+        pgVersion ??= reading.serverMajor;
+        ledger = reading.gate;
       }
 
       const { report, targets } = await check({
@@ -94,4 +87,12 @@ function parsePgVersion(text: string | undefined): number | undefined {
     throw new UsageError(`--pg-version: expected a PostgreSQL major version such as 15, got "${text}"`);
   }
   return major;
+}
+
+function tryOr<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
 }
