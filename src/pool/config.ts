@@ -42,6 +42,11 @@ export interface PoolConfig {
   role?: string;
   headroomPercent: number;
   pgbouncer?: PgBouncerConfig;
+  /**
+   * Count sessions whose backend type pg_stat_activity hides (other roles, no
+   * `pg_read_all_stats`) as connections instead of refusing; default false.
+   */
+  countHiddenSessions?: boolean;
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -73,7 +78,7 @@ export function validatePoolConfig(raw: unknown, fail: (message: string) => neve
   };
 
   const obj = object(raw, '', '{"colors": {…}, "others": […], "role": "app", "headroomPercent": 10}');
-  keys(obj, '', ['colors', 'others', 'role', 'headroomPercent', 'pgbouncer']);
+  keys(obj, '', ['colors', 'others', 'role', 'headroomPercent', 'pgbouncer', 'countHiddenSessions']);
 
   const colorsObj = object(obj.colors, '.colors', '{"blue": {"instances": 4, "poolSize": 20}, "green": {…}}');
   const colors: PoolConfig['colors'] = {};
@@ -120,6 +125,10 @@ export function validatePoolConfig(raw: unknown, fail: (message: string) => neve
 
   const config: PoolConfig = { colors, others, headroomPercent };
   if (role !== undefined) config.role = role;
+  if (obj.countHiddenSessions !== undefined) {
+    if (typeof obj.countHiddenSessions !== 'boolean') fail(`.countHiddenSessions: expected true or false, got ${JSON.stringify(obj.countHiddenSessions)}`);
+    config.countHiddenSessions = obj.countHiddenSessions as boolean;
+  }
 
   if (obj.pgbouncer !== undefined) {
     const b = object(obj.pgbouncer, '.pgbouncer', '{"maxClientConn": 1000, "defaultPoolSize": 20}');

@@ -52,7 +52,8 @@ export interface ReadSupplyOptions {
   ownPids?: number[];
   /**
    * What to do when pg_stat_activity hides the backend type of other roles' sessions:
-   * `refuse` (default) throws a UsageError naming them; `count` counts each as a connection.
+   * `refuse` throws a UsageError naming them; `count` counts each as a connection. Default:
+   * `count` when the config sets `pool.countHiddenSessions`, else `refuse`.
    */
   hiddenSessions?: 'refuse' | 'count';
 }
@@ -153,14 +154,14 @@ export async function readServerSupply(
   const byName = (a: { role: string; applicationName: string; database: string }, b: typeof a) =>
     a.role.localeCompare(b.role) || a.applicationName.localeCompare(b.applicationName) || a.database.localeCompare(b.database);
   const hiddenSorted = [...hidden.values()].sort(byName);
-  const countHidden = options.hiddenSessions === 'count';
+  const countHidden = (options.hiddenSessions ?? (pool.countHiddenSessions ? 'count' : 'refuse')) === 'count';
   if (hiddenSorted.length > 0 && !countHidden) {
     const total = hiddenSorted.reduce((n, h) => n + h.sessions, 0);
     const who = hiddenSorted.map((h) => `${h.sessions}× role ${h.role}${h.applicationName ? ` (${h.applicationName})` : ''}`).join(', ');
     throw new UsageError(
       `pool: role "${s.me}" cannot see whether ${total} session(s) of other roles are client connections ` +
         `(pg_stat_activity hides their backend type): ${who} — not counted; grant pg_read_all_stats to "${s.me}", ` +
-        'connect as a role that has it, or pass --count-hidden-sessions to count each as a connection',
+        'connect as a role that has it, or count each as a connection (--count-hidden-sessions, or pool.countHiddenSessions in the config)',
     );
   }
 

@@ -259,10 +259,11 @@ describe('bad input: one clear line, exit 2', () => {
     [{ colors: { blue: { instances: 1, poolSize: 1 } }, role: 5 }, 'config: pool.role: expected a non-empty string'],
     [{ colors: { blue: { instances: 1, poolSize: 1 } }, headroomPercent: 100 }, 'config: pool.headroomPercent: expected a number from 0 to 99, got 100'],
     [{ colors: { blue: { instances: 1, poolSize: 1 } }, headroomPercent: '10' }, 'config: pool.headroomPercent: expected a number from 0 to 99, got "10"'],
-    [{ colors: { blue: { instances: 1, poolSize: 1 } }, poolSize: 3 }, 'config: pool: unknown key "poolSize" (allowed: colors, others, role, headroomPercent, pgbouncer)'],
+    [{ colors: { blue: { instances: 1, poolSize: 1 } }, poolSize: 3 }, 'config: pool: unknown key "poolSize" (allowed: colors, others, role, headroomPercent, pgbouncer, countHiddenSessions)'],
     [{ colors: { blue: { instances: 1, poolSize: 1 } }, pgbouncer: { defaultPoolSize: 20 } }, 'config: pool.pgbouncer.maxClientConn: expected an integer ≥ 1, got nothing'],
     [{ colors: { blue: { instances: 1, poolSize: 1 } }, pgbouncer: { maxClientConn: 100, defaultPoolSize: 0 } }, 'config: pool.pgbouncer.defaultPoolSize: expected an integer ≥ 1, got 0'],
     [{ colors: { blue: { instances: 1, poolSize: 1 } }, pgbouncer: { maxClientConn: 100, poolMode: 'transaction' } }, 'config: pool.pgbouncer: unknown key "poolMode" (allowed: maxClientConn, defaultPoolSize, reservePoolSize, pools, maxDbConnections)'],
+    [{ colors: { blue: { instances: 1, poolSize: 1 } }, countHiddenSessions: 'yes' }, 'config: pool.countHiddenSessions: expected true or false, got "yes"'],
   ])('%j', (pool, message) => {
     expect(failure(pool)).toBe(message);
   });

@@ -328,10 +328,12 @@ describe('PostgreSQL 16, max_connections 50, superuser_reserved_connections 2, r
     expect(error.message).toBe(
       'pool: role "monitor" cannot see whether 3 session(s) of other roles are client connections ' +
         '(pg_stat_activity hides their backend type): 2× role other (psql), 1× role postgres (admin) — not counted; ' +
-        'grant pg_read_all_stats to "monitor", connect as a role that has it, or pass --count-hidden-sessions to count each as a connection',
+        'grant pg_read_all_stats to "monitor", connect as a role that has it, or count each as a connection (--count-hidden-sessions, or pool.countHiddenSessions in the config)',
     );
 
     const counted = await checkPoolBudget({ pool, client: reader, hiddenSessions: 'count' });
+    const byConfig = await checkPoolBudget({ pool: { ...pool, countHiddenSessions: true }, client: reader });
+    expect(byConfig.demand).toEqual(counted.demand);
     expect(counted.demand.filter((l) => l.kind === 'hidden').map((l) => [l.name, l.connections])).toEqual([
       ['role other "psql"', 2],
       ['role postgres "admin"', 1],

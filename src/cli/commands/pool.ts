@@ -44,7 +44,7 @@ Examples:
             budget = await checkPoolBudget({
               pool,
               client,
-              hiddenSessions: opts.countHiddenSessions ? 'count' : 'refuse',
+              hiddenSessions: opts.countHiddenSessions ? 'count' : undefined,
             });
           } finally {
             await client.end().catch(() => undefined);
