@@ -137,7 +137,9 @@ export function renderTracePretty(report: TraceReport, options: TracePrettyOptio
       ? `ran on a throwaway copy of ${report.database}, dropped afterwards: the database itself was not touched`
       : `ran on ${report.database} in one transaction, rolled back: nothing changed` +
         (report.ranOnReason ? ` (not copied: ${report.ranOnReason})` : '') +
-        (report.throwaway ? '; statements that cannot run in a transaction ran on an empty throwaway database with the traced migrations replayed' : '');
+        (report.throwaway
+          ? `; statements that cannot run in a transaction ran on ${report.throwaway.source === 'template' ? 'a throwaway copy' : 'an empty throwaway database'} with the traced migrations before them replayed`
+          : '');
   const counts = `${statements} statement${statements === 1 ? '' : 's'} traced on ${where}: ${errors} failed, ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}`;
   const line = errors + mismatches > 0 ? paint.red(paint.bold(`✖ ${counts}`)) : paint.green(`✔ ${counts}`);
   out.push(line);

@@ -12,9 +12,10 @@
  *   statement runs under a SAVEPOINT so a failing one is undone alone and later ones still run;
  *   earlier statements stay applied inside the transaction so later ones see their objects. A
  *   lock an earlier statement took is already held and cannot be seen again ("masked"). Statements
- *   that cannot run in a transaction run on an empty throwaway database into which the traced
- *   statements before them are replayed; their transactional form (without CONCURRENTLY) is then
- *   replayed in the target's transaction. Without CREATEDB trace refuses them (UsageError).
+ *   that cannot run in a transaction run on a throwaway database — a copy of the target if one
+ *   can be made, else an empty one — into which the traced statements before them are replayed;
+ *   their transactional form (without CONCURRENTLY) is then replayed in the target's transaction.
+ *   Without CREATEDB trace refuses them (UsageError).
  * - Always: transaction control (BEGIN/COMMIT/…) and COPY are never executed; statements go over
  *   the extended protocol, which accepts exactly one statement per message; a hard lock_timeout,
  *   statement_timeout and idle_in_transaction_session_timeout are set before every statement (a
@@ -191,15 +192,16 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
     ).rows[0]!;
     const scratchName = (what: string) => `bgmigrate_trace_${what}_${process.pid}_${randomBytes(3).toString('hex')}`;
 
-    // 1. Try a copy of the target: clean observations, and the target is not touched at all.
+    // 1. A copy of the target when possible: clean observations, and the target is not touched.
+    // In the target venue a copy still serves as the throwaway database for CONCURRENTLY & co.
     let venue: Venue | undefined;
     let copyReason: string | undefined;
+    let copyName: string | undefined;
     const copyLimit = options.copyLimitBytes ?? 256 * 1024 * 1024;
-    if (options.venue === 'target') copyReason = 'asked to run on the target';
-    else if (!info.can_create) copyReason = `role "${info.role}" cannot create databases`;
+    if (!info.can_create) copyReason = `role "${info.role}" cannot create databases`;
     else if (info.others > 0) copyReason = `${info.others} other session(s) are connected to it`;
     else if (Number(info.size) > copyLimit) copyReason = `it is larger than ${Math.round(copyLimit / 1048576)} MB`;
-    else {
+    else if (options.venue !== 'target' || needsThrowaway) {
       await close(probe); // a copy needs nobody connected to the original, trace included
       for (const db of ['postgres', 'template1']) {
         maintenance = await open(withDatabase(options.url, db)).catch(() => undefined);
@@ -211,16 +213,20 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
         try {
           await maintenance.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(info.db)}`);
           scratchDbs.push(name);
-          const main = await open(withDatabase(options.url, name));
-          venue = { kind: 'copy', main, mainPid: await backendPid(main), scratchDb: name };
+          copyName = name;
         } catch (error) {
           copyReason = `could not copy it: ${errorText(error, options.url)}`;
         }
       }
     }
+    if (options.venue === 'target') copyReason = 'asked to run on the target';
+    else if (copyName) {
+      const main = await open(withDatabase(options.url, copyName));
+      venue = { kind: 'copy', main, mainPid: await backendPid(main), scratchDb: copyName };
+    }
 
     // 2. Otherwise the target itself, in a transaction that is always rolled back.
-    let throwawayUrl: string | undefined;
+    let throwaway: { url: string; source: 'template' | 'replay' } | undefined;
     if (!venue) {
       if (needsThrowaway && !info.can_create) {
         const handling = needsThrowaway.handling as Extract<Handling, { kind: 'throwaway' }>;
@@ -232,12 +238,13 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       }
       const main = opened.includes(probe) ? probe : await open(options.url);
       maintenance ??= main;
-      if (needsThrowaway) {
+      if (needsThrowaway && copyName) throwaway = { url: withDatabase(options.url, copyName), source: 'template' };
+      else if (needsThrowaway) {
         // An empty database; the traced statements before each non-transactional one are replayed into it.
         const name = scratchName('replay');
         await maintenance.query(`CREATE DATABASE ${quoteIdent(name)}`);
         scratchDbs.push(name);
-        throwawayUrl = withDatabase(options.url, name);
+        throwaway = { url: withDatabase(options.url, name), source: 'replay' };
       }
       venue = { kind: 'target', main, mainPid: await backendPid(main), reason: copyReason };
     }
@@ -251,7 +258,7 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
     const traced = new Map<TraceInputFile, TracedStatement[]>();
     for (const file of files) traced.set(file, []);
     let sampler: Sampler | undefined;
-    let throwaway: { runner: pg.Client; pid: number } | undefined;
+    let scratch: { runner: pg.Client; pid: number } | undefined;
     let replayed = 0;
 
     if (venue.kind === 'target') await main.query('BEGIN');
@@ -302,17 +309,17 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
           result = sampledResult(base, run, kind);
         } else {
           // On the target: run it on the throwaway database, brought up to this point first.
-          if (!throwaway) {
-            const runner = await open(throwawayUrl!);
-            throwaway = { runner, pid: await backendPid(runner) };
-            sampler = await openSampler(await open(throwawayUrl!, `${APP} (sampler)`));
+          if (!scratch) {
+            const runner = await open(throwaway!.url);
+            scratch = { runner, pid: await backendPid(runner) };
+            sampler = await openSampler(await open(throwaway!.url, `${APP} (sampler)`));
           }
           for (; replayed < i; replayed++) {
             const earlier = plan[replayed]!;
-            if (earlier.handling.kind !== 'skip') await runOne(throwaway.runner, earlier.stmt.text).catch(() => undefined);
+            if (earlier.handling.kind !== 'skip') await runOne(scratch.runner, earlier.stmt.text).catch(() => undefined);
           }
-          await throwaway.runner.query(capSql(false), [...caps, '0']);
-          const run = await sampler!.run(throwaway.runner, throwaway.pid, stmt.text, stmt.effects, options.url);
+          await scratch.runner.query(capSql(false), [...caps, '0']);
+          const run = await sampler!.run(scratch.runner, scratch.pid, stmt.text, stmt.effects, options.url);
           result = sampledResult(base, run, kind);
           replayed = i + 1;
           if (handling.transactionalForm) {
@@ -341,7 +348,7 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       pgVersion: options.pgVersion ?? info.major,
       ranOn: venue.kind,
       ...(venue.reason ? { ranOnReason: venue.reason } : {}),
-      throwaway: throwawayUrl ? { source: 'replay' } : null,
+      throwaway: throwaway ? { source: throwaway.source } : null,
     });
   } finally {
     // Sessions on the scratch databases first, then the databases themselves.

@@ -130,11 +130,12 @@ export interface TraceReport {
   /** Why the target was not copied, when it was not. */
   ranOnReason?: string;
   /**
-   * With `ranOn: 'target'`, where statements that cannot run in a transaction ran: an empty
-   * throwaway database into which the traced statements before them were replayed (objects the
-   * target had before the first traced file are missing there). Null when there were none.
+   * With `ranOn: 'target'`, where statements that cannot run in a transaction ran, with the
+   * traced statements before them replayed: `template`, a copy of the target; `replay`, an empty
+   * database (objects the target had before the first traced file are missing there). Null when
+   * there were none.
    */
-  throwaway: null | { source: 'replay' };
+  throwaway: null | { source: 'template' | 'replay' };
   files: TracedFile[];
   findings: TraceFinding[];
   summary: { files: number; statements: number; errors: number; mismatches: number };
