@@ -54,6 +54,8 @@ export function newColumns(ctx: RuleContext): NewColumn[] {
   const { kind, node, session } = ctx.statement;
   if (kind === 'CreateStmt') {
     const table = rangeVarName(node.relation as Node, session, ctx.schema);
+    // CREATE TABLE IF NOT EXISTS of a table the model already knows does nothing.
+    if (node.if_not_exists && ctx.schema.table(table)) return [];
     const elts = (node.tableElts ?? []) as Node[];
     let tablePk: string[] | undefined;
     for (const e of elts) {
@@ -73,6 +75,8 @@ export function newColumns(ctx: RuleContext): NewColumn[] {
       const cmd = (c.AlterTableCmd ?? {}) as Node;
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const def = (cmd.def as Node | undefined)?.ColumnDef as Node | undefined;
+      // ADD COLUMN IF NOT EXISTS of a column the model already knows does nothing.
+      if (cmd.missing_ok && def && ctx.schema.column(table, String(def.colname))) continue;
       if (def?.typeName) out.push(column(table, def, true, undefined));
     }
     return out;

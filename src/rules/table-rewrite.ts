@@ -13,7 +13,7 @@ function addColumnRewrite(ctx: RuleContext, e: AnalyzedEffect): string | undefin
   if (f.identity) return 'as an identity column';
   // PostgreSQL 18's parser reads a generated column without STORED as VIRTUAL; older servers only store.
   if (f.generated === 'stored' || (f.generated === 'virtual' && ctx.pgVersion < 18)) {
-    return ctx.pgVersion < 18 ? 'as a generated column (always STORED before PostgreSQL 18)' : 'as a STORED generated column';
+    return f.generated === 'virtual' ? 'as a generated column (always STORED before PostgreSQL 18)' : 'as a STORED generated column';
   }
   const domain = checkedDomain(ctx, f.name);
   if (domain) return `of domain ${domain}, which has a CHECK`;
@@ -96,6 +96,7 @@ export default defineRule({
     'kind), which do not rewrite; before 18 every generated column is STORED.',
   check(ctx) {
     const hits: RuleHit[] = [];
+    const added: { table: string; column: string; object: string; reason: string }[] = [];
     for (const e of ctx.effects) {
       if (!e.table || e.detail.newInFile) {
         // `VACUUM FULL` / `CLUSTER` / `ALTER TABLE ALL IN TABLESPACE` without one table: every table it reaches.
@@ -110,13 +111,10 @@ export default defineRule({
         continue;
       }
       if (e.kind === 'add-column') {
+        // ADD COLUMN IF NOT EXISTS of a column the model already knows does nothing.
+        if (e.detail.ifNotExists && e.detail.column && ctx.schema.column(e.table, e.detail.column)) continue;
         const reason = addColumnRewrite(ctx, e);
-        if (!reason) continue;
-        hits.push({
-          object: e.object,
-          lock: 'AccessExclusiveLock',
-          message: `ADD COLUMN ${e.detail.column} ${reason} rewrites existing table ${e.table} and all its indexes under an AccessExclusiveLock: reads and writes block for the whole rewrite`,
-        });
+        if (reason) added.push({ table: e.table, column: e.detail.column ?? e.object, object: e.object, reason });
       } else if (e.rewrites && MAINTENANCE[e.kind] && (e.kind !== 'vacuum' || e.detail.subtype === 'full')) {
         const what = e.kind === 'set-persistence' ? `SET ${String(e.detail.subtype).toUpperCase()}` : MAINTENANCE[e.kind];
         hits.push({
@@ -125,6 +123,19 @@ export default defineRule({
           message: `${what} rewrites existing table ${e.table} and all its indexes under an AccessExclusiveLock: reads and writes block for the whole rewrite`,
         });
       }
+    }
+    // One ALTER TABLE rewrites its table once, however many columns it adds: one finding per table.
+    for (const table of new Set(added.map((a) => a.table))) {
+      const cols = added.filter((a) => a.table === table);
+      const what =
+        cols.length === 1
+          ? `ADD COLUMN ${cols[0]!.column} ${cols[0]!.reason}`
+          : `ADD COLUMN ${cols.map((c) => c.column).join(', ')} (${[...new Set(cols.map((c) => c.reason))].join('; ')})`;
+      hits.push({
+        object: cols.length === 1 ? cols[0]!.object : table,
+        lock: 'AccessExclusiveLock',
+        message: `${what} rewrites existing table ${table} and all its indexes under an AccessExclusiveLock: reads and writes block for the whole rewrite`,
+      });
     }
     return hits;
   },
