@@ -4,7 +4,7 @@
  * migration and its ledger rows commit together. Call {@link ensureLedger} once first.
  */
 import type pg from 'pg';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { RefusalError, UsageError } from '../errors.js';
 import type { Effect, Phase } from '../model.js';
 import {
@@ -294,8 +294,10 @@ export async function statementProgress(
 }
 
 /**
- * Records deprecations of `objects` at `release` (registered as `deployed` when new). An object
- * already deprecated at that release is not recorded twice.
+ * Records deprecations of `objects` at `release` (registered as `deployed` when new). Object
+ * names must already be normalised as effects name objects (directives are, by the parser; use
+ * {@link normalizeObjectName} for user input). An object already deprecated at that release is
+ * not recorded twice.
  *
  * @returns the deprecations added.
  */
@@ -307,36 +309,31 @@ export async function recordDeprecations(
 ): Promise<Deprecation[]> {
   const schema = ledgerSchema(options);
   const name = checkReleaseName(release);
-  const normalized = [...new Set(objects.map(normalizeObjectName))];
+  // Names arrive normalised (directives by the parser, commands by deprecateObject): folding
+  // them again would lower-case quoted parts.
+  const normalized = [...new Set(objects.map((object) => object.trim()))];
+  if (normalized.some((object) => object === '')) throw new UsageError('a deprecation needs an object name');
   if (normalized.length === 0) return [];
   const db = ledgerDb(client, options);
   try {
     await registerRelease(db, name, { deployed: true });
-    const rows = await db
-      .insertInto('deprecations')
-      .columns(['object', 'release', 'source', 'migration_id'])
-      .expression(
-        db
-          .selectFrom(sql<{ object: string }>`unnest(${sql.val(normalized)}::text[])`.as('o'))
-          .select([
-            'o.object',
-            sql.lit(name).as('release'),
-            sql.lit(options.source ?? 'directive').as('source'),
-            sql<string | null>`${options.migrationId ?? null}::text`.as('migration_id'),
-          ])
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('deprecations as d')
-                  .select('d.seq')
-                  .whereRef('d.object', '=', 'o.object')
-                  .where('d.release', '=', name),
-              ),
-            ),
-          ),
-      )
-      .returningAll()
-      .execute();
+    const rows = [];
+    for (const object of normalized) {
+      const known = await db
+        .selectFrom('deprecations')
+        .select('seq')
+        .where('object', '=', object)
+        .where('release', '=', name)
+        .executeTakeFirst();
+      if (known) continue;
+      rows.push(
+        await db
+          .insertInto('deprecations')
+          .values({ object, release: name, source: options.source ?? 'directive', migration_id: options.migrationId ?? null })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+    }
     return rows.map((row) => ({
       object: row.object,
       release: row.release,
