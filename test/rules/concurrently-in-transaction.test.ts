@@ -49,6 +49,19 @@ describe(RULE, () => {
     expect(found[0]!.help).toContain('no-transaction');
   });
 
+  it('flags a CONCURRENTLY statement inside a DO block (always one transaction)', async () => {
+    const sql = ['-- bgmigrate: no-transaction', 'DO $$', 'BEGIN', '  CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);', 'END $$;'].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column])).toEqual([[4, 3]]);
+    expect(found[0]!.message).toContain('DO block');
+  });
+
+  it('judges ALTER TYPE … ADD VALUE inside BEGIN … COMMIT only before PostgreSQL 12', async () => {
+    const sql = "BEGIN;\nALTER TYPE mood ADD VALUE 'meh';\nCOMMIT;";
+    expect(await positions(sql, { pgVersion: 11 })).toEqual([[2, 1]]);
+    expect(await positions(sql, { pgVersion: 12 })).toEqual([]);
+  });
+
   it('does not flag one CONCURRENTLY statement alone in its migration', async () => {
     expect(await positions('-- CreateIndex\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON orders (user_id);\n')).toEqual([]);
   });

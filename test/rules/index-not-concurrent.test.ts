@@ -55,6 +55,12 @@ describe(RULE, () => {
     expect(await positions(sql)).toEqual([[2, 1]]);
   });
 
+  it('does not flag CREATE INDEX IF NOT EXISTS of an index an earlier migration created', async () => {
+    const previous = ['CREATE TABLE users (id bigint, email text);\nCREATE INDEX users_email_idx ON users (email);'];
+    expect(await positions('CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);', { previous })).toEqual([]);
+    expect(await positions('CREATE INDEX IF NOT EXISTS users_email2_idx ON users (email);', { previous })).toEqual([[1, 1]]);
+  });
+
   it('does not flag CREATE INDEX ON ONLY a partitioned parent (the safe partition recipe)', async () => {
     expect(await positions('CREATE INDEX events_at_idx ON ONLY events (created_at);')).toEqual([]);
   });

@@ -99,6 +99,20 @@ describe(RULE, () => {
     expect(await positions(sql)).toEqual([]);
   });
 
+  it('reports one finding for an ALTER TABLE adding several rewriting columns (one rewrite)', async () => {
+    const sql =
+      'ALTER TABLE orders\n  ADD COLUMN a numeric GENERATED ALWAYS AS (total * 2) STORED,\n  ADD COLUMN b uuid DEFAULT gen_random_uuid();';
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column, f.object])).toEqual([[1, 1, 'public.orders']]);
+    expect(found[0]!.message).toContain('ADD COLUMN a, b');
+  });
+
+  it('does not flag ADD COLUMN IF NOT EXISTS of a column an earlier migration added', async () => {
+    const sql = 'ALTER TABLE orders ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();';
+    expect(await positions(sql, { previous: ['CREATE TABLE orders (id bigint, token uuid);'] })).toEqual([]);
+    expect(await positions(sql, { previous: ['CREATE TABLE orders (id bigint);'] })).toEqual([[1, 1]]);
+  });
+
   it('flags a column of a domain with a CHECK', async () => {
     expect(
       await positions('ALTER TABLE orders ADD COLUMN qty posint;', {
