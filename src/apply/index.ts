@@ -17,3 +17,11 @@ export {
 export { acquireApplierLock, applierLockKey, findLockHolder, type ApplierLock, type LockHolder } from './applier-lock.js';
 export { retryDelays, withLockRetries, RetriesExhausted, isRetryable, type RetrySchedule, type RetryEvent } from './retry.js';
 export { blockersOf, lockHoldersOn, describeBlocker, type Blocker } from './blocker.js';
+export {
+  migrationStatus,
+  type StatusOptions,
+  type StatusReport,
+  type MigrationStatus,
+  type ReleaseStatus,
+  type ContractEffectStatus,
+} from './status.js';
