@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { discoverMigrations } from '../migrations/discover.js';
 import type { MigrationFile } from '../model.js';
 import { RULE_IDS } from '../rules/index.js';
-import { resolveDatabaseUrl } from '../db/connect.js';
+import { resolveDatabaseUrl } from '../db/url.js';
 import { paint, type Paint } from './paint.js';
 
 export interface GlobalOptions {

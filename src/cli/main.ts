@@ -14,7 +14,7 @@ import { isBgmigrateError } from '../errors.js';
 import { createContext, type CliContext, type GlobalOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
-import { redactUrl } from '../db/connect.js';
+import { redactUrl } from '../db/url.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('bgmigrate');
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       writeOut: (text) => process.stdout.write(text),
     });
 
-  registerCommands(program, ctx);
+  await registerCommands(program, ctx, argv);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

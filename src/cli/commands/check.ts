@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { check, readLedgerForCheck } from '../../check.js';
+import { check } from '../../check.js';
 import { UsageError } from '../../errors.js';
 import type { LedgerGate } from '../../model.js';
 import { renderGithub } from '../../report/github.js';
@@ -42,6 +42,7 @@ Examples:
       if (url) {
         // Drift is judged against the migrations directory, when there is one to compare with.
         const migrations = fs.existsSync(c.migrationsDir()) ? tryOr(() => c.migrations(), []) : [];
+        const { readLedgerForCheck } = await import('../../check-ledger.js');
         const reading = await readLedgerForCheck(url, config, migrations);
         pgVersion ??= reading.serverMajor;
         ledger = reading.gate;

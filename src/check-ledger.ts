@@ -1,0 +1,46 @@
+/**
+ * What `check --database` reads before linting: the server's version and the phase ledger.
+ * Apart from check.ts so that offline checks never load the database driver or Kysely.
+ */
+import type { Config } from './config/config.js';
+import { connect, serverVersion } from './db/connect.js';
+import { RefusalError } from './errors.js';
+import { describeDrift, ledgerGate } from './ledger/index.js';
+import type { LedgerGate, MigrationFile } from './model.js';
+
+/** What `check --database` reads from the server before linting. */
+export interface LedgerReading {
+  /** The server's major version: the default target of the lint. */
+  serverMajor: number;
+  /** The ledger rule, read once in a READ ONLY transaction. */
+  gate: LedgerGate;
+}
+
+/**
+ * Reads the server's version and the phase ledger for `check --database`, never writing, and
+ * stops (RefusalError, exit 1) when an applied migration's file changed since it was applied.
+ *
+ * @example const { gate, serverMajor } = await readLedgerForCheck(url, config, migrations);
+ */
+export async function readLedgerForCheck(
+  url: string,
+  config: Config,
+  migrations: readonly MigrationFile[],
+): Promise<LedgerReading> {
+  const client = await connect(url, { applicationName: 'bgmigrate check' });
+  try {
+    const serverMajor = await serverVersion(client);
+    const gate = await ledgerGate(client, { schema: config.ledger.schema, rollbackWindowMs: config.ledger.rollbackWindowMs });
+    const changed = gate.drift(migrations).filter((d) => d.kind === 'changed');
+    if (changed.length > 0) {
+      const count = changed.length === 1 ? '1 applied migration has' : `${changed.length} applied migrations have`;
+      throw new RefusalError(
+        `${count} changed since it was applied; restore the file or deal with "bgmigrate ledger verify" first\n` +
+          changed.map((d) => `  ${describeDrift(d)}`).join('\n'),
+      );
+    }
+    return { serverMajor, gate };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
