@@ -145,3 +145,16 @@ export async function readLastPoolCheck(client: pg.Client, schema: string): Prom
   if (!row) return undefined;
   return { checkedAt: row.checked_at, outcome: row.outcome, release: row.release, checkedBy: row.checked_by, budget: row.budget };
 }
+
+/**
+ * One line for `status`: when the last pool check ran, for which release, and its verdict.
+ *
+ * @example describePoolCheck(await readLastPoolCheck(client, 'bgmigrate'))
+ */
+export function describePoolCheck(record: PoolCheckRecord | undefined): string {
+  if (record === undefined) return 'pool budget: never checked (apply --phase expand checks it)';
+  const when = record.checkedAt.toISOString().replace(/:\d\d\.\d+Z$/, 'Z');
+  const release = record.release === null ? '' : ` for release ${record.release}`;
+  if (record.outcome === 'skipped' || record.budget === null) return `pool budget: skipped at ${when}${release} (--skip-pool-check)`;
+  return `pool budget at ${when}${release}: ${record.budget.summary}`;
+}

@@ -26,6 +26,7 @@ export {
   requirePoolConfig,
   recordPoolCheck,
   readLastPoolCheck,
+  describePoolCheck,
   PoolBudgetRefusal,
   type PoolGateResult,
   type PoolCheckRecord,

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RefusalError, UsageError } from '../../src/errors.js';
-import { PoolBudgetRefusal, poolGate, readLastPoolCheck, recordPoolCheck } from '../../src/pool/check.js';
+import { describePoolCheck, PoolBudgetRefusal, poolGate, readLastPoolCheck, recordPoolCheck } from '../../src/pool/check.js';
 import { validatePoolConfig, type PoolConfig } from '../../src/pool/config.js';
 import { startPoolServer, type PoolTestServer } from './server.js';
 
@@ -52,6 +52,9 @@ describe('the expand gate', () => {
       expect(last!.checkedAt).toBeInstanceOf(Date);
       expect(last!.budget).toMatchObject({ version: 1, ok: true, binding: 'server' });
       expect(last!.budget!.checks[0]).toMatchObject({ capacity: 27, allowed: 24, demand: 23 });
+      expect(describePoolCheck(last)).toBe(
+        `pool budget at ${last!.checkedAt.toISOString().slice(0, 16)}Z for release v43: ${result.message}`,
+      );
     } finally {
       await db.end();
     }
@@ -81,7 +84,9 @@ describe('the expand gate', () => {
     try {
       const result = await poolGate(db, { pool: overBudget, ledger: { schema: 'bgmigrate' } }, { skip: true, release: 'v45' });
       expect(result).toEqual({ outcome: 'skipped', message: 'pool budget not checked: --skip-pool-check' });
-      expect(await readLastPoolCheck(db, 'bgmigrate')).toMatchObject({ outcome: 'skipped', release: 'v45', budget: null });
+      const last = await readLastPoolCheck(db, 'bgmigrate');
+      expect(last).toMatchObject({ outcome: 'skipped', release: 'v45', budget: null });
+      expect(describePoolCheck(last)).toBe(`pool budget: skipped at ${last!.checkedAt.toISOString().slice(0, 16)}Z for release v45 (--skip-pool-check)`);
     } finally {
       await db.end();
     }
@@ -95,6 +100,7 @@ describe('the expand gate', () => {
         message: 'pool budget not checked: the config has no "pool" section',
       });
       expect(await readLastPoolCheck(db, 'bgmigrate')).toBeUndefined();
+      expect(describePoolCheck(undefined)).toBe('pool budget: never checked (apply --phase expand checks it)');
     } finally {
       await db.end();
     }
