@@ -23,7 +23,7 @@ export const EFFECT_KINDS = [
   'add-column', 'drop-column', 'rename-column', 'change-column-type', 'set-not-null', 'drop-not-null',
   'set-default', 'drop-default', 'add-identity', 'alter-column',
   // constraints
-  'add-constraint', 'validate-constraint', 'drop-constraint', 'rename-constraint',
+  'add-constraint', 'validate-constraint', 'drop-constraint', 'rename-constraint', 'alter-constraint',
   // indexes
   'create-index', 'drop-index', 'reindex', 'rename-index', 'alter-index',
   // views
@@ -74,7 +74,7 @@ export interface ColumnFacts {
 export interface EffectDetail {
   /** The statement's relation was created earlier in this file (or by this statement). */
   newInFile?: boolean;
-  /** The relation is known to the schema model (else assumed existing and large). */
+  /** A migration seen by the model created the relation (else it predates them: assume it exists and is large). */
   known?: boolean;
   column?: string;
   columnFacts?: ColumnFacts;
@@ -187,7 +187,7 @@ function effect(
   const detail: EffectDetail = { ...opts.detail };
   if (table !== undefined) {
     const t = ctx.schema.table(table);
-    detail.known ??= t !== undefined || ctx.schema.object(table) !== undefined;
+    detail.known ??= t?.createdIn !== undefined || ctx.schema.object(table)?.createdIn !== undefined;
     detail.newInFile ??= ctx.schema.isNewInFile(table);
     if (t?.kind === 'partitioned-table') detail.partitioned = true;
   }
@@ -1118,9 +1118,12 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       ctx.mutations.push((m) => m.dropConstraint(table, name));
       return;
     }
-    case 'AT_AlterConstraint':
-      effect(ctx, 'add-constraint', `${table}.${(def.Constraint as Node | undefined)?.conname ?? '?'}`, 'neutral', AEL, { table, detail: { subtype: sub } });
+    case 'AT_AlterConstraint': {
+      const ac = (def.ATAlterConstraint ?? def.Constraint) as Node | undefined;
+      const name = String(ac?.conname ?? '?');
+      effect(ctx, 'alter-constraint', `${table}.${name}`, 'neutral', AEL, { table, detail: { constraintName: name, subtype: sub } });
       return;
+    }
     case 'AT_SetLogged':
     case 'AT_SetUnLogged':
       effect(ctx, 'set-persistence', table, 'neutral', AEL, { table, rewrites: true, scans: true, detail: { subtype: sub === 'AT_SetLogged' ? 'logged' : 'unlogged' } });

@@ -41,7 +41,11 @@ export interface TableInfo {
 
 /** Read-only questions rules ask about the schema. */
 export interface SchemaView {
-  /** The relation (table, view, matview), if the model knows it. */
+  /**
+   * The relation (table, view, matview), if any statement so far mentioned it. `createdIn` is
+   * undefined for tables that predate the migrations seen (only what later statements did to
+   * them is known): treat those as existing and large.
+   */
   table(name: string): TableInfo | undefined;
   /** Created earlier in the file being linted: needs no CONCURRENTLY / NOT VALID. */
   isNewInFile(table: string): boolean;
@@ -107,7 +111,14 @@ export class SchemaModel implements SchemaView {
   /** The table, copied first if it may be shared with a clone. */
   private writable(name: string): MutableTable | undefined {
     const t = this.tables.get(name);
-    if (!t || this.owned.has(t)) return t;
+    if (!t) {
+      // A table no migration created (it predates them): remember what we learn about it.
+      const placeholder: MutableTable = { name, kind: 'table', columns: new Map(), constraints: new Map(), indexes: new Set() };
+      this.tables.set(name, placeholder);
+      this.owned.add(placeholder);
+      return placeholder;
+    }
+    if (this.owned.has(t)) return t;
     const c: MutableTable = { ...t, columns: new Map(t.columns), constraints: new Map(t.constraints), indexes: new Set(t.indexes) };
     this.tables.set(name, c);
     this.owned.add(c);

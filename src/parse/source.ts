@@ -20,7 +20,7 @@ export class SourceText {
     // libpg-query re-encodes the JS string, so offsets refer to these bytes (BOM stripped).
     this.bytes = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? Buffer.from(this.text, 'utf8') : bytes;
     this.lineStarts = [0];
-    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) this.lineStarts.push(i + 1);
+    for (let i = 0; i < this.bytes.length; i++) if (this.bytes[i] === 0x0a) this.lineStarts.push(i + 1);
   }
 
   static fromString(text: string, path = '<sql>'): SourceText {

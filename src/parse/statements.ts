@@ -130,8 +130,17 @@ function trimRange(source: SourceText, tokens: Token[] | undefined, start: numbe
   if (tokens) {
     let first = -1;
     let last = -1;
-    for (const t of tokens) {
-      if (t.start < start || isComment(t)) continue;
+    // Binary search for the first token at or after `start`: files can hold many statements.
+    let lo = 0;
+    let hi = tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tokens[mid].start < start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < tokens.length; i++) {
+      const t = tokens[i];
+      if (isComment(t)) continue;
       if (t.start >= end) break;
       if (t.text === ';' && t.start === end) break;
       if (first < 0) first = t.start;

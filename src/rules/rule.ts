@@ -13,8 +13,8 @@
  * 3. `ctx.schema` is the schema model *before* this statement (earlier files + earlier
  *    statements of this file): `ctx.schema.isNewInFile('public.users')` says the table was
  *    created earlier in this same file (no CONCURRENTLY / NOT VALID needed);
- *    `ctx.schema.table(name)` is `undefined` for objects the model does not know — treat
- *    those as existing and large.
+ *    `ctx.schema.table(name)` is `undefined` (or has no `createdIn`) for tables no migration
+ *    seen created — treat those as existing and large.
  * 4. Return `RuleHit`s (or nothing). A hit needs only a `message` that names the object and
  *    the lock; span, severity, help, ledger verdict and suppression are filled in by the
  *    pipeline. Contract rules (category `contract`) must pass the `effect` they object to:

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+type Row = [kind: string, object: string, cls: string, lock: string | null, rewrites: boolean, scans: boolean];
+
+async function effects(sql: string, options: { pgVersion?: number; previous?: string[] } = {}): Promise<Row[]> {
+  const report = await lintSql(sql, options);
+  return report.statements.flatMap((s) => s.effects.map((e): Row => [e.kind, e.object, e.class, e.lock, e.rewrites, e.scans]));
+}
+
+describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () => {
+  it.each<[string, Row[]]>([
+    ['ALTER TABLE users ADD COLUMN email text', [['add-column', 'public.users.email', 'additive', 'AccessExclusiveLock', false, false]]],
+    ["ALTER TABLE users ADD COLUMN n int NOT NULL DEFAULT 0", [['add-column', 'public.users.n', 'additive', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users ADD COLUMN x uuid DEFAULT gen_random_uuid()', [['add-column', 'public.users.x', 'additive', 'AccessExclusiveLock', true, true]]],
+    ['ALTER TABLE users ADD COLUMN x timestamptz DEFAULT now()', [['add-column', 'public.users.x', 'additive', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users ADD COLUMN x int CHECK (x > 0)', [['add-column', 'public.users.x', 'additive', 'AccessExclusiveLock', false, true]]],
+    ['ALTER TABLE users DROP COLUMN name', [['drop-column', 'public.users.name', 'contract', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users RENAME COLUMN a TO b', [['rename-column', 'public.users.a', 'contract', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users ALTER COLUMN a SET NOT NULL', [['set-not-null', 'public.users.a', 'contract', 'AccessExclusiveLock', false, true]]],
+    ['ALTER TABLE users ALTER COLUMN a DROP NOT NULL', [['drop-not-null', 'public.users.a', 'additive', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users ALTER COLUMN a SET DEFAULT 1', [['set-default', 'public.users.a', 'additive', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users ALTER COLUMN a DROP DEFAULT', [['drop-default', 'public.users.a', 'contract', 'AccessExclusiveLock', false, false]]],
+    ['CREATE INDEX i ON users (a)', [['create-index', 'public.i', 'additive', 'ShareLock', false, true]]],
+    ['CREATE INDEX CONCURRENTLY i ON users (a)', [['create-index', 'public.i', 'additive', 'ShareUpdateExclusiveLock', false, true]]],
+    ['DROP INDEX i', [['drop-index', 'public.i', 'neutral', 'AccessExclusiveLock', false, false]]],
+    ['DROP INDEX CONCURRENTLY i', [['drop-index', 'public.i', 'neutral', 'ShareUpdateExclusiveLock', false, false]]],
+    ['REINDEX TABLE users', [['reindex', 'public.users', 'neutral', 'ShareLock', false, true]]],
+    ['ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0)', [['add-constraint', 'public.users.c', 'additive', 'AccessExclusiveLock', false, true]]],
+    ['ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0) NOT VALID', [['add-constraint', 'public.users.c', 'additive', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users VALIDATE CONSTRAINT c', [['validate-constraint', 'public.users.c', 'additive', 'ShareUpdateExclusiveLock', false, true]]],
+    [
+      'ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (p) REFERENCES parent (id)',
+      [
+        ['add-constraint', 'public.child.fk', 'additive', 'ShareRowExclusiveLock', false, true],
+        ['add-constraint', 'public.child.fk', 'additive', 'ShareRowExclusiveLock', false, false],
+      ],
+    ],
+    ['ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX i', [['add-constraint', 'public.users.u', 'additive', 'AccessExclusiveLock', false, false]]],
+    ['ALTER TABLE users ADD CONSTRAINT u UNIQUE (a)', [['add-constraint', 'public.users.u', 'additive', 'AccessExclusiveLock', false, true]]],
+    ['CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()', [['create-trigger', 'public.users.t', 'additive', 'ShareRowExclusiveLock', false, false]]],
+    ['DROP TRIGGER t ON users', [['drop-trigger', 'public.users.t', 'neutral', 'AccessExclusiveLock', false, false]]],
+    ['TRUNCATE users', [['truncate-table', 'public.users', 'contract', 'AccessExclusiveLock', true, false]]],
+    ['VACUUM FULL users', [['vacuum', 'public.users', 'neutral', 'AccessExclusiveLock', true, true]]],
+    ['CLUSTER users USING i', [['cluster', 'public.users', 'neutral', 'AccessExclusiveLock', true, true]]],
+    ['REFRESH MATERIALIZED VIEW mv', [['refresh-matview', 'public.mv', 'neutral', 'AccessExclusiveLock', true, true]]],
+    ['REFRESH MATERIALIZED VIEW CONCURRENTLY mv', [['refresh-matview', 'public.mv', 'neutral', 'ExclusiveLock', false, true]]],
+    ['ALTER TABLE users SET (fillfactor = 70)', [['set-storage-params', 'public.users', 'neutral', 'ShareUpdateExclusiveLock', false, false]]],
+    ['ALTER TABLE users SET UNLOGGED', [['set-persistence', 'public.users', 'neutral', 'AccessExclusiveLock', true, true]]],
+    ['ALTER TABLE users ALTER COLUMN a SET STATISTICS 500', [['alter-column', 'public.users.a', 'neutral', 'ShareUpdateExclusiveLock', false, false]]],
+    ["COMMENT ON TABLE users IS 'x'", [['comment', 'public.users', 'neutral', 'ShareUpdateExclusiveLock', false, false]]],
+    ["ALTER TYPE mood ADD VALUE 'meh'", [['add-enum-value', 'public.mood', 'additive', null, false, false]]],
+    ["ALTER TYPE mood RENAME VALUE 'a' TO 'b'", [['rename-enum-value', 'public.mood.a', 'contract', null, false, false]]],
+    ['UPDATE users SET a = 1', [['update', 'public.users', 'neutral', 'RowExclusiveLock', false, true]]],
+    ['DELETE FROM users WHERE id = 1', [['delete', 'public.users', 'neutral', 'RowExclusiveLock', false, false]]],
+    ['ALTER TABLE p DETACH PARTITION c', [['detach-partition', 'public.c', 'neutral', 'AccessExclusiveLock', false, false]]],
+    ['LOCK TABLE users IN SHARE MODE', [['lock-table', 'public.users', 'neutral', 'ShareLock', false, false]]],
+    ['CALL app.migrate()', [['dynamic-sql', 'app.migrate', 'neutral', null, false, false]]],
+    ['ALTER TABLE users ALTER COLUMN a SET COMPRESSION pglz', [['alter-column', 'public.users.a', 'neutral', 'AccessExclusiveLock', false, false]]],
+    ['CREATE PUBLICATION pub FOR ALL TABLES', [['neutral-ddl', 'CreatePublicationStmt', 'neutral', null, false, false]]],
+  ])('%s', async (sql, expected) => {
+    expect(await effects(sql)).toEqual(expected);
+  });
+
+  it('classifies the referenced table of a new FK column', async () => {
+    const report = await lintSql('ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id)');
+    expect(report.statements[0].effects.map((e) => [e.kind, e.table, e.lock])).toEqual([
+      ['add-column', 'public.orders', 'AccessExclusiveLock'],
+      ['add-constraint', 'public.users', 'ShareRowExclusiveLock'],
+    ]);
+  });
+
+  it('fails closed on a statement it cannot classify: an unknown effect, AccessExclusiveLock when a table is named', async () => {
+    expect(await effects('ALTER TABLE users SET WITHOUT OIDS')).toEqual([['unknown', 'public.users', 'neutral', 'AccessExclusiveLock', false, false]]);
+    expect(await effects('CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler')).toEqual([['unknown', 'CreateAmStmt', 'neutral', null, false, false]]);
+    const report = await lintSql('ALTER TABLE users SET WITHOUT OIDS');
+    expect(report.statements[0].effects[0]).toMatchObject({ table: 'public.users', detail: { nodeKind: 'AlterTableStmt AT_DropOids' } });
+  });
+
+  it('classifies ALTER CONSTRAINT with its name', async () => {
+    expect(await effects('ALTER TABLE t ALTER CONSTRAINT c DEFERRABLE')).toEqual([['alter-constraint', 'public.t.c', 'neutral', 'AccessExclusiveLock', false, false]]);
+  });
+
+  it('marks statements that cannot run in a transaction', async () => {
+    const report = await lintSql(
+      "CREATE INDEX CONCURRENTLY i ON t (a);\nVACUUM t;\nALTER TYPE mood ADD VALUE 'x';\nALTER TABLE p DETACH PARTITION c CONCURRENTLY;\nREINDEX INDEX CONCURRENTLY i;\nALTER SYSTEM SET work_mem = '1MB';\nSELECT 1;",
+      { pgVersion: 11 },
+    );
+    expect(report.statements.map((s) => s.cannotRunInTransaction)).toEqual([true, true, true, true, true, true, false]);
+    const pg15 = await lintSql("ALTER TYPE mood ADD VALUE 'x';", { pgVersion: 15 });
+    expect(pg15.statements[0].cannotRunInTransaction).toBe(false);
+  });
+
+  it('resolves names: explicit schema, quoted identifiers, search_path set earlier, RESET', async () => {
+    const rows = await effects(
+      'ALTER TABLE "App"."Users" DROP COLUMN "Name";\nSET search_path = app, public;\nDROP TABLE t;\nRESET search_path;\nDROP TABLE t;',
+    );
+    expect(rows.filter((r) => r[0] !== 'set').map((r) => r[1])).toEqual(['App.Users.Name', 'app.t', 'public.t']);
+  });
+
+  it('resolves unqualified names to the search_path schema that has the table', async () => {
+    const rows = await effects('SET search_path TO app, public;\nDROP TABLE users;', { previous: ['CREATE TABLE public.users (id int);'] });
+    expect(rows[1][1]).toBe('public.users');
+  });
+
+  it('gives the DO block children their own effects', async () => {
+    const rows = await effects('DO $$ BEGIN ALTER TABLE users DROP COLUMN a; END $$;');
+    expect(rows).toEqual([
+      ['do-block', 'DO', 'neutral', null, false, false],
+      ['drop-column', 'public.users.a', 'contract', 'AccessExclusiveLock', false, false],
+    ]);
+  });
+
+  it('stable defaults rewrite before PostgreSQL 11 and not after', async () => {
+    expect((await effects("ALTER TABLE t ADD COLUMN x int DEFAULT 0", { pgVersion: 10 }))[0][4]).toBe(true);
+    expect((await effects("ALTER TABLE t ADD COLUMN x int DEFAULT 0", { pgVersion: 11 }))[0][4]).toBe(false);
+  });
+});

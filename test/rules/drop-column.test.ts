@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { found, findings } from './core-helpers.js';
+
+const R = 'drop-column';
+
+describe(R, () => {
+  it('flags DROP COLUMN with the column, table and lock in the message', async () => {
+    const [f] = await findings('ALTER TABLE users DROP COLUMN name;', R);
+    expect([f.rule, f.line, f.column]).toEqual([R, 1, 1]);
+    expect(f.message).toBe('dropping column public.users.name takes an AccessExclusiveLock on public.users and breaks the color still reading it');
+    expect(f.object).toBe('public.users.name');
+  });
+
+  it('keeps quoted identifiers as written', async () => {
+    expect((await findings('ALTER TABLE "Users" DROP COLUMN "FullName";', R))[0].object).toBe('public.Users.FullName');
+  });
+
+  it('flags each dropped column of one ALTER TABLE', async () => {
+    expect((await findings('ALTER TABLE t DROP COLUMN a, DROP COLUMN IF EXISTS b;', R)).map((f) => f.object)).toEqual(['public.t.a', 'public.t.b']);
+  });
+
+  it('does not flag a column of a table created in the same file', async () => {
+    expect(await found('CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;', R)).toEqual([]);
+  });
+
+  it('does not flag ADD COLUMN', async () => {
+    expect(await found('ALTER TABLE t ADD COLUMN c int;', R)).toEqual([]);
+  });
+
+  it('resolves unqualified names through an earlier SET search_path', async () => {
+    expect((await findings("SET search_path TO app, public;\nALTER TABLE t DROP COLUMN a;", R))[0].object).toBe('app.t.a');
+  });
+
+  it('is suppressed by an ignore comment with a reason, and stays listed as info', async () => {
+    const [f] = await findings('-- bgmigrate-ignore drop-column: deprecated in v41\nALTER TABLE users DROP COLUMN name;', R);
+    expect(f).toMatchObject({ rule: R, line: 2, column: 1, severity: 'info', suppressed: 'deprecated in v41' });
+  });
+});
