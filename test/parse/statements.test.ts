@@ -9,7 +9,7 @@ import { UsageError } from '../../src/errors.js';
 beforeAll(() => loadParser());
 
 const spans = (sql: string) =>
-  splitStatements(SourceText.fromString(sql)).statements.map((s) => [s.kind, s.line ?? s.span.line, s.span.column, s.span.endLine, s.span.endColumn, s.text]);
+  splitStatements(SourceText.fromString(sql)).statements.map((s) => [s.kind, s.span.line, s.span.column, s.span.endLine, s.span.endColumn, s.text]);
 
 describe('statement spans', () => {
   it('gives 1-based line:column to end (semicolon excluded) for each statement', async () => {
