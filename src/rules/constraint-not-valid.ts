@@ -40,7 +40,8 @@ export default defineRule({
     'Add the constraint with `NOT VALID` (instant; new rows are checked), then run `ALTER TABLE … VALIDATE ' +
     'CONSTRAINT` in a separate transaction: it takes a ShareUpdateExclusiveLock, so reads and writes continue.',
   versionNotes:
-    'NOT VALID exists for CHECK and FOREIGN KEY on every supported version; PostgreSQL 18 adds `NOT NULL … NOT ' +
+    'NOT VALID exists for CHECK and FOREIGN KEY on every supported version, but before PostgreSQL 18 not for ' +
+    'foreign keys on partitioned tables (the message then says to work partition by partition); PostgreSQL 18 adds `NOT NULL … NOT ' +
     'VALID` and `NOT ENFORCED` constraints (neither scans). An inline REFERENCES in ADD COLUMN is not flagged: ' +
     'the new column is all NULL, so nothing is scanned.',
   check(ctx) {
@@ -63,7 +64,11 @@ export default defineRule({
           hits.push({
             object,
             lock: 'ShareRowExclusiveLock',
-            message: `ADD CONSTRAINT${name} FOREIGN KEY on existing table ${e.table} without NOT VALID scans the whole table under a ShareRowExclusiveLock on ${e.table} and ${d.referencedTable ?? 'the referenced table'}: writes to both block until it finishes`,
+            message:
+              `ADD CONSTRAINT${name} FOREIGN KEY on existing table ${e.table} without NOT VALID scans the whole table under a ShareRowExclusiveLock on ${e.table} and ${d.referencedTable ?? 'the referenced table'}: writes to both block until it finishes` +
+              (d.partitioned && ctx.pgVersion < 18
+                ? `; PostgreSQL ${ctx.pgVersion} rejects NOT VALID foreign keys on partitioned tables, so add it NOT VALID to each partition and validate those`
+                : ''),
           });
         }
       } else if (e.kind === 'add-column' && d.columnFacts?.check) {

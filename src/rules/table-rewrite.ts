@@ -115,6 +115,12 @@ export default defineRule({
         if (e.detail.ifNotExists && e.detail.column && ctx.schema.column(e.table, e.detail.column)) continue;
         const reason = addColumnRewrite(ctx, e);
         if (reason) added.push({ table: e.table, column: e.detail.column ?? e.object, object: e.object, reason });
+      } else if (e.kind === 'alter-index' && e.detail.subtype === 'AT_SetTableSpace') {
+        hits.push({
+          object: e.object,
+          lock: 'AccessExclusiveLock',
+          message: `ALTER INDEX ${e.object} SET TABLESPACE copies the index under an AccessExclusiveLock: queries on ${e.table && e.table !== e.object ? e.table : 'its table'} that plan with it block until the copy is done`,
+        });
       } else if (e.rewrites && MAINTENANCE[e.kind] && (e.kind !== 'vacuum' || e.detail.subtype === 'full')) {
         const what = e.kind === 'set-persistence' ? `SET ${String(e.detail.subtype).toUpperCase()}` : MAINTENANCE[e.kind];
         hits.push({

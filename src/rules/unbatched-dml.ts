@@ -11,7 +11,7 @@ export default defineRule({
   category: 'lock',
   defaultLevel: 'error',
   summary:
-    '`UPDATE` / `DELETE` over an existing table with no `WHERE`, or in the same transaction as DDL on that table',
+    '`UPDATE` / `DELETE` over an existing table with no `WHERE`, or in the same transaction as earlier DDL on that table',
   why:
     'One statement over the whole table holds a row lock on every row it touches until it commits, so the ' +
     "live application's writes to those rows wait, and it writes a burst of WAL that replicas must replay. " +
@@ -33,10 +33,11 @@ export default defineRule({
         });
         continue;
       }
-      const { before, after } = sameTransaction(ctx.file, ctx.statement);
-      const ddl = [...before, ...after]
-        .map((i) => ({ s: ctx.file.statements[i]!, i }))
-        .map(({ s }) => ({ s, d: s.effects.find((x) => x.table === e.table && !DML.has(x.kind) && blocksWrites(x.lock)) }))
+      // DDL earlier in the same transaction: its lock is already held and stays held while this runs.
+      const { before } = sameTransaction(ctx.file, ctx.statement);
+      const ddl = before
+        .map((i) => ctx.file.statements[i]!)
+        .map((s) => ({ s, d: s.effects.find((x) => x.table === e.table && !DML.has(x.kind) && blocksWrites(x.lock)) }))
         .find(({ d }) => d !== undefined);
       if (!ddl) continue;
       hits.push({

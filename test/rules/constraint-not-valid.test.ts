@@ -29,6 +29,16 @@ describe(RULE, () => {
     expect(finding!.message).toContain('public.users');
   });
 
+  it('says to work per partition for a partitioned table before PostgreSQL 18', async () => {
+    const previous = ['CREATE TABLE events (id bigint, user_id bigint, at date) PARTITION BY RANGE (at);'];
+    const sql = 'ALTER TABLE events ADD CONSTRAINT events_user_fk FOREIGN KEY (user_id) REFERENCES users (id);';
+    const [at17] = await findings(sql, { pgVersion: 17, previous });
+    const [at18] = await findings(sql, { pgVersion: 18, previous });
+    expect(at17!.message).toContain('PostgreSQL 17 rejects NOT VALID foreign keys on partitioned tables');
+    expect(at18!.message).not.toContain('partitioned');
+    expect([at17!.line, at18!.line]).toEqual([1, 1]);
+  });
+
   it('flags an inline CHECK in ADD COLUMN on an existing table', async () => {
     expect(await positions('ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0);')).toEqual([[1, 1]]);
   });

@@ -86,6 +86,7 @@ describe(RULE, () => {
       [6, 1],
     ]);
     expect(found[4]!.help).toContain('pg_repack');
+    expect(await positions('ALTER INDEX orders_pkey SET TABLESPACE fast;')).toEqual([[1, 1]]);
   });
 
   it('does not flag plain VACUUM, SET (storage parameters) or rewrites of a table created in the same file', async () => {

@@ -62,6 +62,11 @@ describe(RULE, () => {
     expect(await positions(sql)).toEqual([]);
   });
 
+  it('does not flag DML that runs before the DDL (no strong lock is held yet)', async () => {
+    const sql = ['UPDATE orders SET state = 2 WHERE state = 1;', 'ALTER TABLE orders ADD COLUMN note text;'].join('\n');
+    expect(await positions(sql)).toEqual([]);
+  });
+
   it('does not flag DDL on another table in the same transaction', async () => {
     const sql = ['ALTER TABLE users ADD COLUMN note text;', 'UPDATE orders SET state = 1 WHERE id = 5;'].join('\n');
     expect(await positions(sql)).toEqual([]);
