@@ -97,8 +97,8 @@ export interface ApplyResult {
   applied: AppliedMigration[];
   /** Invalid indexes left by failed concurrent builds that this run dropped and rebuilt. */
   rebuiltIndexes: string[];
-  /** The expand phase's pool-budget gate, when it ran: its one-line outcome. */
-  poolCheck?: string;
+  /** The expand phase's pool-budget gate: what it did, in one line. */
+  poolCheck?: { outcome: 'fits' | 'skipped' | 'not-configured'; message: string };
 }
 
 /** Progress, for a terminal line or a log: which migration, which statement, retries. */
@@ -199,7 +199,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         ownPids,
         record: !dryRun,
       });
-      result.poolCheck = gate.message;
+      result.poolCheck = { outcome: gate.outcome, message: gate.message };
     }
     const toRun = plan.filter((e) => e.action === 'apply' || e.action === 'resume');
     const skipped = new Set(plan.filter((e) => e.action === 'skip').map((e) => e.id));
@@ -407,7 +407,7 @@ export function judge(report: FileReport, phase: Phase, gate: LedgerGate): strin
 }
 
 function refusalMessage(reasons: string[]): string {
-  const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : '';
+  const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more; --dry-run lists them all)` : '';
   return `${reasons[0]}${more}`;
 }
 

@@ -79,7 +79,7 @@ describe('migrations-example, release by release', () => {
     expect(error).toBeInstanceOf(ApplyRefusal);
     expect((error as Error).message).toBe(
       '008_users_drop_name.sql:6:1: drop-routine: public.users_sync_full_name is deprecated at release v3, but v3 has not shipped yet ' +
-        '(run "bgmigrate release ship v3" when it serves traffic) (and 1 more)',
+        '(run "bgmigrate release ship v3" when it serves traffic) (and 1 more; --dry-run lists them all)',
     );
     expect((error as ApplyRefusal).reasons[1]).toBe(
       '008_users_drop_name.sql:8:1: drop-column: public.users.name is deprecated at release v3, but v3 has not shipped yet ' +

@@ -101,7 +101,7 @@ function count(value: string, flag: string): number {
 function printResult(c: CliContext, result: ApplyResult): void {
   const { paint, out } = c;
   const title = `apply --phase ${result.phase}${result.release ? ` --release ${result.release}` : ''}`;
-  if (result.poolCheck) out.note(result.poolCheck);
+  if (result.poolCheck && (result.poolCheck.outcome !== 'not-configured' || c.options.verbose)) out.note(result.poolCheck.message);
   if (result.dryRun) {
     out.line(`${title}: dry run, nothing changed`);
     for (const entry of result.plan) out.line(planLine(c, entry));
