@@ -37,12 +37,11 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
-/** Rules grouped by category, in RULES.md order, ids sorted within a group. */
+/** Rules grouped by category in RULES.md order; within a group, in registry order. */
 function grouped(rules: readonly RuleMeta[]): [RuleCategory, RuleMeta[]][] {
-  return CATEGORY_ORDER.map((c): [RuleCategory, RuleMeta[]] => [
-    c,
-    rules.filter((r) => r.category === c).sort((a, b) => a.id.localeCompare(b.id)),
-  ]).filter(([, list]) => list.length > 0);
+  return CATEGORY_ORDER.map((c): [RuleCategory, RuleMeta[]] => [c, rules.filter((r) => r.category === c)]).filter(
+    ([, list]) => list.length > 0,
+  );
 }
 
 /**
@@ -122,7 +121,7 @@ export function renderRuleDocFiles(rules: readonly RuleMeta[]): Map<string, stri
     index.push('');
   }
   files.set('README.md', index.join('\n'));
-  for (const r of [...rules].sort((a, b) => a.id.localeCompare(b.id))) files.set(`${r.id}.md`, renderRulePage(r));
+  for (const r of rules) files.set(`${r.id}.md`, renderRulePage(r));
   return files;
 }
 
