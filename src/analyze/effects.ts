@@ -487,16 +487,13 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'AlterEventTrigStmt':
     case 'CreatePublicationStmt':
     case 'AlterPublicationStmt':
-    case 'CreateSubscriptionStmt':
     case 'AlterSubscriptionStmt':
-    case 'DropSubscriptionStmt':
     case 'CreateForeignServerStmt':
     case 'CreateFdwStmt':
     case 'CreateUserMappingStmt':
     case 'ImportForeignSchemaStmt':
     case 'SecLabelStmt':
     case 'AlterCollationStmt':
-    case 'CreateTableSpaceStmt':
     case 'AlterTSConfigurationStmt':
     case 'AlterTSDictionaryStmt':
     case 'ReassignOwnedStmt':
@@ -510,7 +507,10 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'AlterSystemStmt':
     case 'CreatedbStmt':
     case 'DropdbStmt':
-    case 'DropTableSpaceStmt': {
+    case 'CreateTableSpaceStmt':
+    case 'DropTableSpaceStmt':
+    case 'CreateSubscriptionStmt':
+    case 'DropSubscriptionStmt': {
       if (stmt.kind !== 'AlterDatabaseSetStmt') ctx.cannotRunInTransaction = true;
       effect(ctx, 'neutral-ddl', String(n.dbname ?? stmt.kind), stmt.kind === 'DropdbStmt' ? 'contract' : 'neutral', null, { detail: { subtype: stmt.kind } });
       return;

@@ -193,7 +193,7 @@ function expandDoBlock(source: SourceText, stmt: ParsedStatement, problems: Pars
   for (let i = 0; i < bodyBytes.length; i++) if (bodyBytes[i] === 0x0a) bodyLineStarts.push(i + 1);
 
   const out: ParsedStatement[] = [];
-  const place = (query: string, lineno: number | undefined, searchFrom: { pos: number }): [number, number] => {
+  const place = (query: string, lineno: number | undefined, searchFrom: { pos: number }, keyword?: string): [number, number] => {
     const lineIdx = Math.max(0, Math.min((lineno ?? 1) - 1, bodyLineStarts.length - 1));
     const from = Math.max(bodyLineStarts[lineIdx], 0);
     const q = Buffer.from(query, 'utf8');
@@ -201,7 +201,14 @@ function expandDoBlock(source: SourceText, stmt: ParsedStatement, problems: Pars
     if (at < 0 && bodyStart >= 0) at = bodyBytes.indexOf(q, searchFrom.pos);
     if (bodyStart >= 0 && at >= 0) {
       searchFrom.pos = at + q.length;
-      return [bodyStart + at, bodyStart + at + q.length];
+      let begin = at;
+      if (keyword) {
+        // Point at the EXECUTE keyword, not at the expression after it.
+        const before = bodyBytes.subarray(bodyLineStarts[lineIdx], at).toString('utf8');
+        const m = new RegExp(`${keyword}\\s*$`, 'i').exec(before);
+        if (m) begin = at - Buffer.byteLength(before.slice(m.index), 'utf8');
+      }
+      return [bodyStart + begin, bodyStart + at + q.length];
     }
     return [stmt.start, stmt.end];
   };
@@ -222,7 +229,7 @@ function expandDoBlock(source: SourceText, stmt: ParsedStatement, problems: Pars
       }
     } else if (s.type === 'PLpgSQL_stmt_dynexecute') {
       const expr = ((s.body.query as { PLpgSQL_expr?: { query?: string } })?.PLpgSQL_expr?.query ?? '').trim();
-      const [start, end] = place(expr, s.body.lineno as number | undefined, cursor);
+      const [start, end] = place(expr, s.body.lineno as number | undefined, cursor, 'execute');
       const literal = stringLiteral(expr);
       const inner = literal === undefined ? undefined : parseSql(literal);
       if (inner && 'stmts' in inner && inner.stmts.length > 0) {

@@ -38,14 +38,14 @@ describe('DO blocks', () => {
   it('reports EXECUTE of a computed string as a dynamic-sql fact at the EXECUTE', async () => {
     const report = await lintSql("DO $$\nBEGIN\n  EXECUTE format('DROP TABLE %I', 'x');\nEND $$;");
     const dyn = report.statements.find((s) => s.kind === 'DynamicExecute')!;
-    expect([dyn.line, dyn.column, dyn.effects[0].kind]).toEqual([3, 11, 'dynamic-sql']);
+    expect([dyn.line, dyn.column, dyn.effects[0].kind]).toEqual([3, 3, 'dynamic-sql']);
     expect(dyn.effects[0]).toMatchObject({ detail: { dynamicSql: "format('DROP TABLE %I', 'x')" } });
   });
 
   it('analyses EXECUTE of a constant string like static SQL', async () => {
     expect(await kinds("DO $$ BEGIN EXECUTE 'ALTER TABLE t DROP COLUMN c'; END $$;")).toEqual([
       ['DoStmt', 1, 1, 'do-block DO'],
-      ['AlterTableStmt', 1, 21, 'drop-column public.t.c'],
+      ['AlterTableStmt', 1, 13, 'drop-column public.t.c'],
     ]);
   });
 
