@@ -59,7 +59,7 @@ export default defineRule({
     if (others === 0) return;
     return {
       object,
-      message: `${name} shares its migration with ${others} other statement${others === 1 ? '' : 's'} and no \`-- bgmigrate: no-transaction\` directive: a runner that wraps the file in one transaction (as most do) fails on it`,
+      message: `${name} shares its migration with ${others} other statement${others === 1 ? '' : 's'} and no \`-- bgmigrate: no-transaction\` directive: a runner that wraps the file in one transaction fails on it, and bgmigrate can only run the file statement by statement, not atomically`,
     };
   },
 });
