@@ -117,6 +117,8 @@ export interface EffectDetail {
   ordered?: boolean;
   /** Relation kind from the model, when known. */
   partitioned?: boolean;
+  /** ADD COLUMN IF NOT EXISTS of a column the model already knows: a no-op. */
+  alreadyExists?: boolean;
   /** A drop of an object this file renamed earlier: the rename carries the contract effect. */
   renamedInFile?: boolean;
   /** A drop undone later in the same transaction (DROP + CREATE of the same routine, view or type; DROP DEFAULT + SET DEFAULT). */
@@ -407,6 +409,12 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return;
     }
     case 'SelectStmt': {
+      if (n.intoClause) {
+        const name = rel(ctx, (n.intoClause as Node).rel);
+        effect(ctx, 'create-table', name, 'additive', AEL, { table: name, detail: { newInFile: true, known: true, subtype: 'select-into' } });
+        ctx.mutations.push((m) => m.createTable(name, 'table', []));
+        return;
+      }
       const sc = setConfigCalls(n);
       for (const [name, value] of sc) ctx.session = applySetting(ctx.session, name, value);
       effect(ctx, 'select', 'query', 'neutral', null, { detail: sc.length > 0 ? { subtype: 'set_config' } : {} });
@@ -1034,11 +1042,13 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const rewrites = volatileDefault || f.serial || f.identity || f.generated === 'stored';
       const scans = rewrites || f.check || f.unique || f.primaryKey;
       const newInFile = ctx.schema.isNewInFile(table);
-      effect(ctx, 'add-column', `${table}.${f.name}`, 'additive', AEL, {
+      // ADD COLUMN IF NOT EXISTS of a column the model already has does nothing.
+      const alreadyExists = Boolean(cmd.missing_ok) && ctx.schema.column(table, f.name) !== undefined;
+      effect(ctx, 'add-column', `${table}.${f.name}`, alreadyExists ? 'neutral' : 'additive', AEL, {
         table,
-        rewrites,
-        scans,
-        detail: { column: f.name, columnFacts: f, ifNotExists: Boolean(cmd.missing_ok) },
+        rewrites: rewrites && !alreadyExists,
+        scans: scans && !alreadyExists,
+        detail: { column: f.name, columnFacts: f, ifNotExists: Boolean(cmd.missing_ok), alreadyExists },
       });
       if (f.references) {
         const r = qualifyRef(ctx, f.references);

@@ -11,7 +11,7 @@ export default defineRule({
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {
-      if (e.kind !== 'add-column' || e.detail.newInFile) continue;
+      if (e.kind !== 'add-column' || e.detail.newInFile || e.detail.alreadyExists) continue;
       const c = e.detail.columnFacts;
       if (!c || !c.notNull || c.default !== undefined || c.serial || c.identity || c.generated) continue;
       hits.push({

@@ -57,6 +57,7 @@ describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () =
     ['LOCK TABLE users IN SHARE MODE', [['lock-table', 'public.users', 'neutral', 'ShareLock', false, false]]],
     ['CALL app.migrate()', [['dynamic-sql', 'app.migrate', 'neutral', null, false, false]]],
     ['ALTER TABLE users ALTER COLUMN a SET COMPRESSION pglz', [['alter-column', 'public.users.a', 'neutral', 'AccessExclusiveLock', false, false]]],
+    ['SELECT * INTO archive FROM users', [['create-table', 'public.archive', 'additive', 'AccessExclusiveLock', false, false]]],
     ['CREATE PUBLICATION pub FOR ALL TABLES', [['neutral-ddl', 'CreatePublicationStmt', 'neutral', null, false, false]]],
   ])('%s', async (sql, expected) => {
     expect(await effects(sql)).toEqual(expected);

@@ -24,6 +24,12 @@ describe(R, () => {
     expect(await found(sql, R)).toEqual([]);
   });
 
+  it('does not flag ADD COLUMN IF NOT EXISTS of a column an earlier migration added', async () => {
+    const previous = ['ALTER TABLE users ADD COLUMN t int NOT NULL DEFAULT 0;'];
+    expect(await found('ALTER TABLE users ADD COLUMN IF NOT EXISTS t int NOT NULL;', R, { previous })).toEqual([]);
+    expect(await found('ALTER TABLE users ADD COLUMN t int NOT NULL;', R, { previous })).toEqual([[R, 1, 1]]);
+  });
+
   it('does not flag a table created in the same file', async () => {
     expect(await found('CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN x int NOT NULL;', R)).toEqual([]);
   });
