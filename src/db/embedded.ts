@@ -286,7 +286,7 @@ async function reusable(recordFile: string): Promise<string | undefined> {
  * Starts the embedded server for `--database embedded`, or reuses the one another bgmigrate
  * process already runs on the same directory (its port is recorded in `<dir>/server.json`).
  * Data persists in `<dir>/data` across runs. `stop()` stops the server only if this call
- * started it.
+ * started it; a process that started it and exits without `stop()` still shuts it down.
  *
  * @example
  * const embedded = await startEmbedded();
@@ -322,10 +322,24 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     ownerPid: process.pid,
   };
   fs.writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  // A process that exits without calling stop() (process.exit, an uncaught error) must not
+  // leave the server running: 'exit' handlers cannot wait, so ask for a fast shutdown and go.
+  const onExit = (): void => {
+    fs.rmSync(recordFile, { force: true });
+    if (server.pid) {
+      try {
+        process.kill(server.pid, 'SIGINT');
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  process.once('exit', onExit);
   return {
     url: server.url,
     reused: false,
     async stop() {
+      process.removeListener('exit', onExit);
       try {
         fs.rmSync(recordFile, { force: true });
       } finally {

@@ -144,7 +144,7 @@ export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions)
       const target = targets[0];
       return {
         kind: 'blocked',
-        reason: `release ${target.release} still uses ${object} and is a rollback target until it is retired or until ${formatInstant(target.rollbackTargetUntil!)}`,
+        reason: `release ${target.release} still uses ${object} and is a rollback target until it is retired or until ${formatInstant(target.rollbackTargetUntil!, 'up')}`,
       };
     }
     return {

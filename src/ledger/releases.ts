@@ -317,7 +317,7 @@ export async function rollbackRelease(client: pg.ClientBase, options: WindowOpti
     const info = releaseInfo(target, options.rollbackWindowMs, now);
     if (info.retiredByWindow) {
       throw new RefusalError(
-        `release ${target.release} left the rollback window at ${formatInstant(info.rollbackTargetUntil!)} and counts as retired: ` +
+        `release ${target.release} left the rollback window at ${formatInstant(info.rollbackTargetUntil!, 'up')} and counts as retired: ` +
           `contract migrations may already have removed what it uses`,
       );
     }
@@ -328,7 +328,11 @@ export async function rollbackRelease(client: pg.ClientBase, options: WindowOpti
   });
 }
 
-/** An instant as users read it: ISO 8601 in UTC to the second, rounded up (`2026-11-27T10:00:00Z`). */
-export function formatInstant(date: Date): string {
-  return new Date(Math.ceil(date.getTime() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * An instant as users read it: ISO 8601 in UTC to the second (`2026-11-27T10:00:00Z`). Deadlines
+ * round up, so that acting at the printed time is never too early; past events round down.
+ */
+export function formatInstant(date: Date, round: 'down' | 'up' = 'down'): string {
+  const ms = round === 'up' ? Math.ceil(date.getTime() / 1000) * 1000 : Math.floor(date.getTime() / 1000) * 1000;
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   status: () => import('./status.js'),
   pool: () => import('./pool.js'),
   trace: () => import('./trace.js'),
+  release: () => import('./release.js'),
+  ledger: () => import('./ledger.js'),
 };
 
 /** Global options that take a value, so that their value is not mistaken for the command name. */

@@ -1,0 +1,156 @@
+import { Command, Option } from 'commander';
+import type pg from 'pg';
+import { connect } from '../../db/connect.js';
+import {
+  formatInstant,
+  listReleases,
+  retireRelease,
+  rollbackRelease,
+  shipRelease,
+  type ReleaseInfo,
+} from '../../ledger/index.js';
+import type { CliContext } from '../context.js';
+
+const FORMATS = ['pretty', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Connects, runs `work`, and always closes the connection. */
+async function withLedgerClient<T>(c: CliContext, command: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const url = await c.requireDatabaseUrl(command);
+  const client = await connect(url, { applicationName: `bgmigrate ${command}` });
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function ledgerOptions(c: CliContext): { schema: string; rollbackWindowMs: number } {
+  const { schema, rollbackWindowMs } = c.config().ledger;
+  return { schema, rollbackWindowMs };
+}
+
+export function register(program: Command, ctx: () => CliContext): void {
+  const release = program
+    .command('release')
+    .description('record release switches in the ledger: ship, retire, rollback, list')
+    .addHelpText(
+      'after',
+      `
+A release is an application version. "ship" makes it live and the previous live release a
+standby (a rollback target until it is retired or the rollback window passes).
+
+Exit codes: 0 done, 1 the transition is not allowed (e.g. retiring a live release), 2 could not run.
+
+Examples:
+  bgmigrate release ship v43 --color green
+  bgmigrate release retire v42
+  bgmigrate release rollback
+  bgmigrate release list --format json`,
+    );
+
+  release
+    .command('ship <release>')
+    .description('R becomes live; the release live until now becomes standby')
+    .addOption(new Option('--color <color>', 'the color R serves as (default: the other one)').choices(['blue', 'green']))
+    .action(async (name: string, flags: { color?: string }) => {
+      const c = ctx();
+      const options = ledgerOptions(c);
+      await withLedgerClient(c, 'release ship', async (client) => {
+        const shipped = await shipRelease(client, name, { ...options, color: flags.color });
+        const color = shipped.color ? ` (${shipped.color})` : '';
+        if (!shipped.previous) {
+          c.out.line(`${c.paint.green(shipped.release)} is live${color}`);
+          return;
+        }
+        const previous = (await listReleases(client, options)).find((r) => r.release === shipped.previous);
+        const until = previous?.rollbackTargetUntil ? formatInstant(previous.rollbackTargetUntil, 'up') : undefined;
+        c.out.line(
+          `${c.paint.green(shipped.release)} is live${color}; ${shipped.previous} is standby, a rollback target` +
+            (until ? ` until ${until} or until "bgmigrate release retire ${shipped.previous}"` : ''),
+        );
+      });
+    });
+
+  release
+    .command('retire <release>')
+    .description('a standby release can never receive traffic again')
+    .action(async (name: string) => {
+      const c = ctx();
+      await withLedgerClient(c, 'release retire', async (client) => {
+        await retireRelease(client, name, ledgerOptions(c));
+        c.out.line(`${name} is retired`);
+      });
+    });
+
+  release
+    .command('rollback')
+    .description('the latest standby becomes live again; the live release becomes rolled-back')
+    .action(async () => {
+      const c = ctx();
+      await withLedgerClient(c, 'release rollback', async (client) => {
+        const result = await rollbackRelease(client, ledgerOptions(c));
+        const color = result.color ? ` (${result.color})` : '';
+        c.out.line(`rolled back: ${c.paint.green(result.live)} is live again${color}; ${result.rolledBack} is rolled-back`);
+      });
+    });
+
+  release
+    .command('list')
+    .description('every release with its state, oldest first')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .action(async (flags: { format: Format }) => {
+      const c = ctx();
+      await withLedgerClient(c, 'release list', async (client) => {
+        const releases = await listReleases(client, ledgerOptions(c));
+        if (flags.format === 'json') {
+          c.out.write(`${JSON.stringify({ releases: releases.map(releaseJson) }, null, 2)}\n`);
+          return;
+        }
+        if (releases.length === 0) {
+          c.out.line(c.paint.dim('no releases recorded'));
+          return;
+        }
+        printReleases(c, releases);
+      });
+    });
+}
+
+/** The JSON shape of a release (also used by `ledger show --format json`). */
+export function releaseJson(r: ReleaseInfo): Record<string, unknown> {
+  return {
+    release: r.release,
+    state: r.retiredByWindow ? 'retired' : r.state,
+    recordedState: r.state,
+    color: r.color,
+    deployedAt: r.deployedAt?.toISOString() ?? null,
+    shippedAt: r.shippedAt?.toISOString() ?? null,
+    standbyAt: r.standbyAt?.toISOString() ?? null,
+    retiredAt: r.retiredAt?.toISOString() ?? null,
+    rolledBackAt: r.rolledBackAt?.toISOString() ?? null,
+    rollbackTargetUntil: r.retiredByWindow ? null : (r.rollbackTargetUntil?.toISOString() ?? null),
+    retiredByWindow: r.retiredByWindow,
+  };
+}
+
+/** One line per release: name, state, color, and when it stops being a rollback target. */
+export function printReleases(c: CliContext, releases: readonly ReleaseInfo[]): void {
+  const { paint } = c;
+  const width = Math.max(...releases.map((r) => r.release.length));
+  for (const r of releases) {
+    const label = r.retiredByWindow ? 'retired' : r.state;
+    const padded = label.padEnd(11);
+    const state = label === 'live' ? paint.green(padded) : label === 'standby' ? paint.yellow(padded) : padded;
+    const facts = [
+      r.color ?? '',
+      r.shippedAt ? `shipped ${formatInstant(r.shippedAt)}` : 'never shipped',
+      r.state === 'standby' && !r.retiredByWindow && r.rollbackTargetUntil
+        ? `rollback target until ${formatInstant(r.rollbackTargetUntil, 'up')}`
+        : '',
+      r.retiredByWindow && r.retiredAt ? `rollback window ended ${formatInstant(r.retiredAt, 'up')}` : '',
+      r.state === 'retired' && r.retiredAt ? `retired ${formatInstant(r.retiredAt)}` : '',
+      r.state === 'rolled-back' && r.rolledBackAt ? `rolled back ${formatInstant(r.rolledBackAt)}` : '',
+    ].filter(Boolean);
+    c.out.line(`  ${r.release.padEnd(width)}  ${state}  ${facts.join(', ')}`.trimEnd());
+  }
+}
