@@ -51,11 +51,16 @@ export interface SplitResult {
 /** Splits and parses a file. Never throws on bad SQL: errors come back as `problems`. */
 export function splitStatements(source: SourceText): SplitResult {
   const problems: ParseProblem[] = [];
-  const tokens = scanSql(source.text);
+  // Scanning costs as much as a tenth of the parse: only files that mention bgmigrate can hold
+  // a directive, and other comments only matter at statement edges (see trimRange).
+  let scanned: Token[] | undefined | null = null;
+  const tokens = () => (scanned === null ? (scanned = scanSql(source.text)) : scanned);
   const comments: Comment[] = [];
-  for (const t of tokens ?? []) {
-    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') {
-      comments.push({ text: t.text, start: t.start, end: t.end, span: spanOf(source, t.start, t.end) });
+  if (source.text.includes('bgmigrate')) {
+    for (const t of tokens() ?? []) {
+      if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') {
+        comments.push({ text: t.text, start: t.start, end: t.end, span: spanOf(source, t.start, t.end) });
+      }
     }
   }
   if (source.text.trim() === '') return { statements: [], comments, problems };
@@ -66,7 +71,7 @@ export function splitStatements(source: SourceText): SplitResult {
     const at = source.byteOfChar(parsed.error.cursor);
     problems.push({ message: parsed.error.message, span: pointSpan(source, at) });
     // Statements before the failing one are still analysed; nothing after it is.
-    const cut = lastSemicolonBefore(tokens, at);
+    const cut = lastSemicolonBefore(tokens(), at);
     if (cut > 0) {
       const prefix = parseSql(source.slice(0, cut));
       if ('stmts' in prefix) raw = prefix.stmts;
@@ -80,7 +85,7 @@ export function splitStatements(source: SourceText): SplitResult {
     const [kind, node] = unwrap(r.stmt);
     const loc = r.stmt_location ?? 0;
     const len = r.stmt_len ?? 0;
-    const [start, end] = trimRange(source, tokens, loc, len === 0 ? source.bytes.length : loc + len);
+    const [start, end] = trimRange(source, loc, len === 0 ? source.bytes.length : loc + len);
     const stmt: ParsedStatement = {
       index,
       kind,
@@ -125,34 +130,24 @@ function lastSemicolonBefore(tokens: Token[] | undefined, at: number): number {
 
 const isComment = (t: Token) => t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT';
 
-/** Narrows [start, end) to the statement's first and last real token (no comments, no blanks). */
-function trimRange(source: SourceText, tokens: Token[] | undefined, start: number, end: number): [number, number] {
-  if (tokens) {
-    let first = -1;
-    let last = -1;
-    // Binary search for the first token at or after `start`: files can hold many statements.
-    let lo = 0;
-    let hi = tokens.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (tokens[mid].start < start) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < tokens.length; i++) {
-      const t = tokens[i];
-      if (isComment(t)) continue;
-      if (t.start >= end) break;
-      if (t.text === ';' && t.start === end) break;
-      if (first < 0) first = t.start;
-      last = Math.min(t.end, end);
-    }
-    if (first >= 0) return [first, last];
-  }
+/**
+ * Narrows [start, end) to the statement's first and last real token: no blanks, no comments.
+ * PostgreSQL already starts a statement at its first token; the end can carry comments (the
+ * last statement runs to the end of the file), which only a scan of that text tells apart.
+ */
+function trimRange(source: SourceText, start: number, end: number): [number, number] {
   let s = start;
   let e = end;
   while (s < e && isSpace(source.bytes[s])) s++;
   while (e > s && (isSpace(source.bytes[e - 1]) || source.bytes[e - 1] === 0x3b)) e--;
-  return [s, e];
+  const text = source.slice(s, e);
+  if (!text.includes('--') && !text.includes('/*')) return [s, e];
+  const tokens = scanSql(text);
+  if (!tokens) return [s, e];
+  const real = tokens.filter((t) => !isComment(t));
+  while (real.length > 0 && real[real.length - 1].text === ';') real.pop();
+  if (real.length === 0) return [s, e];
+  return [s + real[0].start, s + real[real.length - 1].end];
 }
 
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c;

@@ -29,6 +29,13 @@ describe('statement spans', () => {
     ]);
   });
 
+  it('excludes a comment between a statement and its semicolon', () => {
+    expect(spans('SELECT 1 -- one\n;\nSELECT 2 /* two */;')).toEqual([
+      ['SelectStmt', 1, 1, 1, 9, 'SELECT 1'],
+      ['SelectStmt', 3, 1, 3, 9, 'SELECT 2'],
+    ]);
+  });
+
   it('excludes leading comments and trailing comments and blanks of the last statement', () => {
     expect(spans('-- first\n\n/* block */\nSELECT 1\n-- trailing\n\n')).toEqual([['SelectStmt', 4, 1, 4, 9, 'SELECT 1']]);
   });
@@ -43,8 +50,8 @@ describe('statement spans', () => {
   });
 
   it('finds comments with the scanner, not inside strings', () => {
-    const split = splitStatements(SourceText.fromString("SELECT '-- not a comment'; -- real\n"));
-    expect(split.comments.map((c) => [c.text, c.span.line, c.span.column])).toEqual([['-- real', 1, 28]]);
+    const split = splitStatements(SourceText.fromString("SELECT '-- bgmigrate: not a comment'; -- bgmigrate: real\n"));
+    expect(split.comments.map((c) => [c.text, c.span.line, c.span.column])).toEqual([['-- bgmigrate: real', 1, 39]]);
   });
 
   it('reports statements through lintSql with the same spans', async () => {
