@@ -75,7 +75,7 @@ describe('apply --phase expand and the pool budget', () => {
     const { url, db } = await fresh();
     try {
       const result = await applyMigrations({ database: url, config: config(10), files: migrations(), phase: 'expand', release: 'v2', skipPoolCheck: true });
-      expect(result.poolCheck).toBe('pool budget not checked: --skip-pool-check');
+      expect(result.poolCheck).toEqual({ outcome: 'skipped', message: 'pool budget not checked: --skip-pool-check' });
       expect(result.applied.map((a) => a.id)).toEqual(['001_accounts.sql']);
       expect(await tableExists(db)).toBe(true);
       expect(await readLastPoolCheck(db, 'bgmigrate')).toMatchObject({ outcome: 'skipped', release: 'v2', budget: null });
@@ -88,7 +88,8 @@ describe('apply --phase expand and the pool budget', () => {
     const { url, db } = await fresh();
     try {
       const result = await applyMigrations({ database: url, config: config(5), files: migrations(), phase: 'expand', release: 'v3' });
-      expect(result.poolCheck).toMatch(/^pool budget fits: 24 of 24 allowed connections/);
+      expect(result.poolCheck?.outcome).toBe('fits');
+      expect(result.poolCheck?.message).toMatch(/^pool budget fits: 24 of 24 allowed connections/);
       expect(result.applied.map((a) => a.id)).toEqual(['001_accounts.sql']);
       expect(await tableExists(db)).toBe(true);
       expect(await readLastPoolCheck(db, 'bgmigrate')).toMatchObject({ outcome: 'fits', release: 'v3', budget: { ok: true } });
