@@ -232,8 +232,14 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         total: toRun.length,
         transaction: runsInTransaction(report),
       });
+      // A contract migration is judged again inside its own transaction, under the ledger's lock:
+      // a `release rollback` between the re-lint and the commit cannot slip through.
+      const recheck =
+        options.phase === 'contract'
+          ? async () => judge(report, 'contract', await ledger.lockedGate(work!, now()))
+          : undefined;
       try {
-        result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release));
+        result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release, recheck));
       } catch (error) {
         if (error instanceof RefusalError) {
           throw new ApplyRefusal(error.message, { applied: result.applied, cause: error });
@@ -439,7 +445,13 @@ class MigrationRunner {
     this.watch = lock ? new BlockerWatch(lock.client, Math.max(20, Math.floor(settings.lockTimeoutMs / 2))) : undefined;
   }
 
-  async run(file: MigrationFile, report: FileReport, done: number[], release: string | null): Promise<AppliedMigration> {
+  async run(
+    file: MigrationFile,
+    report: FileReport,
+    done: number[],
+    release: string | null,
+    recheck?: () => Promise<string[]>,
+  ): Promise<AppliedMigration> {
     if (this.pid === 0) this.pid = await backendPid(this.work);
     const statements = runnableStatements(report);
     const started = Date.now();
@@ -459,7 +471,13 @@ class MigrationRunner {
       }
     };
     if (runsInTransaction(report)) {
-      await this.inTransaction(file, statements, statements, started, counter, record);
+      const before = recheck
+        ? async () => {
+            const reasons = await recheck();
+            if (reasons.length > 0) throw new RefusalError(refusalMessage(reasons));
+          }
+        : undefined;
+      await this.inTransaction(file, statements, statements, started, counter, record, before);
     } else {
       const doneSet = new Set(done);
       for (const statement of statements) {
@@ -481,6 +499,7 @@ class MigrationRunner {
     started: number,
     counter: { retries: number },
     after: () => Promise<void>,
+    before?: () => Promise<void>,
   ): Promise<void> {
     let current = statements[0];
     const whole = statements.length === all.length;
@@ -497,6 +516,7 @@ class MigrationRunner {
       counter,
       () =>
         this.transaction(async () => {
+          await before?.();
           for (const statement of statements) {
             current = statement;
             this.progress(file, statement, all.length, started, counter.retries);

@@ -15,7 +15,7 @@ import {
   statementProgress,
 } from '../ledger/index.js';
 import { registerRelease } from '../ledger/record.js';
-import { ledgerDb, ledgerVersion } from '../ledger/schema.js';
+import { ledgerDb, ledgerLockSql, ledgerVersion } from '../ledger/schema.js';
 import type { LedgerPort, PartialRecord } from './ledger-port.js';
 
 export function ledgerPort(config: Config): LedgerPort {
@@ -77,6 +77,10 @@ export function ledgerPort(config: Config): LedgerPort {
     async gate(client, now) {
       const snapshot = await readLedgerSnapshot(client, { ...options, applied: false });
       return gateFromSnapshot(snapshot, { ...options, rollbackWindowMs: config.ledger.rollbackWindowMs, now });
+    },
+    async lockedGate(client, now) {
+      await client.query(ledgerLockSql(config.ledger.schema));
+      return this.gate(client, now);
     },
   };
 }

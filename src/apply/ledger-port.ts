@@ -48,4 +48,9 @@ export interface LedgerPort {
   recordDeployed(client: pg.ClientBase, release: string): Promise<void>;
   /** The gate as of `now` (default: the server's clock); without a ledger, an empty ledger's gate. */
   gate(client: pg.ClientBase, now: Date | undefined): Promise<LedgerGate>;
+  /**
+   * Inside the caller's transaction: takes the ledger's own transaction lock (release commands
+   * take it too) and returns the gate, so no release changes state until the caller commits.
+   */
+  lockedGate(client: pg.ClientBase, now: Date | undefined): Promise<LedgerGate>;
 }
