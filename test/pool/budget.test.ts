@@ -5,7 +5,9 @@ import { computeBudget } from '../../src/pool/budget.js';
 import { checkPoolBudget, requirePoolConfig } from '../../src/pool/check.js';
 import { validatePoolConfig, type PoolConfig } from '../../src/pool/config.js';
 import { renderBudget } from '../../src/pool/render.js';
-import { offlineSupply } from '../../src/pool/supply.js';
+import { offlineSupply, type ServerSupply } from '../../src/pool/supply.js';
+
+const colors2 = (instances: number, poolSize: number) => ({ blue: { instances, poolSize }, green: { instances, poolSize } });
 
 const parse = (raw: unknown): PoolConfig =>
   validatePoolConfig(raw, (message) => {
@@ -169,6 +171,55 @@ describe('offline budget (--max-connections)', () => {
       ['binding', 'checks', 'demand', 'headroomPercent', 'mode', 'notes', 'ok', 'source', 'suggestion', 'summary', 'supply', 'verdict', 'version'],
     );
     expect(json).toMatchObject({ version: 1, mode: 'direct', source: 'offline', ok: false, verdict: 'over-budget', binding: 'server', suggestion: { poolSize: 9, instances: 1 } });
+  });
+});
+
+describe('supply as a server reports it', () => {
+  const server = (over: Partial<ServerSupply>): ServerSupply => ({
+    source: 'server',
+    serverVersionNum: 150008,
+    maxConnections: 50,
+    superuserReservedConnections: 3,
+    reservedConnections: null,
+    database: { name: 'shop', connLimit: null },
+    role: { name: 'app', connLimit: null, superuser: false },
+    runnerRole: 'migrator',
+    ownSessions: 1,
+    unlisted: [],
+    hidden: [],
+    countHidden: false,
+    ...over,
+  });
+  const pool = parse({ colors: colors2(2, 10), others: [{ name: 'workers', connections: 5 }], role: 'app', headroomPercent: 0 });
+
+  test('before PostgreSQL 16 there is no reserved_connections: not subtracted, and a note says so', () => {
+    const budget = computeBudget(pool, server({}));
+    expect(budget.checks[0]).toMatchObject({ label: 'max_connections 50 − superuser_reserved_connections 3', capacity: 47 });
+    expect(budget.notes).toContain('the server has no reserved_connections setting (PostgreSQL before 16)');
+  });
+
+  test('a superuser app role has no connection limit to check', () => {
+    const budget = computeBudget(pool, server({ role: { name: 'app', connLimit: 5, superuser: true } }));
+    expect(budget.checks.map((c) => c.limit)).toEqual(['server']);
+    expect(budget.notes).toContain('role "app" is a superuser: its CONNECTION LIMIT does not apply');
+  });
+
+  test('the runner counts against the role limit only when it connects as the app role', () => {
+    const other = computeBudget(pool, server({ role: { name: 'app', connLimit: 45, superuser: false } }));
+    expect(other.checks.find((c) => c.limit === 'role')).toMatchObject({ demand: 45, lines: ['blue', 'green', 'workers'] });
+    const same = computeBudget(pool, server({ runnerRole: 'app', role: { name: 'app', connLimit: 45, superuser: false } }));
+    expect(same.checks.find((c) => c.limit === 'role')).toMatchObject({ demand: 47, ok: false, lines: ['blue', 'green', 'workers', 'bgmigrate'] });
+  });
+
+  test('on a tie the narrower limit binds', () => {
+    // server 47 − 47 = 0; role 45 − 45 = 0 (runner is another role); database 47 − 47 = 0.
+    const budget = computeBudget(pool, server({ role: { name: 'app', connLimit: 45, superuser: false }, database: { name: 'shop', connLimit: 47 } }));
+    expect(budget.checks.map((c) => [c.limit, c.remaining])).toEqual([
+      ['server', 0],
+      ['database', 0],
+      ['role', 0],
+    ]);
+    expect(budget.binding).toBe('role');
   });
 });
 
