@@ -49,8 +49,21 @@ function column(table: string, def: Node, added: boolean, tablePk: string[] | un
   };
 }
 
+// Several rules ask about the same statement; compute its columns once.
+const cache = new WeakMap<object, NewColumn[]>();
+
 /** Columns defined by this statement: `CREATE TABLE` columns and `ALTER TABLE … ADD COLUMN`. */
 export function newColumns(ctx: RuleContext): NewColumn[] {
+  const kind = ctx.statement.kind;
+  if (kind !== 'CreateStmt' && kind !== 'AlterTableStmt') return [];
+  const cached = cache.get(ctx.statement.node);
+  if (cached) return cached;
+  const columns = compute(ctx);
+  cache.set(ctx.statement.node, columns);
+  return columns;
+}
+
+function compute(ctx: RuleContext): NewColumn[] {
   const { kind, node, session } = ctx.statement;
   if (kind === 'CreateStmt') {
     const table = rangeVarName(node.relation as Node, session, ctx.schema);
