@@ -10,7 +10,8 @@ import type pg from 'pg';
 import type { Effect, LedgerGate, LedgerVerdict } from '../model.js';
 import { UsageError } from '../errors.js';
 import { ledgerDb, ledgerError, ledgerSchema, checkNotNewer, type LedgerOptions, type DeprecationSource } from './schema.js';
-import { formatInstant, readReleaseRows, releaseInfo, type ReleaseInfo, type ReleaseRow } from './releases.js';
+import { sql } from 'kysely';
+import { decodeReleaseRows, formatInstant, releaseInfo, releaseRowsJson, type ReleaseInfo, type ReleaseJson, type ReleaseRow } from './releases.js';
 import { verifyChecksums, type Drift } from './verify.js';
 
 /** Everything the gate needs, read in one consistent snapshot. */
@@ -32,7 +33,7 @@ export interface SnapshotOptions extends LedgerOptions {
 }
 
 /**
- * Reads the snapshot with at most 5 queries, whatever the ledger's size, in the caller's
+ * Reads the snapshot with at most 2 queries, whatever the ledger's size, in the caller's
  * transaction (use {@link ledgerGate} to get a READ ONLY one). Never creates the ledger.
  *
  * @throws UsageError when the ledger cannot be read (privileges) or is newer than this bgmigrate.
@@ -48,23 +49,29 @@ export async function readLedgerSnapshot(client: pg.ClientBase, options: Snapsho
     if (!head.rows[0].present) {
       return { schema, version: 0, serverNow, releases: [], deprecations: [], applied: [] };
     }
-    const db = ledgerDb(client, options);
-    const versionRow = await db
-      .selectFrom('schema_version')
-      .select((eb) => eb.fn.max('version').as('version'))
-      .executeTakeFirst();
-    const version = Number(versionRow?.version ?? 0);
+    // Everything else in one round trip, each list as one JSON value (cheap to decode).
+    const q = (table: string) => sql.table(`${schema}.${table}`);
+    const { rows } = await sql<{
+      version: number | null;
+      releases: ReleaseJson[];
+      deprecations: [string, string, DeprecationSource, string][];
+      applied: [string, string][] | null;
+    }>`SELECT
+        (SELECT max(version) FROM ${q('schema_version')}) AS version,
+        ${releaseRowsJson(schema)} AS releases,
+        (SELECT coalesce(json_agg(json_build_array(object, release, source, at) ORDER BY seq), '[]')
+           FROM ${q('deprecations')}) AS deprecations,
+        ${
+          options.applied === false
+            ? sql`NULL::json`
+            : sql`(SELECT coalesce(json_agg(json_build_array(id, checksum) ORDER BY seq), '[]') FROM ${q('migrations')})`
+        } AS applied`.execute(ledgerDb(client, options));
+    const row = rows[0];
+    const version = Number(row.version ?? 0);
     checkNotNewer(version, schema);
-    const releases = await readReleaseRows(client, options);
-    const deprecations = await db
-      .selectFrom('deprecations')
-      .select(['object', 'release', 'source', 'at'])
-      .orderBy('seq')
-      .execute();
-    const applied =
-      options.applied === false
-        ? []
-        : await db.selectFrom('migrations').select(['id', 'checksum']).orderBy('seq').execute();
+    const releases = decodeReleaseRows(row.releases);
+    const deprecations = row.deprecations.map(([object, release, source, at]) => ({ object, release, source, at: new Date(at) }));
+    const applied = (row.applied ?? []).map(([id, checksum]) => ({ id, checksum }));
     return { schema, version, serverNow, releases, deprecations, applied };
   } catch (error) {
     throw ledgerError(error, schema, 'read');
@@ -118,6 +125,17 @@ export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions)
   const now = options.now ?? snapshot.serverNow;
   const releases = snapshot.releases.map((row) => releaseInfo(row, options.rollbackWindowMs, now));
   const byName = new Map(releases.map((info) => [info.release, info]));
+  // For each release, what the releases older than it still do: one pass, so judging is O(1).
+  const olderThan = new Map<string, { live?: ReleaseInfo; target?: ReleaseInfo }>();
+  let live: ReleaseInfo | undefined;
+  let target: ReleaseInfo | undefined;
+  for (const info of releases) {
+    olderThan.set(info.release, { live, target });
+    if (info.state === 'live') live ??= info;
+    if (info.state === 'standby' && !info.retiredByWindow) {
+      if (!target || info.rollbackTargetUntil!.getTime() > target.rollbackTargetUntil!.getTime()) target = info;
+    }
+  }
   const deprecationsOf = new Map<string, LedgerSnapshot['deprecations']>();
   for (const deprecation of snapshot.deprecations) {
     const list = deprecationsOf.get(deprecation.object) ?? [];
@@ -134,14 +152,9 @@ export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions)
         reason: `${object} is ${at}, but ${deprecation.release} has not shipped yet (run "bgmigrate release ship ${deprecation.release}" when it serves traffic)`,
       };
     }
-    const older = releases.filter((info) => info.order < release.order);
-    const live = older.find((info) => info.state === 'live');
+    const { live, target } = olderThan.get(release.release)!;
     if (live) return { kind: 'blocked', reason: `release ${live.release} still uses ${object} and is live` };
-    const targets = older
-      .filter((info) => info.state === 'standby' && !info.retiredByWindow)
-      .sort((a, b) => b.rollbackTargetUntil!.getTime() - a.rollbackTargetUntil!.getTime());
-    if (targets.length > 0) {
-      const target = targets[0];
+    if (target) {
       return {
         kind: 'blocked',
         reason: `release ${target.release} still uses ${object} and is a rollback target until it is retired or until ${formatInstant(target.rollbackTargetUntil!, 'up')}`,

@@ -7,7 +7,7 @@
  *                        └──────rollback────────┘      (and the live one becomes rolled-back)
  */
 import type pg from 'pg';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { RefusalError, UsageError } from '../errors.js';
 import { checkReleaseName, registerRelease } from './record.js';
 import {
@@ -79,69 +79,73 @@ export interface WindowOptions extends LedgerOptions {
   now?: Date;
 }
 
+/**
+ * SQL for every release's facts as ONE json value (oldest first): a single pass over the event
+ * history, returned as one field so the driver parses one JSON text instead of thousands of
+ * fields and timestamps.
+ */
+export function releaseRowsJson(schema: string): RawBuilder<ReleaseJson[]> {
+  const releases = sql.table(`${schema}.releases`);
+  const events = sql.table(`${schema}.release_events`);
+  return sql<ReleaseJson[]>`(
+    SELECT coalesce(json_agg(json_build_array(
+             x.release, x.seq, x.created_at, x.state, x.color, x.deployed_at, x.shipped_at,
+             x.live_at, x.standby_at, x.retired_at, x.rolled_back_at) ORDER BY x.seq), '[]')
+    FROM (
+      SELECT r.release, r.seq, r.created_at,
+             (array_agg(e.state ORDER BY e.seq DESC))[1] AS state,
+             (array_agg(e.color ORDER BY e.seq DESC) FILTER (WHERE e.state = 'live' AND e.color IS NOT NULL))[1] AS color,
+             min(e.at) FILTER (WHERE e.state = 'deployed') AS deployed_at,
+             min(e.at) FILTER (WHERE e.state = 'live') AS shipped_at,
+             max(e.at) FILTER (WHERE e.state = 'live') AS live_at,
+             max(e.at) FILTER (WHERE e.state = 'standby') AS standby_at,
+             max(e.at) FILTER (WHERE e.state = 'retired') AS retired_at,
+             max(e.at) FILTER (WHERE e.state = 'rolled-back') AS rolled_back_at
+      FROM ${releases} r LEFT JOIN ${events} e ON e.release = r.release
+      GROUP BY r.release, r.seq, r.created_at
+    ) x
+  )`;
+}
+
+/** One release as {@link releaseRowsJson} returns it. */
+export type ReleaseJson = [
+  release: string,
+  seq: number | string,
+  createdAt: string,
+  state: ReleaseState | null,
+  color: ReleaseColor | null,
+  deployedAt: string | null,
+  shippedAt: string | null,
+  liveAt: string | null,
+  standbyAt: string | null,
+  retiredAt: string | null,
+  rolledBackAt: string | null,
+];
+
+const date = (text: string | null): Date | null => (text === null ? null : new Date(text));
+
+/** Decodes {@link releaseRowsJson}'s value. */
+export function decodeReleaseRows(rows: readonly ReleaseJson[]): ReleaseRow[] {
+  return rows.map(([release, seq, createdAt, state, color, deployedAt, shippedAt, liveAt, standbyAt, retiredAt, rolledBackAt]) => ({
+    release,
+    order: Number(seq),
+    state: state ?? 'deployed',
+    color,
+    registeredAt: new Date(createdAt),
+    deployedAt: date(deployedAt),
+    shippedAt: date(shippedAt),
+    liveAt: date(liveAt),
+    standbyAt: date(standbyAt),
+    retiredAt: date(retiredAt),
+    rolledBackAt: date(rolledBackAt),
+  }));
+}
+
 /** Reads every release's facts in ONE query, whatever the history's length. */
 export async function readReleaseRows(client: pg.ClientBase, options: LedgerOptions = {}): Promise<ReleaseRow[]> {
   const db = ledgerDb(client, options);
-  const rows = await db
-    .selectFrom('releases as r')
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('release_events as e')
-          .select(['e.state', 'e.at'])
-          .whereRef('e.release', '=', 'r.release')
-          .orderBy('e.seq', 'desc')
-          .limit(1)
-          .as('last'),
-      (join) => join.onTrue(),
-    )
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('release_events as e')
-          .select([
-            sql<Date | null>`min(e.at) FILTER (WHERE e.state = 'deployed')`.as('deployed_at'),
-            sql<Date | null>`min(e.at) FILTER (WHERE e.state = 'live')`.as('shipped_at'),
-            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'live')`.as('live_at'),
-            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'standby')`.as('standby_at'),
-            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'retired')`.as('retired_at'),
-            sql<Date | null>`max(e.at) FILTER (WHERE e.state = 'rolled-back')`.as('rolled_back_at'),
-            sql<ReleaseColor | null>`(array_agg(e.color ORDER BY e.seq DESC) FILTER (WHERE e.state = 'live' AND e.color IS NOT NULL))[1]`.as(
-              'color',
-            ),
-          ])
-          .whereRef('e.release', '=', 'r.release')
-          .as('agg'),
-      (join) => join.onTrue(),
-    )
-    .select([
-      'r.release',
-      sql<string>`r.seq`.as('order'),
-      'r.created_at',
-      'last.state',
-      'agg.deployed_at',
-      'agg.shipped_at',
-      'agg.live_at',
-      'agg.standby_at',
-      'agg.retired_at',
-      'agg.rolled_back_at',
-      'agg.color',
-    ])
-    .orderBy('r.seq')
-    .execute();
-  return rows.map((row) => ({
-    release: row.release,
-    order: Number(row.order),
-    state: row.state ?? 'deployed',
-    color: row.color ?? null,
-    registeredAt: row.created_at,
-    deployedAt: row.deployed_at ?? null,
-    shippedAt: row.shipped_at ?? null,
-    liveAt: row.live_at ?? null,
-    standbyAt: row.standby_at ?? null,
-    retiredAt: row.retired_at ?? null,
-    rolledBackAt: row.rolled_back_at ?? null,
-  }));
+  const { rows } = await sql<{ releases: ReleaseJson[] }>`SELECT ${releaseRowsJson(ledgerSchema(options))} AS releases`.execute(db);
+  return decodeReleaseRows(rows[0].releases);
 }
 
 /** Applies the rollback window to raw facts. */

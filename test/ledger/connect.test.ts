@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, redactUrl, resolveDatabaseUrl, serverVersion } from '../../src/db/connect.js';
 import { freePort } from '../../src/db/embedded.js';
 import { UsageError } from '../../src/errors.js';
+import { inject } from 'vitest';
 import { createTestDatabase, serverMajor, withClient, withDatabase, type TestDatabase } from '../support/db.js';
+import { testPgMajor } from '../support/major.js';
 
 let db: TestDatabase;
 const role = `bgm_conn_${process.pid}`;
@@ -39,6 +41,8 @@ describe('connect', () => {
       const { rows } = await client.query<{ application_name: string }>('SHOW application_name');
       expect(rows[0].application_name).toBe('bgmigrate');
       expect(await serverVersion(client)).toBe(serverMajor());
+      // The run's server is the major asked for (unless an explicit URL chose the server).
+      if (inject('bgmigratePgKind') !== 'env') expect(serverMajor()).toBe(testPgMajor());
     } finally {
       await client.end();
     }
