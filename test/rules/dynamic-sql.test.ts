@@ -9,7 +9,7 @@ async function findings(sql: string) {
 }
 
 describe(RULE, () => {
-  it('flags EXECUTE of a computed string inside a DO block, at the expression', async () => {
+  it('flags EXECUTE of a computed string inside a DO block, at the EXECUTE keyword', async () => {
     const sql = [
       'DO $$',
       'BEGIN',
@@ -19,8 +19,8 @@ describe(RULE, () => {
     ].join('\n');
     const found = await findings(sql);
     expect(found.map((f) => [f.line, f.column])).toEqual([
-      [3, 11],
-      [4, 11],
+      [3, 3],
+      [4, 3],
     ]);
     expect(found[0]!.severity).toBe('warning');
     expect(found[0]!.message).toContain('quote_ident');
@@ -35,7 +35,7 @@ describe(RULE, () => {
     const sql = ['DO $$', 'BEGIN', "  EXECUTE 'CREATE INDEX orders_user_idx ON orders (user_id)';", 'END $$;'].join('\n');
     const report = await lintSql(sql, { pgVersion: 15 });
     expect(report.findings.filter((f) => f.rule === RULE)).toEqual([]);
-    expect(report.findings.filter((f) => f.rule === 'index-not-concurrent').map((f) => [f.line, f.column])).toEqual([[3, 11]]);
+    expect(report.findings.filter((f) => f.rule === 'index-not-concurrent').map((f) => [f.line, f.column])).toEqual([[3, 3]]);
   });
 
   it('does not flag static SQL in a DO block', async () => {
