@@ -85,7 +85,8 @@ export function observeTables(predicted: readonly PredictedTable[], input: Obser
   const extra = new Set<number>();
   for (const lock of input.locks) if (lockRank(lock.mode) >= lockRank('ShareLock')) extra.add(lock.oid);
   for (const oid of before.relations.keys()) if (rewritten(oid)) extra.add(oid);
-  for (const oid of extra) {
+  const extras = [...extra].sort((x, y) => (before.relations.get(x)?.name ?? '').localeCompare(before.relations.get(y)?.name ?? ''));
+  for (const oid of extras) {
     const rel = before.relations.get(oid);
     if (covered.has(oid) || !rel || !TABLE_KINDS.has(rel.relkind)) continue;
     const lock = strongestNew(oid, input, held);

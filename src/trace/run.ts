@@ -21,9 +21,9 @@
  *   statement_timeout and idle_in_transaction_session_timeout are set before every statement (a
  *   migration's own SET cannot lift them); statements that act on the whole server (CREATE/DROP
  *   DATABASE, ALTER SYSTEM, tablespaces, subscriptions) are refused before anything runs.
- * - Non-transactional statements are watched from a second session that holds a snapshot and
- *   ACCESS SHARE on the relations they name, so they wait where they would wait in production,
- *   and samples their pg_locks rows meanwhile.
+ * - Non-transactional statements are watched from a second session that first makes them wait
+ *   for their first lock on the tables they name (see openSampler), then samples their pg_locks
+ *   rows until they end. Their duration includes that wait.
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -177,8 +177,25 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
     opened.splice(opened.indexOf(client), 1);
     await client.end().catch(() => undefined);
   };
-  let maintenance: pg.Client | undefined;
   const scratchDbs: string[] = [];
+  const targetDb = databaseName(options.url);
+  /**
+   * Runs `fn` on a short-lived connection to a maintenance database other than the target
+   * (`postgres`, or `template1` when the target is `postgres`), for CREATE/DROP DATABASE. Short,
+   * because a session on template1 stops others from creating databases.
+   */
+  const maintenance = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T | undefined> => {
+    for (const db of ['postgres', 'template1'].filter((d) => d !== targetDb)) {
+      const client = await connect(withDatabase(options.url, db), { applicationName: APP }).catch(() => undefined);
+      if (!client) continue;
+      try {
+        return await fn(client);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    return undefined;
+  };
   try {
     const probe = await open(options.url);
     const info = (
@@ -203,20 +220,20 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
     else if (Number(info.size) > copyLimit) copyReason = `it is larger than ${Math.round(copyLimit / 1048576)} MB`;
     else if (options.venue !== 'target' || needsThrowaway) {
       await close(probe); // a copy needs nobody connected to the original, trace included
-      for (const db of ['postgres', 'template1']) {
-        maintenance = await open(withDatabase(options.url, db)).catch(() => undefined);
-        if (maintenance) break;
-      }
-      if (!maintenance) copyReason = 'no maintenance database (postgres, template1) to connect to';
-      else {
-        const name = scratchName('copy');
-        try {
-          await maintenance.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(info.db)}`);
+      const name = scratchName('copy');
+      try {
+        const made = await maintenance(async (client) => {
+          await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(info.db)}`);
+          return true;
+        });
+        if (made) {
           scratchDbs.push(name);
           copyName = name;
-        } catch (error) {
-          copyReason = `could not copy it: ${errorText(error, options.url)}`;
+        } else {
+          copyReason = 'no maintenance database (postgres, template1) to connect to';
         }
+      } catch (error) {
+        copyReason = `could not copy it: ${errorText(error, options.url)}`;
       }
     }
     if (options.venue === 'target') copyReason = 'asked to run on the target';
@@ -237,12 +254,11 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
         );
       }
       const main = opened.includes(probe) ? probe : await open(options.url);
-      maintenance ??= main;
       if (needsThrowaway && copyName) throwaway = { url: withDatabase(options.url, copyName), source: 'template' };
       else if (needsThrowaway) {
         // An empty database; the traced statements before each non-transactional one are replayed into it.
         const name = scratchName('replay');
-        await maintenance.query(`CREATE DATABASE ${quoteIdent(name)}`);
+        await main.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`);
         scratchDbs.push(name);
         throwaway = { url: withDatabase(options.url, name), source: 'replay' };
       }
@@ -352,11 +368,12 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
     });
   } finally {
     // Sessions on the scratch databases first, then the databases themselves.
-    for (const client of [...opened].reverse()) if (client !== maintenance) await close(client);
-    for (const name of scratchDbs) {
-      await maintenance?.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => undefined);
+    for (const client of [...opened].reverse()) await close(client);
+    if (scratchDbs.length > 0) {
+      await maintenance(async (client) => {
+        for (const name of scratchDbs) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      }).catch(() => undefined);
     }
-    if (maintenance) await close(maintenance);
   }
 }
 
@@ -434,9 +451,10 @@ interface Sampler {
 }
 
 /**
- * Watches another session run a statement outside any transaction block. Holds a snapshot and
- * ACCESS SHARE on the relations the statement names, like a live reader would, so that the
- * statement waits where it would wait in production; samples its locks meanwhile; then lets go.
+ * Watches another session run a statement outside any transaction block. First it holds SHARE
+ * UPDATE EXCLUSIVE on the tables the statement names — the weakest mode that every DDL lock
+ * request conflicts with — so the statement's first lock request on them waits and is seen for
+ * sure however fast the statement is; then it lets go and keeps sampling until the statement ends.
  */
 async function openSampler(watcher: pg.Client): Promise<Sampler> {
   return {
@@ -446,7 +464,7 @@ async function openSampler(watcher: pg.Client): Promise<Sampler> {
       for (const effect of effects) {
         if (effect.table) names.add(effect.table.split('.').map((part) => quoteIdent(part)).join('.'));
       }
-      await watcher.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await watcher.query('BEGIN');
       let blocking = false;
       try {
         // Indexes stand for their tables; a missing name is simply not held.
@@ -454,12 +472,16 @@ async function openSampler(watcher: pg.Client): Promise<Sampler> {
           `SELECT DISTINCT coalesce(i.indrelid, c.oid)::regclass::text AS rel
              FROM unnest($1::text[]) AS n
              JOIN pg_class c ON c.oid = to_regclass(n)
-             LEFT JOIN pg_index i ON i.indexrelid = c.oid`,
+             LEFT JOIN pg_index i ON i.indexrelid = c.oid
+            WHERE coalesce(i.indrelid, c.oid) IN (SELECT oid FROM pg_class WHERE relkind IN ('r', 'p'))`,
           [[...names]],
         );
-        for (const { rel } of rows) await watcher.query(`SELECT FROM ${rel} LIMIT 0`);
-        await watcher.query('SELECT 1');
-        blocking = true;
+        if (rows.length) {
+          await watcher.query(`LOCK TABLE ${rows.map((r) => r.rel).join(', ')} IN SHARE UPDATE EXCLUSIVE MODE`);
+          blocking = true;
+        } else {
+          await watcher.query('ROLLBACK');
+        }
       } catch {
         await watcher.query('ROLLBACK');
       }
@@ -481,8 +503,8 @@ async function openSampler(watcher: pg.Client): Promise<Sampler> {
       while (!done) {
         const sample = await sampleLocks(watcher, pid);
         samples.push(...sample.locks);
-        // A few samples of it waiting (or a second without), then let it go.
-        if (blocking && ((sample.waiting && ++waitingSeen >= 3) || millis(start) > 1_000)) {
+        // Two samples of it waiting (or a second without), then let it go.
+        if (blocking && ((sample.waiting && ++waitingSeen >= 2) || millis(start) > 1_000)) {
           await watcher.query('ROLLBACK');
           blocking = false;
         }

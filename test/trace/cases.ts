@@ -1,0 +1,303 @@
+/**
+ * Representative statements for every rule of RULES.md and the operations of the research
+ * notes' Appendix A (measured on PostgreSQL 18.4), run by rules-vs-server.test.ts through
+ * `trace` to check that the static lock and rewrite prediction equals what the server does.
+ *
+ * Every case runs on a fresh copy of the database built from {@link BASE_SCHEMA}, and the static
+ * analysis replays BASE_SCHEMA first, so both sides know the same objects.
+ */
+
+/**
+ * Appendix A's fixture, smaller: `t` with a primary key and five secondary indexes, a view on
+ * it, children with and without a foreign key, a partitioned table and a standalone partition,
+ * a materialized view, a table without a primary key, a domain in use, enums, a trigger.
+ */
+export const BASE_SCHEMA = `
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TYPE color AS ENUM ('red', 'green');
+CREATE DOMAIN posint AS int;
+CREATE DOMAIN pos2 AS int CHECK (VALUE > 0);
+CREATE SCHEMA other;
+CREATE TYPE other.thing AS (x int);
+CREATE SEQUENCE s;
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION trg_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+
+CREATE TABLE t (
+  id int PRIMARY KEY,
+  a int,
+  b int,
+  sm smallint CONSTRAINT t_sm_nn CHECK (sm IS NOT NULL),
+  v varchar(10),
+  txt text,
+  n numeric(10,2),
+  ts timestamp,
+  tstz timestamptz,
+  ch char(5),
+  ci text,
+  j json,
+  m mood,
+  ip cidr,
+  d int DEFAULT 1,
+  nn int NOT NULL DEFAULT 0,
+  CONSTRAINT t_b_pos_old CHECK (b > 0)
+);
+CREATE INDEX t_a_idx ON t (a);
+CREATE INDEX t_v_idx ON t (v);
+CREATE INDEX t_txt_idx ON t (txt);
+CREATE INDEX t_ts_idx ON t (ts);
+CREATE INDEX t_ci_idx ON t (ci);
+INSERT INTO t
+SELECT g, g, g, g % 100, 'v' || g, 'text ' || g, g / 3.0, '2025-01-01'::timestamp + g * interval '1 minute',
+       now(), 'c' || (g % 1000), 'ci' || g, '{"k": 1}', 'ok', '10.0.0.0/8', 1, 0
+  FROM generate_series(1, 1000) g;
+ALTER TABLE t ADD CONSTRAINT t_b_nv CHECK (b > -1) NOT VALID;
+CREATE VIEW v_t AS SELECT a FROM t;
+CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg_fn();
+
+CREATE TABLE parent (id bigint PRIMARY KEY);
+CREATE TABLE child (id int PRIMARY KEY, t_id int, k int NOT NULL DEFAULT 0);
+INSERT INTO child SELECT g, g, g FROM generate_series(1, 200) g;
+CREATE TABLE child2 (id int PRIMARY KEY, t_id int);
+INSERT INTO child2 SELECT g, g FROM generate_series(1, 200) g;
+ALTER TABLE child2 ADD CONSTRAINT child2_t_fk FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID;
+
+CREATE TABLE pt (id int, k date NOT NULL) PARTITION BY RANGE (k);
+CREATE TABLE pt_2024 PARTITION OF pt FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE pt_2025 PARTITION OF pt FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO pt SELECT g, '2024-01-01'::date + (g % 700) FROM generate_series(1, 400) g;
+CREATE TABLE pt_2026 (id int, k date NOT NULL);
+INSERT INTO pt_2026 SELECT g, '2026-02-01' FROM generate_series(1, 100) g;
+
+CREATE MATERIALIZED VIEW mv AS SELECT a FROM t;
+CREATE UNIQUE INDEX mv_a ON mv (a);
+
+CREATE TABLE nopk (id int, note text);
+INSERT INTO nopk SELECT g, 'n' FROM generate_series(1, 200) g;
+CREATE UNIQUE INDEX nopk_id_uidx ON nopk (id);
+CREATE TABLE nopk2 (id int NOT NULL, note text);
+INSERT INTO nopk2 SELECT g, 'n' FROM generate_series(1, 200) g;
+
+CREATE TABLE dt (id int PRIMARY KEY, p posint);
+INSERT INTO dt SELECT g, g FROM generate_series(1, 100) g;
+
+CREATE UNLOGGED TABLE ul (id int PRIMARY KEY);
+INSERT INTO ul SELECT g FROM generate_series(1, 100) g;
+`;
+
+export interface TraceCase {
+  /** Appendix A's case name where there is one. */
+  id: string;
+  /** The migration traced (one or more statements). */
+  sql: string;
+  /** Rule ids of RULES.md this case is a positive (or, with `negative`, negative) example of. */
+  rules?: string[];
+  negative?: boolean;
+  /** Only on servers of at least this major. */
+  minMajor?: number;
+  /** Indexes (0-based) of statements that PostgreSQL rejects on this data, on purpose. */
+  fails?: number[];
+}
+
+export const CASES: TraceCase[] = [
+  // ---- drops (contract rules)
+  { id: 'drop_table', sql: 'DROP TABLE child;', rules: ['drop-table'] },
+  { id: 'drop_column', sql: 'ALTER TABLE t DROP COLUMN txt;', rules: ['drop-column'] },
+  { id: 'drop_schema_cascade', sql: 'DROP SCHEMA other CASCADE;', rules: ['drop-schema'] },
+  { id: 'drop_view', sql: 'DROP VIEW v_t;', rules: ['drop-view'] },
+  { id: 'drop_matview', sql: 'DROP MATERIALIZED VIEW mv;', rules: ['drop-view'] },
+  { id: 'drop_function', sql: 'DROP FUNCTION f();', rules: ['drop-routine'] },
+  { id: 'drop_type', sql: 'DROP TYPE color;', rules: ['drop-type'] },
+  { id: 'drop_domain', sql: 'DROP DOMAIN pos2;', rules: ['drop-type'] },
+  { id: 'drop_sequence', sql: 'DROP SEQUENCE s;', rules: ['drop-sequence'] },
+  { id: 'drop_check_constraint', sql: 'ALTER TABLE t DROP CONSTRAINT t_b_pos_old;' },
+  { id: 'drop_fk_constraint', sql: 'ALTER TABLE child2 DROP CONSTRAINT child2_t_fk;' },
+  { id: 'drop_default', sql: 'ALTER TABLE t ALTER COLUMN d DROP DEFAULT;', rules: ['drop-default'] },
+  { id: 'drop_not_null', sql: 'ALTER TABLE t ALTER COLUMN nn DROP NOT NULL;' },
+  { id: 'drop_index', sql: 'DROP INDEX t_a_idx;', rules: ['drop-index-not-concurrent'] },
+  { id: 'drop_index_concurrently', sql: 'DROP INDEX CONCURRENTLY t_a_idx;', rules: ['drop-index-not-concurrent'], negative: true },
+  { id: 'drop_trigger', sql: 'DROP TRIGGER trg ON t;' },
+
+  // ---- renames
+  { id: 'rename_table', sql: 'ALTER TABLE t RENAME TO t2;', rules: ['rename-table'] },
+  { id: 'rename_column', sql: 'ALTER TABLE t RENAME COLUMN b TO b2;', rules: ['rename-column'] },
+  { id: 'rename_index', sql: 'ALTER INDEX t_a_idx RENAME TO t_a_idx2;' },
+  { id: 'rename_constraint', sql: 'ALTER TABLE t RENAME CONSTRAINT t_b_pos_old TO t_b_positive;' },
+  { id: 'rename_type', sql: 'ALTER TYPE color RENAME TO colour;', rules: ['rename-object'] },
+  { id: 'rename_enum_value', sql: "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';", rules: ['rename-object'] },
+  { id: 'set_schema', sql: 'ALTER TABLE child SET SCHEMA other;', rules: ['rename-object'] },
+  { id: 'rename_schema', sql: 'ALTER SCHEMA other RENAME TO other2;', rules: ['rename-object'] },
+  { id: 'rename_view', sql: 'ALTER VIEW v_t RENAME TO v_t2;', rules: ['rename-object'] },
+  { id: 'rename_sequence', sql: 'ALTER SEQUENCE s RENAME TO s2;', rules: ['rename-object'] },
+  { id: 'rename_function', sql: 'ALTER FUNCTION f() RENAME TO f2;', rules: ['rename-object'] },
+
+  // ---- column type changes
+  { id: 'type_int_to_bigint', sql: 'ALTER TABLE t ALTER COLUMN b TYPE bigint;', rules: ['change-column-type'] },
+  { id: 'type_smallint_to_int', sql: 'ALTER TABLE t ALTER COLUMN sm TYPE int;', rules: ['change-column-type'] },
+  { id: 'type_pk_int_to_bigint_referenced', sql: 'ALTER TABLE t ALTER COLUMN id TYPE bigint;', rules: ['change-column-type'] },
+  { id: 'type_varchar_widen', sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20);', rules: ['change-column-type'], negative: true },
+  { id: 'type_varchar_to_text', sql: 'ALTER TABLE t ALTER COLUMN v TYPE text;', rules: ['change-column-type'], negative: true },
+  { id: 'type_varchar_shrink', sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(8);', rules: ['change-column-type'] },
+  { id: 'type_text_to_varchar_n', sql: 'ALTER TABLE t ALTER COLUMN txt TYPE varchar(20);', rules: ['change-column-type'] },
+  { id: 'type_text_to_varchar_unbounded', sql: 'ALTER TABLE t ALTER COLUMN txt TYPE varchar;', rules: ['change-column-type'], negative: true },
+  { id: 'type_numeric_precision_up', sql: 'ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2);', rules: ['change-column-type'], negative: true },
+  { id: 'type_numeric_scale_change', sql: 'ALTER TABLE t ALTER COLUMN n TYPE numeric(12,3);', rules: ['change-column-type'] },
+  { id: 'type_numeric_unconstrained', sql: 'ALTER TABLE t ALTER COLUMN n TYPE numeric;', rules: ['change-column-type'], negative: true },
+  { id: 'type_timestamp_to_tz_utc', sql: "SET TimeZone = 'UTC';\nALTER TABLE t ALTER COLUMN ts TYPE timestamptz;", rules: ['change-column-type'] },
+  { id: 'type_timestamp_to_tz_nonutc', sql: "SET TimeZone = 'Europe/Oslo';\nALTER TABLE t ALTER COLUMN ts TYPE timestamptz;", rules: ['change-column-type'] },
+  { id: 'type_char5_to_char10', sql: 'ALTER TABLE t ALTER COLUMN ch TYPE char(10);', rules: ['change-column-type'] },
+  { id: 'type_char_to_text', sql: 'ALTER TABLE t ALTER COLUMN ch TYPE text;', rules: ['change-column-type'] },
+  { id: 'type_collation_change', sql: 'ALTER TABLE t ALTER COLUMN ci TYPE text COLLATE "POSIX";', rules: ['change-column-type'] },
+  { id: 'type_json_to_jsonb', sql: 'ALTER TABLE t ALTER COLUMN j TYPE jsonb;', rules: ['change-column-type'] },
+  { id: 'type_int_to_text', sql: 'ALTER TABLE t ALTER COLUMN d TYPE text;', rules: ['change-column-type'] },
+  { id: 'type_enum_to_text', sql: 'ALTER TABLE t ALTER COLUMN m TYPE text;', rules: ['change-column-type'] },
+  { id: 'type_cidr_to_inet', sql: 'ALTER TABLE t ALTER COLUMN ip TYPE inet;', rules: ['change-column-type'], negative: true },
+  { id: 'type_used_by_view', sql: 'ALTER TABLE t ALTER COLUMN a TYPE bigint;', rules: ['change-column-type'], fails: [0] },
+
+  // ---- NULL-ability and defaults
+  { id: 'set_not_null', sql: 'ALTER TABLE t ALTER COLUMN b SET NOT NULL;', rules: ['set-not-null'] },
+  { id: 'set_not_null_with_valid_check', sql: 'ALTER TABLE t ALTER COLUMN sm SET NOT NULL;', rules: ['set-not-null'] },
+  { id: 'set_default', sql: 'ALTER TABLE t ALTER COLUMN b SET DEFAULT 1;' },
+  { id: 'add_not_null_constraint_not_valid_pg18', sql: 'ALTER TABLE t ADD CONSTRAINT b_nn2 NOT NULL b NOT VALID;', minMajor: 18 },
+  {
+    id: 'validate_not_null_constraint_pg18',
+    sql: 'ALTER TABLE t ADD CONSTRAINT b_nn3 NOT NULL b NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT b_nn3;',
+    minMajor: 18,
+  },
+
+  // ---- adding columns
+  { id: 'add_column_nullable', sql: 'ALTER TABLE t ADD COLUMN x int;', rules: ['table-rewrite'], negative: true },
+  { id: 'add_column_not_null_no_default', sql: 'ALTER TABLE t ADD COLUMN x int NOT NULL;', rules: ['add-required-column'], fails: [0] },
+  { id: 'add_column_not_null_const_default', sql: 'ALTER TABLE t ADD COLUMN x int NOT NULL DEFAULT 0;', rules: ['table-rewrite'], negative: true },
+  { id: 'add_column_default_now_stable', sql: 'ALTER TABLE t ADD COLUMN x timestamptz DEFAULT now();', rules: ['table-rewrite'], negative: true },
+  { id: 'add_column_default_gen_random_uuid', sql: 'ALTER TABLE t ADD COLUMN x uuid DEFAULT gen_random_uuid();', rules: ['table-rewrite'] },
+  { id: 'add_column_default_random', sql: 'ALTER TABLE t ADD COLUMN x float8 DEFAULT random();', rules: ['table-rewrite'] },
+  { id: 'add_column_default_clock_timestamp', sql: 'ALTER TABLE t ADD COLUMN x timestamptz DEFAULT clock_timestamp();', rules: ['table-rewrite'] },
+  { id: 'add_column_default_nextval', sql: "ALTER TABLE t ADD COLUMN x bigint DEFAULT nextval('s');", rules: ['table-rewrite'] },
+  { id: 'add_column_serial', sql: 'ALTER TABLE t ADD COLUMN x serial;', rules: ['table-rewrite', 'prefer-identity'] },
+  { id: 'add_column_identity', sql: 'ALTER TABLE t ADD COLUMN x bigint GENERATED ALWAYS AS IDENTITY;', rules: ['table-rewrite'] },
+  { id: 'add_column_generated_stored', sql: 'ALTER TABLE t ADD COLUMN x int GENERATED ALWAYS AS (a * 2) STORED;', rules: ['table-rewrite'] },
+  { id: 'add_column_generated_virtual_pg18', sql: 'ALTER TABLE t ADD COLUMN x int GENERATED ALWAYS AS (a * 2) VIRTUAL;', rules: ['table-rewrite'], negative: true, minMajor: 18 },
+  { id: 'add_column_domain_with_check', sql: 'ALTER TABLE t ADD COLUMN x pos2;', rules: ['table-rewrite'] },
+  { id: 'add_column_references', sql: 'ALTER TABLE t ADD COLUMN x bigint REFERENCES parent (id);', rules: ['constraint-not-valid'], negative: true },
+  { id: 'add_column_unique', sql: 'ALTER TABLE t ADD COLUMN x text UNIQUE;', rules: ['unique-without-index'] },
+  { id: 'add_column_check', sql: 'ALTER TABLE t ADD COLUMN x int CHECK (x > 0);', rules: ['constraint-not-valid'] },
+  { id: 'add_column_partitioned', sql: 'ALTER TABLE pt ADD COLUMN x int;' },
+  { id: 'add_column_partitioned_default', sql: 'ALTER TABLE pt ADD COLUMN x int NOT NULL DEFAULT 0;' },
+  { id: 'existing_col_add_identity', sql: 'ALTER TABLE child ALTER COLUMN k DROP DEFAULT;\nALTER TABLE child ALTER COLUMN k ADD GENERATED BY DEFAULT AS IDENTITY;' },
+
+  // ---- indexes
+  { id: 'create_index', sql: 'CREATE INDEX t_b_idx ON t (b);', rules: ['index-not-concurrent'] },
+  { id: 'create_unique_index', sql: 'CREATE UNIQUE INDEX t_b_uidx ON t (b);', rules: ['index-not-concurrent'] },
+  { id: 'create_index_concurrently', sql: 'CREATE INDEX CONCURRENTLY t_b_idx ON t (b);', rules: ['index-not-concurrent'], negative: true },
+  { id: 'create_index_concurrently_if_not_exists', sql: 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_b_uidx ON t (b);', rules: ['index-not-concurrent'], negative: true },
+  { id: 'create_index_partitioned', sql: 'CREATE INDEX pt_k_idx ON pt (k);', rules: ['index-not-concurrent'] },
+  { id: 'create_index_only_partitioned', sql: 'CREATE INDEX pt_k_idx ON ONLY pt (k);' },
+  { id: 'create_index_new_table', sql: 'CREATE TABLE fresh (id bigint PRIMARY KEY, x int);\nCREATE INDEX fresh_x_idx ON fresh (x);', rules: ['index-not-concurrent'], negative: true },
+  { id: 'reindex_index', sql: 'REINDEX INDEX t_a_idx;', rules: ['reindex-not-concurrent'] },
+  { id: 'reindex_table', sql: 'REINDEX TABLE t;', rules: ['reindex-not-concurrent'] },
+  { id: 'reindex_index_concurrently', sql: 'REINDEX INDEX CONCURRENTLY t_a_idx;', rules: ['reindex-not-concurrent'], negative: true },
+  { id: 'concurrently_in_transaction', sql: 'BEGIN;\nCREATE INDEX CONCURRENTLY t_b_idx ON t (b);\nCOMMIT;', rules: ['concurrently-in-transaction', 'transaction-control'] },
+
+  // ---- constraints
+  { id: 'add_fk', sql: 'ALTER TABLE child ADD CONSTRAINT child_t_fk FOREIGN KEY (t_id) REFERENCES t (id);', rules: ['constraint-not-valid'] },
+  { id: 'add_fk_not_valid', sql: 'ALTER TABLE child ADD CONSTRAINT child_t_fk FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID;', rules: ['constraint-not-valid'], negative: true },
+  { id: 'validate_fk', sql: 'ALTER TABLE child2 VALIDATE CONSTRAINT child2_t_fk;', rules: ['constraint-not-valid'], negative: true },
+  { id: 'add_check', sql: 'ALTER TABLE t ADD CONSTRAINT b_pos CHECK (b > 0);', rules: ['constraint-not-valid'] },
+  { id: 'add_check_not_valid', sql: 'ALTER TABLE t ADD CONSTRAINT b_pos CHECK (b > 0) NOT VALID;', rules: ['constraint-not-valid'], negative: true },
+  { id: 'validate_check', sql: 'ALTER TABLE t VALIDATE CONSTRAINT t_b_nv;', rules: ['constraint-not-valid'], negative: true },
+  {
+    id: 'validate_in_same_transaction',
+    sql: 'ALTER TABLE t ADD CONSTRAINT b_pos CHECK (b > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT b_pos;',
+    rules: ['constraint-not-valid'],
+  },
+  { id: 'add_unique_constraint', sql: 'ALTER TABLE t ADD CONSTRAINT t_b_key UNIQUE (b);', rules: ['unique-without-index'] },
+  { id: 'add_unique_using_index', sql: 'ALTER TABLE nopk ADD CONSTRAINT nopk_id_key UNIQUE USING INDEX nopk_id_uidx;', rules: ['unique-without-index'], negative: true },
+  { id: 'add_primary_key', sql: 'ALTER TABLE nopk2 ADD PRIMARY KEY (id);', rules: ['unique-without-index'] },
+  { id: 'add_primary_key_using_index_nullable', sql: 'ALTER TABLE nopk ADD CONSTRAINT nopk_pkey PRIMARY KEY USING INDEX nopk_id_uidx;', rules: ['unique-without-index'], negative: true },
+  { id: 'add_exclusion_constraint', sql: 'ALTER TABLE t ADD CONSTRAINT t_b_excl EXCLUDE USING btree (b WITH =);', rules: ['unique-without-index'] },
+  { id: 'alter_domain_add_check', sql: 'ALTER DOMAIN posint ADD CONSTRAINT posint_pos CHECK (VALUE > 0);' },
+  { id: 'alter_domain_add_check_not_valid', sql: 'ALTER DOMAIN posint ADD CONSTRAINT posint_pos CHECK (VALUE > 0) NOT VALID;' },
+
+  // ---- heavy maintenance and table settings
+  { id: 'truncate', sql: 'TRUNCATE child;', rules: ['truncate-table'] },
+  { id: 'truncate_cascade', sql: 'TRUNCATE t CASCADE;', rules: ['truncate-table'] },
+  { id: 'vacuum_full', sql: 'VACUUM FULL t;', rules: ['table-rewrite'] },
+  { id: 'vacuum_plain', sql: 'VACUUM t;' },
+  { id: 'cluster', sql: 'CLUSTER t USING t_pkey;', rules: ['table-rewrite'] },
+  { id: 'refresh_matview', sql: 'REFRESH MATERIALIZED VIEW mv;', rules: ['refresh-matview-not-concurrent'] },
+  { id: 'refresh_matview_concurrently', sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv;', rules: ['refresh-matview-not-concurrent'], negative: true },
+  { id: 'set_unlogged', sql: 'ALTER TABLE nopk2 SET UNLOGGED;', rules: ['table-rewrite'] },
+  { id: 'set_logged', sql: 'ALTER TABLE ul SET LOGGED;', rules: ['table-rewrite'] },
+  { id: 'set_access_method', sql: 'ALTER TABLE t SET ACCESS METHOD heap;', rules: ['table-rewrite'] },
+  { id: 'set_tablespace_same', sql: 'ALTER TABLE t SET TABLESPACE pg_default;', rules: ['table-rewrite'] },
+  { id: 'set_storage_param_fillfactor', sql: 'ALTER TABLE t SET (fillfactor = 70);' },
+  { id: 'set_autovacuum_param', sql: 'ALTER TABLE t SET (autovacuum_vacuum_scale_factor = 0.01);' },
+  { id: 'set_statistics', sql: 'ALTER TABLE t ALTER COLUMN a SET STATISTICS 500;' },
+  { id: 'set_column_compression', sql: 'ALTER TABLE t ALTER COLUMN txt SET COMPRESSION pglz;' },
+  { id: 'set_storage_external', sql: 'ALTER TABLE t ALTER COLUMN txt SET STORAGE EXTERNAL;' },
+  { id: 'replica_identity_full', sql: 'ALTER TABLE t REPLICA IDENTITY FULL;' },
+  { id: 'enable_rls', sql: 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;' },
+  { id: 'create_policy', sql: 'CREATE POLICY p1 ON t USING (true);' },
+  { id: 'comment_on_table', sql: "COMMENT ON TABLE t IS 'x';" },
+  { id: 'grant_select', sql: 'GRANT SELECT ON t TO PUBLIC;' },
+  { id: 'create_statistics', sql: 'CREATE STATISTICS t_ab_stats ON a, b FROM t;' },
+  { id: 'analyze', sql: 'ANALYZE t;' },
+  { id: 'lock_table_default', sql: 'LOCK TABLE t;' },
+  { id: 'alter_sequence', sql: 'ALTER SEQUENCE s RESTART WITH 100;' },
+
+  // ---- triggers, views, functions
+  { id: 'create_trigger', sql: 'CREATE TRIGGER trg2 BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION trg_fn();' },
+  { id: 'disable_trigger', sql: 'ALTER TABLE t DISABLE TRIGGER trg;' },
+  { id: 'create_or_replace_view', sql: 'CREATE OR REPLACE VIEW v_t AS SELECT a FROM t;' },
+  { id: 'create_function', sql: 'CREATE OR REPLACE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;' },
+
+  // ---- enums
+  { id: 'enum_add_value', sql: "ALTER TYPE mood ADD VALUE 'meh';" },
+  { id: 'enum_add_value_before', sql: "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';" },
+
+  // ---- partitions
+  { id: 'attach_partition', sql: "ALTER TABLE pt ATTACH PARTITION pt_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');" },
+  { id: 'detach_partition', sql: 'ALTER TABLE pt DETACH PARTITION pt_2025;', rules: ['detach-partition-not-concurrent'] },
+  { id: 'detach_partition_concurrently', sql: 'ALTER TABLE pt DETACH PARTITION pt_2025 CONCURRENTLY;', rules: ['detach-partition-not-concurrent'], negative: true },
+
+  // ---- data changes
+  { id: 'update_backfill_all', sql: 'UPDATE t SET b = b + 1;', rules: ['unbatched-dml'] },
+  { id: 'update_where', sql: 'UPDATE t SET b = b + 1 WHERE id <= 100;', rules: ['unbatched-dml'], negative: true },
+  { id: 'delete_rows', sql: 'DELETE FROM child WHERE id <= 100;', rules: ['unbatched-dml'], negative: true },
+  { id: 'delete_all', sql: 'DELETE FROM child;', rules: ['unbatched-dml'] },
+  { id: 'insert', sql: "INSERT INTO nopk (id, note) VALUES (1000, 'x');" },
+  { id: 'ddl_then_dml', sql: 'ALTER TABLE t ADD COLUMN x int;\nUPDATE t SET x = 1 WHERE id <= 10;', rules: ['unbatched-dml'] },
+
+  // ---- new objects (classified, not flagged), hygiene rules
+  {
+    id: 'create_table_with_fk',
+    sql: 'CREATE TABLE newt (id bigint PRIMARY KEY, t_id int REFERENCES t (id));',
+    rules: ['prefer-bigint'],
+    negative: true,
+  },
+  {
+    id: 'create_table_hygiene',
+    sql: 'CREATE TABLE hyg (id serial PRIMARY KEY, at timestamp, name varchar(40), code char(3));',
+    rules: ['prefer-bigint', 'prefer-identity', 'prefer-timestamptz', 'prefer-text', 'ban-char'],
+  },
+  { id: 'create_schema_sequence_type', sql: "CREATE SCHEMA app;\nCREATE SEQUENCE app.seq;\nCREATE TYPE app.state AS ENUM ('a', 'b');" },
+  { id: 'set_lock_timeout', sql: "SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN x int;", rules: ['missing-lock-timeout'], negative: true },
+  { id: 'missing_lock_timeout', sql: 'ALTER TABLE t ADD COLUMN x int;', rules: ['missing-lock-timeout'] },
+  { id: 'phase_mismatch', sql: '-- bgmigrate: phase=expand\nALTER TABLE t DROP COLUMN ci;', rules: ['phase-mismatch'] },
+
+  // ---- DO blocks: static SQL inside is analysed; dynamic SQL is not
+  { id: 'do_block_static', sql: 'DO $$ BEGIN ALTER TABLE t ADD COLUMN x int; END $$;' },
+  { id: 'do_block_static_index', sql: 'DO $$ BEGIN CREATE INDEX t_b_idx ON t (b); END $$;', rules: ['index-not-concurrent'] },
+  { id: 'do_block_dynamic', sql: "DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN ' || 'x int'; END $$;", rules: ['dynamic-sql'] },
+];
+
+/**
+ * Cases whose difference from the static analysis is expected by design, not a bug: the
+ * analyser cannot know (dynamic SQL is opaque by definition and is reported as `dynamic-sql`).
+ */
+export const UNPREDICTABLE: Record<string, string> = {
+  do_block_dynamic: 'EXECUTE of a computed string: the analyser reports dynamic-sql instead of a lock',
+  set_access_method: 'heap to heap is a no-op; without the catalog a real change of access method cannot be told from it',
+  set_tablespace_same: 'to the tablespace it is already in is a no-op; without the catalog a real move cannot be told from it',
+};
