@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { AnalyzedEffect } from './analyze/effects.js';
 import { analyzeStatement } from './analyze/effects.js';
 import { SchemaModel } from './analyze/schema.js';
+import { versionProblem } from './analyze/version.js';
 import { DEFAULT_SESSION, type SessionState } from './analyze/session.js';
 import type {
   AnalyzedStatement,
@@ -110,7 +111,10 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
   let inBlock = false;
   const facts: AnalyzedFile['facts'] = [];
   const mutations: AnalyzedFile['mutations'] = [];
+  const problems = [...split.problems, ...dir.problems];
   for (const stmt of split.statements) {
+    const tooNew = versionProblem(stmt, pgVersion);
+    if (tooNew) problems.push({ message: tooNew, span: stmt.span });
     const a = analyzeStatement(stmt, model, session, pgVersion);
     const tx = a.effects.find((e) => e.kind === 'transaction')?.detail.transaction;
     const before = inBlock;
@@ -151,7 +155,7 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
     parsed: split.statements,
     facts,
     mutations,
-    problems: [...split.problems, ...dir.problems],
+    problems,
     suppressions: dir.suppressions,
     fileFacts,
   };

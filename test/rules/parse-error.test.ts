@@ -34,3 +34,18 @@ describe('parse-error', () => {
     expect(report.findings.map((f) => [f.rule, f.severity])).toEqual([['parse-error', 'error']]);
   });
 });
+
+describe('parse-error: syntax the target server does not have yet', () => {
+  it.each([
+    ['ALTER TABLE t ADD CONSTRAINT nn NOT NULL a NOT VALID;', 17, 18, 'ADD CONSTRAINT … NOT NULL needs PostgreSQL 18 or later (target is 17)'],
+    ['ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a * 2) VIRTUAL;', 17, 18, 'a VIRTUAL generated column (GENERATED … AS without STORED) needs PostgreSQL 18 or later (target is 17)'],
+    ['REINDEX INDEX CONCURRENTLY i;', 11, 12, 'REINDEX CONCURRENTLY needs PostgreSQL 12 or later (target is 11)'],
+    ['ALTER TABLE p DETACH PARTITION c CONCURRENTLY;', 13, 14, 'DETACH PARTITION … CONCURRENTLY needs PostgreSQL 14 or later (target is 13)'],
+    ['ALTER TABLE t SET ACCESS METHOD heap;', 14, 15, 'SET ACCESS METHOD needs PostgreSQL 15 or later (target is 14)'],
+  ])('%s is refused below its version and accepted from it', async (sql, old, ok, message) => {
+    const before = await lintSql(`SELECT 1;\n${sql}`, { pgVersion: old });
+    expect(before.findings.filter((f) => f.rule === 'parse-error').map((f) => [f.line, f.column, f.message])).toEqual([[2, 1, message]]);
+    const after = await lintSql(`SELECT 1;\n${sql}`, { pgVersion: ok });
+    expect(after.findings.filter((f) => f.rule === 'parse-error')).toEqual([]);
+  });
+});
