@@ -3,6 +3,18 @@ import { defineRule, type RuleHit } from './rule.js';
 
 const SMALL = new Set(['int2', 'int4']);
 
+type Node = Record<string, unknown>;
+
+/** The key columns of an `ADD [CONSTRAINT name] PRIMARY KEY (…)` in an ALTER TABLE node (not USING INDEX). */
+function primaryKeyColumns(node: Node, name: string | undefined): string[] {
+  for (const c of (node.cmds ?? []) as Node[]) {
+    const con = ((c.AlterTableCmd as Node | undefined)?.def as Node | undefined)?.Constraint as Node | undefined;
+    if (con?.contype !== 'CONSTR_PRIMARY' || (name !== undefined && con.conname !== name)) continue;
+    return ((con.keys ?? []) as Node[]).map((k) => String((k.String as Node | undefined)?.sval ?? ''));
+  }
+  return [];
+}
+
 /** 32- and 16-bit generated keys run out; widening them later rewrites the table and its referrers. */
 export default defineRule({
   id: 'prefer-bigint',
@@ -25,6 +37,20 @@ export default defineRule({
         object: c.object,
         message: `${identity ? 'identity' : 'primary-key'} column ${c.object} is ${c.type.serial ? c.writtenType : c.type.base === 'int2' ? 'smallint' : 'integer'}: it runs out at ${c.type.base === 'int2' ? '32,767' : '2,147,483,647'}, and widening it later rewrites the table`,
       });
+    }
+    // ADD PRIMARY KEY (one column) on a known integer column.
+    if (ctx.statement.kind === 'AlterTableStmt') {
+      for (const e of ctx.effects) {
+        if (e.kind !== 'add-constraint' || e.detail.constraintType !== 'primary-key' || e.detail.subtype || !e.table) continue;
+        const keys = primaryKeyColumns(ctx.statement.node, e.detail.constraintName);
+        if (keys.length !== 1) continue;
+        const type = ctx.schema.columnType(e.table, keys[0]!);
+        if (!type || !SMALL.has(type)) continue;
+        hits.push({
+          object: `${e.table}.${keys[0]}`,
+          message: `primary-key column ${e.table}.${keys[0]} is ${type === 'int2' ? 'smallint' : 'integer'}: it runs out at ${type === 'int2' ? '32,767' : '2,147,483,647'}, and widening it later rewrites the table`,
+        });
+      }
     }
     // ALTER COLUMN … ADD GENERATED … AS IDENTITY on a known integer column.
     if (ctx.statement.kind === 'AlterTableStmt') {
