@@ -167,11 +167,13 @@ const RESTORED_BY: Partial<Record<AnalyzedEffect['kind'], AnalyzedEffect['kind']
   'drop-view': 'create-view',
   'drop-type': 'create-type',
   'drop-default': 'set-default',
+  // RULES.md's own recipe: rename, and leave a simple view under the old name.
+  'rename-table': 'create-view',
 };
 
 /**
- * DROP + CREATE of the same routine, view or type (and DROP DEFAULT + SET DEFAULT) in one
- * transaction is a replacement: no color ever sees the object missing.
+ * DROP + CREATE of the same routine, view or type (DROP DEFAULT + SET DEFAULT; RENAME TO + a
+ * view under the old name) in one transaction is a replacement: no color sees the object missing.
  */
 function markRestored(facts: AnalyzedFile['facts']): void {
   facts.forEach((s, i) => {
