@@ -117,6 +117,8 @@ export interface EffectDetail {
   ordered?: boolean;
   /** Relation kind from the model, when known. */
   partitioned?: boolean;
+  /** DROP COLUMN / ALTER COLUMN TYPE: views known to read the column. */
+  usedByViews?: string[];
   /** ADD COLUMN IF NOT EXISTS of a column the model already knows: a no-op. */
   alreadyExists?: boolean;
   /** A drop of an object this file renamed earlier: the rename carries the contract effect. */
@@ -243,12 +245,18 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       const matview = n.objtype === 'OBJECT_MATVIEW';
       effect(ctx, matview ? 'create-view' : 'create-table', name, 'additive', AEL, { table: name, detail: { newInFile: true, known: true, subtype: matview ? 'materialized-view' : 'table-as' } });
       ctx.mutations.push((m) => m.createTable(name, matview ? 'materialized-view' : 'table', []));
+      if (matview) {
+        const reads = viewReads(ctx, n.query);
+        ctx.mutations.push((m) => m.setView(name, reads));
+      }
       return;
     }
     case 'ViewStmt': {
       const name = rel(ctx, n.view);
       effect(ctx, 'create-view', name, 'additive', n.replace ? AEL : null, { table: name, detail: { subtype: n.replace ? 'replace' : 'create' } });
       if (!ctx.schema.table(name)) ctx.mutations.push((m) => m.createTable(name, 'view', []));
+      const reads = viewReads(ctx, n.query);
+      ctx.mutations.push((m) => m.setView(name, reads));
       return;
     }
     case 'AlterTableStmt':
@@ -585,6 +593,34 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
   }
 }
 
+/**
+ * What a view's query reads: each table in it, with every column name the query mentions
+ * (`all` when it selects `*`). Aliases are not resolved, so a column name counts for every
+ * table of the query: it errs towards "used".
+ */
+function viewReads(ctx: Ctx, query: unknown): Map<string, ReadonlySet<string> | 'all'> {
+  const tables = new Set<string>();
+  const columns = new Set<string>();
+  let star = false;
+  const visit = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Node;
+    if (o.RangeVar) tables.add(rel(ctx, o.RangeVar));
+    if (o.ColumnRef) {
+      const fields = ((o.ColumnRef as Node).fields ?? []) as Node[];
+      const last = fields[fields.length - 1];
+      if (last?.A_Star) star = true;
+      else if (last?.String) columns.add(String((last.String as Node).sval));
+    }
+    for (const x of Object.values(o)) visit(x);
+  };
+  visit(query);
+  const out = new Map<string, ReadonlySet<string> | 'all'>();
+  for (const t of tables) out.set(t, star ? 'all' : columns);
+  return out;
+}
+
 function stmtLike(kind: string, node: Node): ParsedStatement {
   return { index: 0, kind, node, text: '', span: { line: 1, column: 1, endLine: 1, endColumn: 1 }, start: 0, end: 0, inDoBlock: false };
 }
@@ -674,8 +710,11 @@ const VOLATILE = new Set([
   'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7', 'random', 'random_normal',
   'clock_timestamp', 'timeofday', 'nextval', 'setseed', 'gen_random_bytes', 'txid_current', 'pg_current_xact_id',
 ]);
-const STABLE = new Set(['now', 'transaction_timestamp', 'statement_timestamp', 'current_setting', 'to_char', 'current_database', 'current_schema', 'current_user', 'session_user', 'to_timestamp']);
-const IMMUTABLE = new Set(['lower', 'upper', 'abs', 'coalesce', 'jsonb_build_object', 'json_build_object', 'jsonb_build_array', 'array', 'make_interval', 'length', 'concat', 'md5', 'trim', 'replace', 'int4', 'int8', 'text']);
+const STABLE = new Set(['now', 'transaction_timestamp', 'statement_timestamp', 'current_setting', 'to_char', 'current_database', 'current_schema', 'current_user', 'session_user', 'to_timestamp',
+  'timezone', 'date_trunc', 'date_part', 'extract', 'age', 'to_date', 'to_number', 'format', 'concat_ws', 'make_timestamptz']);
+const IMMUTABLE = new Set(['lower', 'upper', 'abs', 'coalesce', 'jsonb_build_object', 'json_build_object', 'jsonb_build_array', 'array', 'make_interval', 'length', 'concat', 'md5', 'trim', 'replace', 'int4', 'int8', 'text',
+  'json_build_array', 'to_jsonb', 'to_json', 'array_to_string', 'string_to_array', 'make_date', 'make_time', 'make_timestamp', 'uuid_nil',
+  'substring', 'substr', 'split_part', 'left', 'right', 'lpad', 'rpad', 'round', 'floor', 'ceil', 'greatest', 'least', 'nullif', 'encode', 'decode']);
 
 /** Facts about a column definition node. */
 export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node[] = []): ColumnFacts {
@@ -1059,7 +1098,10 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       return;
     }
     case 'AT_DropColumn':
-      effect(ctx, 'drop-column', colObj, 'contract', AEL, { table, detail: { column: col, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok) } });
+      effect(ctx, 'drop-column', colObj, 'contract', AEL, {
+        table,
+        detail: { column: col, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok), usedByViews: ctx.schema.viewsUsing(table, col!) },
+      });
       ctx.mutations.push((m) => m.dropColumn(table, col!));
       return;
     case 'AT_AlterColumnType': {
@@ -1073,7 +1115,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
         table,
         rewrites: !metadataOnly,
         scans: !metadataOnly,
-        detail: { column: col, oldType, newType: tf.type, using, collate },
+        detail: { column: col, oldType, newType: tf.type, using, collate, usedByViews: ctx.schema.viewsUsing(table, col!) },
       });
       ctx.mutations.push((m) => m.updateColumn(table, col!, { type: tf.type }));
       return;

@@ -51,9 +51,17 @@ describe(RULE, () => {
       'ALTER TABLE orders ADD COLUMN created2 timestamptz DEFAULT CURRENT_TIMESTAMP;',
       'ALTER TABLE orders ADD COLUMN flag boolean DEFAULT false;',
       "ALTER TABLE orders ADD COLUMN meta jsonb DEFAULT '{}'::jsonb;",
+      "ALTER TABLE orders ADD COLUMN utc timestamp DEFAULT timezone('utc', now());",
+      "ALTER TABLE orders ADD COLUMN day timestamptz DEFAULT date_trunc('day', now());",
       'ALTER TABLE orders ADD COLUMN note text;',
     ].join('\n');
     expect(await positions(sql, { pgVersion: 11 })).toEqual([]);
+  });
+
+  it('flags a default calling a function it cannot prove non-volatile, naming it', async () => {
+    const found = await findings('ALTER TABLE orders ADD COLUMN code text DEFAULT app.next_code();');
+    expect(found.map((f) => [f.line, f.column])).toEqual([[1, 1]]);
+    expect(found[0]!.message).toContain('app.next_code()');
   });
 
   it('flags any non-null default on PostgreSQL 10', async () => {
