@@ -203,18 +203,22 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     }
     const toRun = plan.filter((e) => e.action === 'apply' || e.action === 'resume');
     const skipped = new Set(plan.filter((e) => e.action === 'skip').map((e) => e.id));
+    // The schema as each migration will meet it: every earlier migration except those left for
+    // the other phase. Linting is deterministic in the files (read once, checksummed), so one
+    // pass serves every migration; only the ledger's answer can change during the run.
+    const kept = options.files.filter((f) => !skipped.has(f.id));
+    const keptReports = skipped.size === 0 ? reports : await lint(kept, [], planGate);
+    const reportOf = new Map(kept.map((f, i) => [f.id, keptReports[i]]));
     let refused = false;
     for (const [position, entry] of toRun.entries()) {
       if (refused) {
         entry.verdict = 'not-reached';
         continue;
       }
-      const at = options.files.findIndex((f) => f.id === entry.id);
-      const file = options.files[at];
-      // The schema as it will be: every earlier migration except those left for the other phase.
-      const history = options.files.slice(0, at).filter((f) => !skipped.has(f.id));
-      const gate = await ledger.gate(work, now());
-      const [report] = await lint([file], history, gate);
+      const file = options.files.find((f) => f.id === entry.id)!;
+      const report = reportOf.get(file.id)!;
+      // Judged again right before it runs, against the ledger as it is now.
+      const gate = options.phase === 'contract' ? await ledger.gate(work, now()) : planGate;
       const reasons = judge(report, options.phase, gate);
       entry.verdict = reasons.length === 0 ? 'ok' : 'refused';
       if (reasons.length > 0) {
@@ -388,9 +392,10 @@ export function judge(report: FileReport, phase: Phase, gate: LedgerGate): strin
   const where = (line: number, column: number) => `${report.path}:${line}:${column}`;
   const flagged = new Set<string>();
   for (const finding of report.findings) {
-    if (finding.severity !== 'error') continue;
-    const why = finding.ledger && !finding.ledger.allowed ? finding.ledger.reason : finding.message;
-    reasons.push(`${where(finding.line, finding.column)}: ${finding.rule}: ${why}`);
+    // Contract findings carry the verdict of the gate the file was linted with; the effects
+    // below are judged by the gate passed in, which is the current one.
+    if (finding.severity !== 'error' || finding.ledger) continue;
+    reasons.push(`${where(finding.line, finding.column)}: ${finding.rule}: ${finding.message}`);
     flagged.add(`${finding.line}:${finding.object ?? ''}`);
   }
   const suppressedLines = new Set(report.findings.filter((f) => f.suppressed !== undefined).map((f) => f.line));
@@ -406,7 +411,7 @@ export function judge(report: FileReport, phase: Phase, gate: LedgerGate): strin
       }
       if (suppressedLines.has(statement.line)) continue;
       const verdict = gate.judge(effect);
-      if (!verdict.allowed) reasons.push(`${where(statement.line, statement.column)}: ${effect.kind} ${effect.object}: ${verdict.reason}`);
+      if (!verdict.allowed) reasons.push(`${where(statement.line, statement.column)}: ${effect.kind}: ${verdict.reason}`);
     }
   }
   return reasons;

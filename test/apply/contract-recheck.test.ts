@@ -58,7 +58,7 @@ describe('contract re-check under the ledger lock', () => {
 
     const error = await running;
     expect(error).toBeInstanceOf(ApplyRefusal);
-    expect((error as Error).message).toBe('003_drop_name.sql:1:1: drop-column public.users.name: release v1 still uses public.users.name and is live');
+    expect((error as Error).message).toBe('003_drop_name.sql:1:1: drop-column: release v1 still uses public.users.name and is live');
     expect(await columnsOf(admin, 'users')).toEqual(['id', 'name', 'full_name']);
   });
 });
