@@ -58,6 +58,8 @@ export interface SchemaView {
   indexTable(index: string): string | undefined;
   /** Is the named non-relation object (type, sequence, routine, schema) known, and where from. */
   object(name: string): { kind: string; createdIn?: string } | undefined;
+  /** Views (and materialized views) that read `table.column` (a `SELECT *` reads every column). */
+  viewsUsing(table: string, column: string): string[];
   /** Renamed to this name earlier in the file being linted (the rename itself was the contract effect). */
   wasRenamedInFile(name: string): boolean;
   /** The file currently being linted. */
@@ -81,10 +83,28 @@ export class SchemaModel implements SchemaView {
   currentFile: string | undefined;
 
   private renamed = new Set<string>();
+  /** table → views reading it, with the columns they name (`all` for `*`). */
+  private viewDeps = new Map<string, readonly { view: string; columns: ReadonlySet<string> | 'all' }[]>();
 
   beginFile(fileId: string): void {
     this.currentFile = fileId;
     this.renamed = new Set();
+  }
+
+  viewsUsing(table: string, column: string): string[] {
+    return (this.viewDeps.get(table) ?? []).filter((d) => d.columns === 'all' || d.columns.has(column)).map((d) => d.view);
+  }
+
+  /** Records what a new view reads; replaces an earlier definition of the same view. */
+  setView(view: string, reads: ReadonlyMap<string, ReadonlySet<string> | 'all'>): void {
+    this.forgetView(view);
+    for (const [table, columns] of reads) this.viewDeps.set(table, [...(this.viewDeps.get(table) ?? []), { view, columns }]);
+  }
+
+  forgetView(view: string): void {
+    for (const [table, deps] of this.viewDeps) {
+      if (deps.some((d) => d.view === view)) this.viewDeps.set(table, deps.filter((d) => d.view !== view));
+    }
   }
 
   wasRenamedInFile(name: string): boolean {
@@ -102,6 +122,7 @@ export class SchemaModel implements SchemaView {
     for (const [k, v] of this.objects) copy.objects.set(k, v);
     copy.currentFile = this.currentFile;
     copy.renamed = new Set(this.renamed);
+    for (const [k, v] of this.viewDeps) copy.viewDeps.set(k, v);
     this.owned = new WeakSet();
     return copy;
   }
@@ -179,6 +200,8 @@ export class SchemaModel implements SchemaView {
     const t = this.tables.get(name);
     if (t) for (const i of t.indexes) this.indexes.delete(i);
     this.tables.delete(name);
+    this.forgetView(name);
+    this.viewDeps.delete(name);
   }
 
   renameTable(from: string, to: string): void {
@@ -188,6 +211,12 @@ export class SchemaModel implements SchemaView {
     t.name = to;
     this.tables.set(to, t);
     this.renamed.add(to);
+    // Views follow their tables by OID.
+    const deps = this.viewDeps.get(from);
+    if (deps) {
+      this.viewDeps.delete(from);
+      this.viewDeps.set(to, deps);
+    }
     for (const i of t.indexes) this.indexes.set(i, to);
   }
 
@@ -215,6 +244,13 @@ export class SchemaModel implements SchemaView {
     if (!t || !c) return;
     t.columns.delete(from);
     t.columns.set(to, { ...c, name: to });
+    const deps = this.viewDeps.get(table);
+    if (deps) {
+      this.viewDeps.set(
+        table,
+        deps.map((d) => (d.columns !== 'all' && d.columns.has(from) ? { view: d.view, columns: new Set([...d.columns].map((x) => (x === from ? to : x))) } : d)),
+      );
+    }
     for (const [n, k] of t.constraints) if (k.notNullColumn === from) t.constraints.set(n, { ...k, notNullColumn: to });
   }
 

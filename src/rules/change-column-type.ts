@@ -12,6 +12,8 @@ export default contractRule(
   ['change-column-type'],
   (e) => {
     const from = e.detail.oldType ? `${e.detail.oldType} to ${e.detail.newType}` : `an unknown type to ${e.detail.newType}`;
-    return `changing the type of ${e.object} from ${from} rewrites ${e.table} and its indexes under an ${e.lock} and changes the values the old color reads`;
+    const views = e.detail.usedByViews ?? [];
+    const refused = views.length > 0 ? `; PostgreSQL refuses it while ${views.join(', ')} reads the column` : '';
+    return `changing the type of ${e.object} from ${from} rewrites ${e.table} and its indexes under an ${e.lock} and changes the values the old color reads${refused}`;
   },
 );

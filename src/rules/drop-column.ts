@@ -1,5 +1,11 @@
 import { contractRule, lockPhrase } from './contract.js';
 
+function viewNote(views: string[] | undefined, cascade: boolean | undefined): string {
+  if (!views || views.length === 0) return '';
+  const list = views.join(', ');
+  return cascade ? `; CASCADE also drops ${list}, which reads it` : `; PostgreSQL refuses it while ${list} reads the column`;
+}
+
 /** `ALTER TABLE … DROP COLUMN`. */
 export default contractRule(
   {
@@ -9,5 +15,5 @@ export default contractRule(
     help: 'If the column is NOT NULL without a default, first drop NOT NULL or set a default; deprecate the column (the app stops reading and writing it), and drop it in a later release once every older release is retired.',
   },
   ['drop-column'],
-  (e) => `dropping column ${e.object}${lockPhrase(e)} breaks the color still reading it`,
+  (e) => `dropping column ${e.object}${lockPhrase(e)} breaks the color still reading it${viewNote(e.detail.usedByViews, e.detail.cascade)}`,
 );

@@ -30,6 +30,14 @@ describe(R, () => {
     expect(fs[0].lock).toBe('AccessExclusiveLock');
   });
 
+  it('says when a view reads the column, following renames of the table and column', async () => {
+    const previous = [...USERS, 'CREATE VIEW everything AS SELECT * FROM users;', 'ALTER TABLE users RENAME TO accounts;', 'ALTER TABLE accounts RENAME COLUMN id TO account_id;'];
+    const [f] = await findings('ALTER TABLE accounts ALTER COLUMN account_id TYPE bigint;', R, { previous });
+    expect(f.message).toContain('; PostgreSQL refuses it while public.everything reads the column');
+    const dropped = [...previous, 'DROP VIEW everything;'];
+    expect((await findings('ALTER TABLE accounts ALTER COLUMN account_id TYPE bigint;', R, { previous: dropped }))[0].message).not.toContain('refuses');
+  });
+
   it('assumes a rewrite when the old type is unknown', async () => {
     const [f] = await findings('ALTER TABLE accounts ALTER COLUMN name TYPE text;', R);
     expect(f.message).toContain('from an unknown type to text');

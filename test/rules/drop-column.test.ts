@@ -23,6 +23,18 @@ describe(R, () => {
     expect(await found('CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;', R)).toEqual([]);
   });
 
+  it('says when a known view reads the column (PostgreSQL refuses; CASCADE drops the view)', async () => {
+    const previous = ['CREATE TABLE users (id int, name text);', 'CREATE VIEW names AS SELECT u.name FROM users u;'];
+    const [plain] = await findings('ALTER TABLE users DROP COLUMN name;', R, { previous });
+    expect(plain.message).toBe(
+      'dropping column public.users.name takes an AccessExclusiveLock on public.users and breaks the color still reading it; PostgreSQL refuses it while public.names reads the column',
+    );
+    const [cascade] = await findings('ALTER TABLE users DROP COLUMN name CASCADE;', R, { previous });
+    expect(cascade.message).toContain('; CASCADE also drops public.names, which reads it');
+    const [other] = await findings('ALTER TABLE users DROP COLUMN id;', R, { previous });
+    expect(other.message).not.toContain('names');
+  });
+
   it('does not flag ADD COLUMN', async () => {
     expect(await found('ALTER TABLE t ADD COLUMN c int;', R)).toEqual([]);
   });
