@@ -40,8 +40,10 @@ export async function fingerprint(url: string): Promise<string> {
       `SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1`,
       `SELECT typname FROM pg_type WHERE typnamespace = 'public'::regnamespace ORDER BY 1`,
       `SELECT nspname FROM pg_namespace ORDER BY 1`,
-      `SELECT count(*), sum(a), sum(b) FROM t`,
-      `SELECT count(*) FROM child`,
+      // Row count and a checksum of the contents of every user table.
+      `SELECT c.relname, (xpath('/row/x/text()', query_to_xml(format('SELECT count(*) || '':'' || coalesce(sum(hashtext(r::text)), 0) AS x FROM %I.%I r', n.nspname, c.relname), false, true, '')))[1]::text AS rows
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%' ORDER BY 1`,
       `SELECT datname FROM pg_database ORDER BY 1`,
     ]) {
       parts.push((await client.query(sql)).rows);

@@ -1,0 +1,82 @@
+/**
+ * `bgmigrate trace` as users run it: the built CLI, its output and exit codes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempProject } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { exec, fingerprint } from './helpers.js';
+
+let db: TestDatabase;
+let before: string;
+
+const PROJECT = {
+  'migrations/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+  'migrations/002_email_index.sql': '-- bgmigrate: no-transaction\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n',
+  'migrations/003_name.sql': 'ALTER TABLE users ADD COLUMN name text;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n',
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase('trace_cli');
+  await exec(db.url, 'CREATE TABLE existing (id int PRIMARY KEY)');
+  before = await fingerprint(db.url);
+});
+
+afterAll(async () => {
+  expect(await fingerprint(db.url)).toBe(before);
+  await db.drop();
+});
+
+describe('bgmigrate trace', () => {
+  it('--format json: every statement with what the server did, and exit 0 when it matches check', () => {
+    const cwd = tempProject(PROJECT);
+    const run = runCli(['trace', '--database', db.url, '--format', 'json'], { cwd });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.version).toBe(1);
+    expect(report.ranOn).toBe('copy');
+    expect(report.summary).toEqual({ files: 3, statements: 4, errors: 0, mismatches: 0 });
+    expect(report.files.map((f: { path: string }) => f.path)).toEqual([
+      'migrations/001_users.sql',
+      'migrations/002_email_index.sql',
+      'migrations/003_name.sql',
+    ]);
+    const [index] = report.files[1].statements;
+    expect(index).toMatchObject({ mode: 'throwaway', status: 'ok', strongest: { relation: 'public.users', mode: 'ShareUpdateExclusiveLock' } });
+    const [addColumn, setNotNull] = report.files[2].statements;
+    expect(addColumn.strongest).toEqual({ relation: 'public.users', mode: 'AccessExclusiveLock' });
+    expect(setNotNull.scanned).toEqual([{ relation: 'public.users', seqScans: 1, seqTuplesRead: 0, indexScans: 0 }]);
+    expect(run.stdout).not.toContain(new URL(db.url).password);
+  });
+
+  it('pretty: a table per file and a last line saying the database was not touched', () => {
+    const cwd = tempProject(PROJECT);
+    const run = runCli(['trace', 'migrations/003_name.sql', '--database', db.url, '--no-color'], { cwd });
+    expect(run.code).toBe(1);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('migrations/003_name.sql');
+    expect(lines[1]).toMatch(/^ {2}# +line +statement +ran +time +strongest new lock +rewrote +seq scans +check$/);
+    // The database has no users table: the file fails there, and trace says so (exit 1).
+    expect(lines[2]).toMatch(/^ {2}1 +1:1 +ALTER TABLE users ADD COLUMN name text +tx .* failed$/);
+    expect(lines[3]).toBe('      error: relation "users" does not exist');
+    expect(run.stdout).toContain('✖ 2 statements traced on PostgreSQL');
+    expect(lines.at(-2)).toMatch(/^ran on a throwaway copy of postgres:\/\/.*:\*\*\*@.*, dropped afterwards: the database itself was not touched$/);
+  });
+
+  it('refuses a statement that acts on the whole server with one line and exit 2', () => {
+    const cwd = tempProject({ 'migrations/001_system.sql': "ALTER SYSTEM SET work_mem = '64MB';\n" });
+    const run = runCli(['trace', '--database', db.url], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'bgmigrate: migrations/001_system.sql:1:1: trace refuses to run ALTER SYSTEM: it acts on the whole server and cannot be rolled back\n',
+    );
+  });
+
+  it('needs a database', () => {
+    const cwd = tempProject(PROJECT);
+    const run = runCli(['trace'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toMatch(/^bgmigrate: trace needs a database/);
+  });
+});
