@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { acquireApplierLock } from '../../src/apply/applier-lock.js';
-import { ApplyRefusal, applyMigrations, type ApplyEvent } from '../../src/apply/index.js';
+import { ApplyRefusal, applyMigrations, migrationStatus, type ApplyEvent } from '../../src/apply/index.js';
 import { ledgerPort } from '../../src/apply/ledger-adapter.js';
 import { RefusalError, UsageError } from '../../src/errors.js';
 import { Clients, columnsOf, freshDatabase, migrationsDir, schemaExists, testConfig } from './helpers.js';
@@ -119,6 +119,11 @@ describe('checksums and dry runs', () => {
     );
     const admin = await clients.client();
     expect(await columnsOf(admin, 'more')).toEqual([]);
+    const status = await migrationStatus({ database: clients.url, config, files: dir.files() });
+    expect(status.migrations.map((m) => [m.id, m.state, m.drift])).toEqual([
+      ['001_accounts.sql', 'applied', 'changed'],
+      ['002_more.sql', 'pending', undefined],
+    ]);
   });
 
   it('--dry-run plans and judges but changes nothing, not even the ledger schema', async () => {
@@ -209,6 +214,19 @@ describe('no-transaction migrations', () => {
     expect((await admin.query('SELECT what FROM events')).rows).toEqual([{ what: 'step 1' }]);
     const invalid = await admin.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_email_idx'::regclass`);
     expect(invalid.rows).toEqual([{ indisvalid: false }]);
+    const status = await migrationStatus({ database: clients.url, config, files: dir.files() });
+    expect(status.migrations).toEqual([
+      {
+        id: '001_email_index.sql',
+        path: '001_email_index.sql',
+        phase: 'expand',
+        state: 'pending',
+        release: null,
+        appliedAt: null,
+        checksum: dir.files()[0].checksum,
+        doneStatements: 1,
+      },
+    ]);
 
     const result = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' });
     expect(result.plan.map((e) => [e.action, e.doneStatements])).toEqual([['resume', [0]]]);
