@@ -128,6 +128,7 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
       node: stmt.node,
       text: stmt.text,
       span: stmt.span,
+      start: stmt.start,
       inTransactionBlock: before,
       inDoBlock: stmt.inDoBlock,
       cannotRunInTransaction: a.cannotRunInTransaction,

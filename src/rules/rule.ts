@@ -57,6 +57,11 @@ export interface StatementFacts {
   node: Record<string, unknown>;
   text: string;
   span: Span;
+  /**
+   * Byte offset of the statement in the file. Node `location`s of top-level statements are file
+   * byte offsets (subtract this); those of DO-block statements are offsets into `text`.
+   */
+  start?: number;
   /** Inside an explicit `BEGIN … COMMIT` written in the file. */
   inTransactionBlock: boolean;
   /** Static SQL found inside a `DO` block. */
