@@ -5,7 +5,9 @@
 import type { Config } from './config/config.js';
 import { connect, serverVersion } from './db/connect.js';
 import { RefusalError } from './errors.js';
-import { describeDrift, ledgerGate } from './ledger/index.js';
+// Not ./ledger/index.js: the gate and drift modules avoid loading Kysely (~150 ms) for a read.
+import { describeDrift } from './ledger/drift.js';
+import { ledgerGate } from './ledger/gate.js';
 import type { LedgerGate, MigrationFile } from './model.js';
 
 /** What `check --database` reads from the server before linting. */
@@ -30,7 +32,13 @@ export async function readLedgerForCheck(
   const client = await connect(url, { applicationName: 'bgmigrate check' });
   try {
     const serverMajor = await serverVersion(client);
-    const gate = await ledgerGate(client, { schema: config.ledger.schema, rollbackWindowMs: config.ledger.rollbackWindowMs });
+    const gate = await ledgerGate(client, {
+      schema: config.ledger.schema,
+      rollbackWindowMs: config.ledger.rollbackWindowMs,
+      // The server compares checksums and sends back only the changed files.
+      files: migrations,
+      driftKinds: 'changed',
+    });
     const changed = gate.drift(migrations).filter((d) => d.kind === 'changed');
     if (changed.length > 0) {
       const count = changed.length === 1 ? '1 applied migration has' : `${changed.length} applied migrations have`;

@@ -9,10 +9,9 @@
 import type pg from 'pg';
 import type { Effect, LedgerGate, LedgerVerdict } from '../model.js';
 import { UsageError } from '../errors.js';
-import { ledgerDb, ledgerError, ledgerSchema, checkNotNewer, type LedgerOptions, type DeprecationSource } from './schema.js';
-import { sql } from 'kysely';
-import { decodeReleaseRows, formatInstant, releaseInfo, releaseRowsJson, type ReleaseInfo, type ReleaseJson, type ReleaseRow } from './releases.js';
-import { verifyChecksums, type Drift } from './verify.js';
+import { checkNotNewer, ledgerError, ledgerSchema, type DeprecationSource, type LedgerOptions } from './ddl.js';
+import { verifyChecksums, type Drift } from './drift.js';
+import { decodeReleaseRows, formatInstant, releaseInfo, releaseRowsSql, type ReleaseInfo, type ReleaseJson, type ReleaseRow } from './state.js';
 
 /** Everything the gate needs, read in one consistent snapshot. */
 export interface LedgerSnapshot {
@@ -23,13 +22,23 @@ export interface LedgerSnapshot {
   serverNow: Date;
   releases: ReleaseRow[];
   deprecations: { object: string; release: string; source: DeprecationSource; at: Date }[];
-  /** Applied migrations' ids and checksums, in order (empty unless asked for). */
+  /** Applied migrations' ids and checksums, in order (empty when not asked for, or when `files` was given). */
   applied: { id: string; checksum: string }[];
+  /** Drift against the `files` given to the read, computed by the server; absent without `files`. */
+  drift?: Drift[];
 }
 
 export interface SnapshotOptions extends LedgerOptions {
   /** Also read the applied migrations' ids and checksums (for drift checks); default true. */
   applied?: boolean;
+  /**
+   * The migration files to compare with: the server then returns only the applied migrations
+   * that differ (`snapshot.drift`) instead of the whole list, which is much cheaper for a long
+   * history. Implies `applied: false`.
+   */
+  files?: readonly { id: string; checksum: string }[];
+  /** With `files`: report `changed` files only (what `check` stops on), or also `missing` ones (default). */
+  driftKinds?: 'changed' | 'all';
 }
 
 /**
@@ -47,32 +56,47 @@ export async function readLedgerSnapshot(client: pg.ClientBase, options: Snapsho
     );
     const serverNow = head.rows[0].now;
     if (!head.rows[0].present) {
-      return { schema, version: 0, serverNow, releases: [], deprecations: [], applied: [] };
+      return { schema, version: 0, serverNow, releases: [], deprecations: [], applied: [], ...(options.files ? { drift: [] } : {}) };
     }
     // Everything else in one round trip, each list as one JSON value (cheap to decode).
-    const q = (table: string) => sql.table(`${schema}.${table}`);
-    const { rows } = await sql<{
+    const q = (table: string): string => `"${schema}".${table}`;
+    const files = options.files?.map(({ id, checksum }) => ({ id, checksum }));
+    const { rows } = await client.query<{
       version: number | null;
       releases: ReleaseJson[];
       deprecations: [string, string, DeprecationSource, string][];
       applied: [string, string][] | null;
-    }>`SELECT
+      drift: [string, string, string | null][] | null;
+    }>(
+      `SELECT
         (SELECT max(version) FROM ${q('schema_version')}) AS version,
-        ${releaseRowsJson(schema)} AS releases,
+        ${releaseRowsSql(schema)} AS releases,
         (SELECT coalesce(json_agg(json_build_array(object, release, source, at) ORDER BY seq), '[]')
            FROM ${q('deprecations')}) AS deprecations,
         ${
-          options.applied === false
-            ? sql`NULL::json`
-            : sql`(SELECT coalesce(json_agg(json_build_array(id, checksum) ORDER BY seq), '[]') FROM ${q('migrations')})`
-        } AS applied`.execute(ledgerDb(client, options));
+          options.applied === false || files
+            ? 'NULL::json'
+            : `(SELECT coalesce(json_agg(json_build_array(id, checksum) ORDER BY seq), '[]') FROM ${q('migrations')})`
+        } AS applied,
+        ${
+          files
+            ? `(SELECT coalesce(json_agg(json_build_array(m.id, m.checksum, f.checksum) ORDER BY m.seq), '[]')
+                 FROM ${q('migrations')} m ${options.driftKinds === 'changed' ? '' : 'LEFT '}JOIN json_to_recordset($1::json) AS f(id text, checksum text) ON f.id = m.id
+                 WHERE f.checksum IS DISTINCT FROM m.checksum)`
+            : 'NULL::json'
+        } AS drift`,
+      files ? [JSON.stringify(files)] : [],
+    );
     const row = rows[0];
     const version = Number(row.version ?? 0);
     checkNotNewer(version, schema);
     const releases = decodeReleaseRows(row.releases);
     const deprecations = row.deprecations.map(([object, release, source, at]) => ({ object, release, source, at: new Date(at) }));
     const applied = (row.applied ?? []).map(([id, checksum]) => ({ id, checksum }));
-    return { schema, version, serverNow, releases, deprecations, applied };
+    const drift = row.drift?.map(([id, recordedChecksum, fileChecksum]): Drift =>
+      fileChecksum === null ? { id, kind: 'missing', recordedChecksum } : { id, kind: 'changed', recordedChecksum, fileChecksum },
+    );
+    return { schema, version, serverNow, releases, deprecations, applied, ...(drift ? { drift } : {}) };
   } catch (error) {
     throw ledgerError(error, schema, 'read');
   }
@@ -83,8 +107,11 @@ export interface SnapshotGate extends LedgerGate {
   snapshot: LedgerSnapshot;
   /** Releases with the window applied at the gate's `now`. */
   releases: ReleaseInfo[];
-  /** Applied migrations whose file changed or disappeared (see {@link verifyChecksums}). */
-  drift(files: readonly { id: string; checksum: string }[]): Drift[];
+  /**
+   * Applied migrations whose file changed or disappeared (see {@link verifyChecksums}). When the
+   * snapshot was read with `files`, returns the drift the server computed against those.
+   */
+  drift(files?: readonly { id: string; checksum: string }[]): Drift[];
 }
 
 export interface GateOptions extends LedgerOptions {
@@ -195,6 +222,6 @@ export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions)
     judge,
     snapshot,
     releases,
-    drift: (files) => verifyChecksums(snapshot.applied, files),
+    drift: (files) => snapshot.drift ?? verifyChecksums(snapshot.applied, files ?? []),
   };
 }

@@ -210,6 +210,37 @@ describe('the ledger rule', () => {
   });
 });
 
+describe('checksum drift read with the gate', () => {
+  it('lets the server compare the files and send back only the differences', async () => {
+    const schema = freshSchema();
+    await ensureLedger(c, { schema });
+    for (const [id, checksum] of [['001.sql', 'a1'], ['002.sql', 'b1'], ['003.sql', 'c1']]) {
+      await recordMigration(c, { id, checksum, phase: 'expand', durationMs: 1 }, { schema });
+    }
+    const files = [
+      { id: '001.sql', checksum: 'a1' },
+      { id: '002.sql', checksum: 'b2' },
+      { id: '004.sql', checksum: 'd1' },
+    ];
+    const gate = await ledgerGate(c, { schema, rollbackWindowMs: DAY, files });
+    const expected = [
+      { id: '002.sql', kind: 'changed', recordedChecksum: 'b1', fileChecksum: 'b2' },
+      { id: '003.sql', kind: 'missing', recordedChecksum: 'c1' },
+    ];
+    expect(gate.snapshot.drift).toEqual(expected);
+    expect(gate.snapshot.applied).toEqual([]);
+    expect(gate.drift(files)).toEqual(expected);
+    // The same answer as comparing the whole list on the client.
+    const whole = await ledgerGate(c, { schema, rollbackWindowMs: DAY });
+    expect(whole.drift(files)).toEqual(expected);
+    // Only what check stops on.
+    const changedOnly = await ledgerGate(c, { schema, rollbackWindowMs: DAY, files, driftKinds: 'changed' });
+    expect(changedOnly.drift()).toEqual([expected[0]]);
+    // No ledger, no drift.
+    expect((await ledgerGate(c, { schema: freshSchema(), rollbackWindowMs: DAY, files })).drift(files)).toEqual([]);
+  });
+});
+
 describe('the gate reads a READ ONLY snapshot with a constant number of queries', () => {
   it('sends the same queries for an empty ledger and one with 10,000 migrations and 1,000 releases', async () => {
     const small = freshSchema();
