@@ -144,6 +144,7 @@ export function renderTracePretty(report: TraceReport, options: TracePrettyOptio
   const line = errors + mismatches > 0 ? paint.red(paint.bold(`✖ ${counts}`)) : paint.green(`✔ ${counts}`);
   out.push(line);
   out.push(paint.dim(venue));
+  for (const effect of report.sideEffects) out.push(paint.yellow(`note: ${effect}`));
   return out.join('\n') + '\n';
 }
 

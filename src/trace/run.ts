@@ -277,6 +277,10 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
     let scratch: { runner: pg.Client; pid: number } | undefined;
     let replayed = 0;
 
+    // Sequences are not transactional: nextval() during the trace (a serial default, an INSERT)
+    // advances them on the target for good. Resetting them would race live traffic, so trace
+    // only reports it.
+    const sequencesBefore = venue.kind === 'target' ? await sequenceValues(main) : new Map<string, string | null>();
     if (venue.kind === 'target') await main.query('BEGIN');
     try {
       let current = venue.kind === 'target' ? await takeSnapshot(main, mainPid, true) : undefined;
@@ -356,6 +360,15 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       // Whatever happened, nothing stays on the target.
       if (venue.kind === 'target') await main.query('ROLLBACK').catch(() => undefined);
     }
+    const sideEffects: string[] = [];
+    if (venue.kind === 'target') {
+      for (const [name, value] of await sequenceValues(main)) {
+        const prior = sequencesBefore.get(name);
+        if (prior !== undefined && prior !== value) {
+          sideEffects.push(`sequence ${name} advanced from ${prior ?? 'unused'} to ${value} (sequences are not rolled back)`);
+        }
+      }
+    }
 
     const tracedFiles: TracedFile[] = files.map((f) => ({ path: f.path, id: f.id, statements: traced.get(f)! }));
     return buildReport(tracedFiles, {
@@ -365,6 +378,7 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       ranOn: venue.kind,
       ...(venue.reason ? { ranOnReason: venue.reason } : {}),
       throwaway: throwaway ? { source: throwaway.source } : null,
+      sideEffects,
     });
   } finally {
     // Sessions on the scratch databases first, then the databases themselves.
@@ -375,6 +389,15 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       }).catch(() => undefined);
     }
   }
+}
+
+/** `last_value` of every sequence the role may read, by schema-qualified name. */
+async function sequenceValues(client: pg.Client): Promise<Map<string, string | null>> {
+  const { rows } = await client.query<{ name: string; value: string | null }>(
+    `SELECT schemaname || '.' || sequencename AS name, last_value::text AS value FROM pg_sequences
+      WHERE has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'SELECT')`,
+  );
+  return new Map(rows.map((r) => [r.name, r.value]));
 }
 
 async function backendPid(client: pg.Client): Promise<number> {
@@ -520,7 +543,7 @@ async function openSampler(watcher: pg.Client): Promise<Sampler> {
 
 function buildReport(
   files: TracedFile[],
-  head: Pick<TraceReport, 'database' | 'serverMajor' | 'pgVersion' | 'ranOn' | 'ranOnReason' | 'throwaway'>,
+  head: Pick<TraceReport, 'database' | 'serverMajor' | 'pgVersion' | 'ranOn' | 'ranOnReason' | 'throwaway' | 'sideEffects'>,
 ): TraceReport {
   const findings: TraceReport['findings'] = [];
   let statements = 0;

@@ -136,6 +136,12 @@ export interface TraceReport {
    * there were none.
    */
   throwaway: null | { source: 'template' | 'replay' };
+  /**
+   * What the rollback could not undo on the target (`ranOn: 'target'` only): sequences advanced
+   * by nextval(). Planner statistics that CREATE INDEX updates in place (reltuples, relpages)
+   * are not listed.
+   */
+  sideEffects: string[];
   files: TracedFile[];
   findings: TraceFinding[];
   summary: { files: number; statements: number; errors: number; mismatches: number };

@@ -117,10 +117,10 @@ describe.each([
   it('DROP INDEX CONCURRENTLY: SHARE UPDATE EXCLUSIVE on the table', async () => {
     const s = await one('DROP INDEX CONCURRENTLY t_a_idx');
     expect(s.mode).toBe('throwaway');
+    // Sampling is sure to see the first lock it asks for on the table (it is made to wait for
+    // it); the index locks that follow last microseconds and are seen only sometimes.
     expect(lockOn(s, 'public.t')).toBe('ShareUpdateExclusiveLock');
-    // SUE while it waits; its last, instant step takes ACCESS EXCLUSIVE on the index alone,
-    // which sampling catches only sometimes.
-    expect(['ShareUpdateExclusiveLock', 'AccessExclusiveLock']).toContain(lockOn(s, 'public.t_a_idx'));
+    expect(s.observed).toEqual([{ table: 'public.t', lock: 'ShareUpdateExclusiveLock', masked: false, rewritten: false }]);
   });
 
   it('later statements see earlier ones; a failing statement is undone alone', async () => {

@@ -1,6 +1,7 @@
 /**
  * Keeps the linter honest: every case of cases.ts (the rules' positive and negative examples and
- * Appendix A's operations) runs through `trace` on a real server, and the lock mode and rewrite
+ * Appendix A's operations) runs through `trace` on a real server (in place, rolled back; each
+ * case starts from the same fixture), and the lock mode and rewrite
  * that `check` predicts for each table must equal what PostgreSQL does (see compare.ts for
  * exactly what is compared).
  *
@@ -37,8 +38,9 @@ afterAll(async () => {
 });
 
 async function run(c: TraceCase): Promise<string[]> {
-  const report = await traceSql(c.sql, { url: base.url, previous: [BASE_SCHEMA] });
-  expect(report.ranOn).toBe('copy');
+  // On the fixture itself, rolled back (fast); CONCURRENTLY and VACUUM run on a copy of it.
+  const report = await traceSql(c.sql, { url: base.url, previous: [BASE_SCHEMA], venue: 'target' });
+  expect(report.ranOn).toBe('target');
   const statements = statementsOf(report);
   const failed = statements.flatMap((s, i) => (s.status === 'error' ? [i] : []));
   expect(failed, statements.map((s) => s.error ?? '').join(' | ')).toEqual(c.fails ?? []);

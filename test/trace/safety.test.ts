@@ -88,6 +88,14 @@ describe('the target is never committed to', () => {
     expect(left.rows[0].n).toBe(0);
   });
 
+  it('says so when a sequence advanced, since sequences are not rolled back', async () => {
+    const report = await traceSql("SELECT nextval('s');\nSELECT nextval('s');", { url: db.url, venue: 'target' });
+    expect(report.sideEffects).toEqual(['sequence public.s advanced from unused to 2 (sequences are not rolled back)']);
+    const copied = await traceSql("SELECT nextval('s');", { url: db.url });
+    expect(copied.ranOn).toBe('copy');
+    expect(copied.sideEffects).toEqual([]);
+  });
+
   it('one statement text cannot smuggle a second one in', async () => {
     const report = await runTrace(
       [{ path: 'x.sql', id: 'x.sql', statements: [{ index: 0, text: 'CREATE TABLE smuggled (id int); COMMIT', effects: [], line: 1, column: 1, endLine: 1, endColumn: 40 }] }],
