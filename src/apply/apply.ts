@@ -16,7 +16,7 @@ import type { FileReport, LedgerGate, MigrationFile, Phase } from '../model.js';
 import { acquireApplierLock, formatMs, type ApplierLock, type LockHolder } from './applier-lock.js';
 import { describeBlocker, lockHoldersOn, type Blocker } from './blocker.js';
 import { BlockerWatch } from './blocker-watch.js';
-import { concurrentIndexBuild, existingIndex } from './concurrent-index.js';
+import { concurrentIndexBuild, existingIndex, invalidIndexes } from './concurrent-index.js';
 import { ledgerPort } from './ledger-adapter.js';
 import type { AppliedRecord, LedgerPort, PartialRecord } from './ledger-port.js';
 import { RetriesExhausted, withLockRetries, type RetryEvent, type RetrySchedule } from './retry.js';
@@ -561,15 +561,15 @@ class MigrationRunner {
       statement: () => statement,
       state: () =>
         `this statement runs outside a transaction and may have partly run; the statements before it are applied and recorded, and the next apply resumes at it${
-          build ? ' (dropping an INVALID index it left, then building again)' : ''
+          build?.name ? ' (dropping an INVALID index it left, then building again)' : ''
         }`,
     };
     await this.withRetries(file, context, counter, async () => {
       this.progress(file, statement, all.length, started, counter.retries);
       const since = Date.now();
       let skip = false;
-      if (build) {
-        const existing = await existingIndex(this.work, build);
+      if (build?.name) {
+        const existing = await existingIndex(this.work, { ...build, name: build.name });
         if (existing?.onTable && !existing.valid) {
           // Left by a failed or killed concurrent build: useless, and it slows every write.
           this.emit({ type: 'invalid-index', id: file.id, index: existing.qualifiedName });
@@ -580,7 +580,18 @@ class MigrationRunner {
           skip = true;
         }
       }
-      if (!skip) await this.execute(statement.text);
+      // An unnamed build cannot be found by name later: note the table's INVALID indexes now, so
+      // that one this attempt leaves behind is dropped before retrying or giving up.
+      const invalidBefore = build && !build.name ? await invalidIndexes(this.work, build.table) : null;
+      try {
+        if (!skip) await this.execute(statement.text);
+      } catch (error) {
+        if (invalidBefore) {
+          const left = (await invalidIndexes(this.work, build!.table).catch(() => [])).filter((i) => !invalidBefore.includes(i));
+          for (const index of left) await this.work.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index}`).catch(() => undefined);
+        }
+        throw error;
+      }
       await this.transaction(() => recordDone(since));
     });
   }

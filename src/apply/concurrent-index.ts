@@ -10,13 +10,13 @@ import { loadParser, parseSql } from '../parse/parser.js';
 
 /** The index a `CREATE INDEX CONCURRENTLY` statement builds. */
 export interface ConcurrentIndexBuild {
-  /** Index name as PostgreSQL stores it. */
-  name: string;
+  /** Index name as PostgreSQL stores it; null when the statement lets PostgreSQL choose one. */
+  name: string | null;
   /** The table, quoted for use in SQL (schema-qualified only if the statement was). */
   table: string;
 }
 
-/** The named index a CREATE INDEX CONCURRENTLY statement builds, or null for any other statement. */
+/** The index a CREATE INDEX CONCURRENTLY statement builds, or null for any other statement. */
 export async function concurrentIndexBuild(sql: string): Promise<ConcurrentIndexBuild | null> {
   await loadParser();
   const parsed = parseSql(sql);
@@ -25,17 +25,29 @@ export async function concurrentIndexBuild(sql: string): Promise<ConcurrentIndex
     IndexStmt?: { idxname?: string; concurrent?: boolean; relation?: { schemaname?: string; relname?: string } };
   };
   const index = stmt.IndexStmt;
-  if (!index?.concurrent || !index.idxname || !index.relation?.relname) return null;
+  if (!index?.concurrent || !index.relation?.relname) return null;
   const table = index.relation.schemaname
     ? `${quoteIdent(index.relation.schemaname)}.${quoteIdent(index.relation.relname)}`
     : quoteIdent(index.relation.relname);
-  return { name: index.idxname, table };
+  return { name: index.idxname ?? null, table };
+}
+
+/** The INVALID indexes on a table (schema-qualified, quoted), e.g. left by failed concurrent builds. */
+export async function invalidIndexes(client: pg.ClientBase, table: string): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE i.indrelid = to_regclass($1) AND NOT i.indisvalid
+      ORDER BY 1`,
+    [table],
+  );
+  return rows.map((r) => r.name);
 }
 
 /** An index of the build's name in the table's schema, with its validity, or null. */
 export async function existingIndex(
   client: pg.ClientBase,
-  build: ConcurrentIndexBuild,
+  build: ConcurrentIndexBuild & { name: string },
 ): Promise<{ qualifiedName: string; valid: boolean; onTable: boolean } | null> {
   const { rows } = await client.query<{ qualified: string; valid: boolean; on_table: boolean }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS qualified, i.indisvalid AS valid,

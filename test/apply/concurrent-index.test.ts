@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { concurrentIndexBuild, existingIndex } from '../../src/apply/concurrent-index.js';
+import { concurrentIndexBuild, existingIndex, invalidIndexes } from '../../src/apply/concurrent-index.js';
 import { Clients, freshDatabase } from './helpers.js';
 
 let clients: Clients;
@@ -27,22 +27,24 @@ describe('concurrentIndexBuild', () => {
     });
   });
 
-  it('ignores other statements and unnamed builds', async () => {
+  it('ignores other statements; an unnamed build has no name', async () => {
     expect(await concurrentIndexBuild('CREATE INDEX users_email_idx ON shop.users (email)')).toBeNull();
-    expect(await concurrentIndexBuild('CREATE INDEX CONCURRENTLY ON shop.users (email)')).toBeNull();
+    expect(await concurrentIndexBuild('CREATE INDEX CONCURRENTLY ON shop.users (email)')).toEqual({ name: null, table: '"shop"."users"' });
     expect(await concurrentIndexBuild('VACUUM shop.users')).toBeNull();
   });
 });
 
 describe('existingIndex', () => {
   it('tells an INVALID index left by a failed concurrent build from a valid one', async () => {
-    const build = (await concurrentIndexBuild('CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON shop.users (email)'))!;
+    const build = (await concurrentIndexBuild('CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON shop.users (email)')) as { name: string; table: string };
+    expect(await invalidIndexes(client, build.table)).toEqual([]);
     expect(await existingIndex(client, build)).toBeNull();
     // Duplicates make the unique build fail after the index was created: it stays INVALID.
     await expect(client.query('CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON shop.users (email)')).rejects.toMatchObject({
       code: '23505',
     });
     expect(await existingIndex(client, build)).toEqual({ qualifiedName: 'shop.users_email_key', valid: false, onTable: true });
+    expect(await invalidIndexes(client, build.table)).toEqual(['shop.users_email_key']);
     await client.query('DROP INDEX CONCURRENTLY shop.users_email_key');
     await client.query('CREATE INDEX CONCURRENTLY users_email_key ON shop.users (email)');
     expect(await existingIndex(client, build)).toEqual({ qualifiedName: 'shop.users_email_key', valid: true, onTable: true });
