@@ -16,6 +16,7 @@ export default defineRule({
       .filter((c) => c.writtenType === 'bpchar')
       .map((c) => ({
         object: c.object,
+        span: c.span,
         message: `column ${c.object} is char(${c.type.mods[0] ?? 1}): prefer text`,
       }));
   },

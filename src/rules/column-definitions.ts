@@ -4,7 +4,8 @@
  */
 import { rangeVarName } from '../analyze/names.js';
 import { typeFacts, type TypeFacts } from '../analyze/types.js';
-import type { RuleContext } from './rule.js';
+import type { Span } from '../model.js';
+import type { RuleContext, StatementFacts } from './rule.js';
 
 type Node = Record<string, unknown>;
 
@@ -25,12 +26,36 @@ export interface NewColumn {
   soloPrimaryKey: boolean;
   /** Added by `ALTER TABLE … ADD COLUMN` (as opposed to `CREATE TABLE`). */
   added: boolean;
+  /** Where the column's name is written, when it can be located. */
+  span?: Span;
+}
+
+/**
+ * The span of `length` bytes at a node's `location` inside a statement, or undefined when the
+ * location cannot be mapped (no byte offset known, or outside the statement's text).
+ */
+export function spanAt(statement: StatementFacts, location: unknown, length: number): Span | undefined {
+  if (typeof location !== 'number') return undefined;
+  // DO-block statements are parsed from their own text; top-level ones from the whole file.
+  const from = statement.inDoBlock ? location : statement.start === undefined ? -1 : location - statement.start;
+  const bytes = Buffer.from(statement.text, 'utf8');
+  if (from < 0 || from + length > bytes.length) return undefined;
+  const position = (offset: number) => {
+    const lines = bytes.subarray(0, offset).toString('utf8').split('\n');
+    const last = [...lines[lines.length - 1]!].length;
+    return lines.length === 1
+      ? { line: statement.span.line, column: statement.span.column + last }
+      : { line: statement.span.line + lines.length - 1, column: last + 1 };
+  };
+  const a = position(from);
+  const b = position(from + length);
+  return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
 }
 
 const constraintsOf = (def: Node): Node[] =>
   ((def.constraints ?? []) as Node[]).map((c) => (c.Constraint ?? {}) as Node);
 
-function column(table: string, def: Node, added: boolean, tablePk: string[] | undefined): NewColumn {
+function column(statement: StatementFacts, table: string, def: Node, added: boolean, tablePk: string[] | undefined): NewColumn {
   const name = String(def.colname ?? '?');
   const typeName = def.typeName as Node | undefined;
   const parts = ((typeName?.names ?? []) as Node[]).map((n) => String((n.String as Node | undefined)?.sval ?? ''));
@@ -46,11 +71,22 @@ function column(table: string, def: Node, added: boolean, tablePk: string[] | un
     constraints,
     soloPrimaryKey: inlinePk || (tablePk?.length === 1 && tablePk[0] === name),
     added,
+    span: nameSpan(statement, def, name),
   };
 }
 
 // Several rules ask about the same statement; compute its columns once.
 const cache = new WeakMap<object, NewColumn[]>();
+
+/** The span of a column definition's name (quoted or not) as written. */
+function nameSpan(statement: StatementFacts, def: Node, name: string): Span | undefined {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  const at = def.location;
+  if (typeof at !== 'number' || (!statement.inDoBlock && statement.start === undefined)) return undefined;
+  const relative = statement.inDoBlock ? at : at - statement.start!;
+  const quoted = Buffer.from(statement.text, 'utf8')[relative] === 0x22;
+  return spanAt(statement, at, quoted ? bytes + 2 : bytes);
+}
 
 /** Columns defined by this statement: `CREATE TABLE` columns and `ALTER TABLE … ADD COLUMN`. */
 export function newColumns(ctx: RuleContext): NewColumn[] {
@@ -79,7 +115,7 @@ function compute(ctx: RuleContext): NewColumn[] {
     }
     return elts
       .filter((e) => e.ColumnDef && (e.ColumnDef as Node).typeName)
-      .map((e) => column(table, e.ColumnDef as Node, false, tablePk));
+      .map((e) => column(ctx.statement, table, e.ColumnDef as Node, false, tablePk));
   }
   if (kind === 'AlterTableStmt' && (node.objtype === 'OBJECT_TABLE' || node.objtype === undefined)) {
     const table = rangeVarName(node.relation as Node, session, ctx.schema);
@@ -90,7 +126,7 @@ function compute(ctx: RuleContext): NewColumn[] {
       const def = (cmd.def as Node | undefined)?.ColumnDef as Node | undefined;
       // ADD COLUMN IF NOT EXISTS of a column the model already knows does nothing.
       if (cmd.missing_ok && def && ctx.schema.column(table, String(def.colname))) continue;
-      if (def?.typeName) out.push(column(table, def, true, undefined));
+      if (def?.typeName) out.push(column(ctx.statement, table, def, true, undefined));
     }
     return out;
   }

@@ -35,6 +35,7 @@ export default defineRule({
       if (!identity && !c.soloPrimaryKey) continue;
       hits.push({
         object: c.object,
+        span: c.span,
         message: `${identity ? 'identity' : 'primary-key'} column ${c.object} is ${c.type.serial ? c.writtenType : c.type.base === 'int2' ? 'smallint' : 'integer'}: it runs out at ${c.type.base === 'int2' ? '32,767' : '2,147,483,647'}, and widening it later rewrites the table`,
       });
     }

@@ -18,6 +18,7 @@ export default defineRule({
       .filter((c) => c.type.serial)
       .map((c) => ({
         object: c.object,
+        span: c.span,
         message: `column ${c.object} is ${c.writtenType}: prefer an identity column (\`GENERATED … AS IDENTITY\`)`,
       }));
   },

@@ -18,6 +18,7 @@ export default defineRule({
       .filter((c) => c.type.base === 'varchar' && c.type.mods.length > 0)
       .map((c) => ({
         object: c.object,
+        span: c.span,
         message: `column ${c.object} is varchar(${c.type.mods[0]}): prefer text with a CHECK on its length`,
       }));
   },

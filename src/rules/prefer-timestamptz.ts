@@ -17,6 +17,7 @@ export default defineRule({
       .filter((c) => c.type.base === 'timestamp')
       .map((c) => ({
         object: c.object,
+        span: c.span,
         message: `column ${c.object} is timestamp without time zone: prefer timestamptz`,
       }));
   },

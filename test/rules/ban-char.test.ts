@@ -16,9 +16,9 @@ describe(RULE, () => {
     ].join('\n');
     const found = await findings(sql);
     expect(found.map((f) => [f.line, f.column, f.object])).toEqual([
-      [1, 1, 'public.a.country'],
-      [1, 1, 'public.a.flag'],
-      [2, 1, 'public.b.kind'],
+      [1, 28, 'public.a.country'],
+      [1, 45, 'public.a.flag'],
+      [2, 26, 'public.b.kind'],
     ]);
     expect(found[0]!.severity).toBe('warning');
   });

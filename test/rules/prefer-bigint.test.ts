@@ -19,11 +19,11 @@ describe(RULE, () => {
     ].join('\n');
     const found = await findings(sql);
     expect(found.map((f) => [f.line, f.column, f.object])).toEqual([
-      [1, 1, 'public.a.id'],
-      [2, 1, 'public.b.id'],
-      [3, 1, 'public.c.id'],
-      [4, 1, 'public.d.id'],
-      [5, 1, 'public.e.seq'],
+      [1, 17, 'public.a.id'],
+      [2, 17, 'public.b.id'],
+      [3, 17, 'public.c.id'],
+      [4, 17, 'public.d.id'],
+      [5, 26, 'public.e.seq'],
     ]);
     expect(found[0]!.severity).toBe('warning');
     expect(found[0]!.help).toContain('bigint');

@@ -17,10 +17,10 @@ describe(RULE, () => {
     ].join('\n');
     const found = await findings(sql);
     expect(found.map((f) => [f.line, f.column, f.object])).toEqual([
-      [1, 1, 'public.a.id'],
-      [1, 1, 'public.a.n'],
-      [2, 1, 'public.b.seq'],
-      [3, 1, 'public.c.id'],
+      [1, 17, 'public.a.id'],
+      [1, 43, 'public.a.n'],
+      [2, 26, 'public.b.seq'],
+      [3, 17, 'public.c.id'],
     ]);
     expect(found[0]!.severity).toBe('warning');
     expect(found[0]!.help).toContain('GENERATED');

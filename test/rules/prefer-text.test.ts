@@ -16,9 +16,9 @@ describe(RULE, () => {
     ].join('\n');
     const found = await findings(sql);
     expect(found.map((f) => [f.line, f.column, f.object])).toEqual([
-      [1, 1, 'public.a.email'],
-      [1, 1, 'public.a.name'],
-      [2, 1, 'public.b.code'],
+      [1, 28, 'public.a.email'],
+      [1, 48, 'public.a.name'],
+      [2, 26, 'public.b.code'],
     ]);
     expect(found[0]!.severity).toBe('warning');
     expect(found[0]!.help).toContain('CHECK');

@@ -17,13 +17,31 @@ describe(RULE, () => {
     ].join('\n');
     const found = await findings(sql);
     expect(found.map((f) => [f.line, f.column, f.object])).toEqual([
-      [1, 1, 'public.a.created_at'],
-      [1, 1, 'public.a.updated_at'],
-      [2, 1, 'public.b.seen_at'],
-      [3, 1, 'public.c.history'],
+      [1, 28, 'public.a.created_at'],
+      [1, 59, 'public.a.updated_at'],
+      [2, 26, 'public.b.seen_at'],
+      [3, 17, 'public.c.history'],
     ]);
     expect(found[0]!.severity).toBe('warning');
     expect(found[0]!.message).toContain('public.a.created_at');
+  });
+
+  it('points at the column inside a multi-line statement, quoted names and non-ASCII text included', async () => {
+    const sql = [
+      "-- café ☕",
+      'CREATE TABLE "Événement" (',
+      '  "id" TEXT NOT NULL,',
+      '  "créé" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,',
+      '  note text',
+      ');',
+    ].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => [f.line, f.column, f.endLine, f.endColumn, f.object])).toEqual([[4, 3, 4, 9, 'public.Événement.créé']]);
+  });
+
+  it('points at the column inside a DO block', async () => {
+    const sql = ['DO $$', 'BEGIN', '  CREATE TABLE log (id bigint,', '    at timestamp);', 'END $$;'].join('\n');
+    expect((await findings(sql)).map((f) => [f.line, f.column])).toEqual([[4, 5]]);
   });
 
   it('does not flag timestamptz, date or time', async () => {
