@@ -7,9 +7,11 @@
  * process.stdout.write(renderTracePretty(report));
  * if (report.summary.mismatches > 0) process.exitCode = 1;
  */
+import { parseSync } from 'libpg-query';
 import { connect, serverVersion } from '../db/connect.js';
 import { lintMigrations, migrationFromString } from '../lint.js';
 import type { AnalyzedStatement, FileReport, MigrationFile } from '../model.js';
+import { loadParser } from './classify.js';
 import { runTrace, type TraceInputFile, type TraceInputStatement, type TraceRunOptions } from './run.js';
 import type { TraceReport } from './types.js';
 
@@ -41,7 +43,22 @@ export async function traceMigrations(files: MigrationFile[], options: TraceOpti
     }
   }
   const reports = await lintMigrations(files, { pgVersion, history: options.history });
-  return runTrace(reports.map(toTraceInput), { ...options, pgVersion });
+  await loadParser();
+  return runTrace(
+    reports.map((report, i) => toTraceInput(report, syntaxError(files[i]!.bytes.toString('utf8')))),
+    { ...options, pgVersion },
+  );
+}
+
+/** PostgreSQL's own complaint about the file's SQL, if it has one. */
+function syntaxError(sql: string): string | undefined {
+  if (sql.trim() === '') return undefined;
+  try {
+    parseSync(sql);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /**
@@ -60,7 +77,7 @@ export async function traceSql(
  * The statements trace executes: top-level ones only. Statements the analyser found inside a DO
  * block run as part of it, so their effects are merged into the DO statement's prediction.
  */
-export function toTraceInput(report: FileReport): TraceInputFile {
+export function toTraceInput(report: FileReport, syntaxError?: string): TraceInputFile {
   const statements: TraceInputStatement[] = [];
   const byIndex = new Map<number, TraceInputStatement>();
   const nested: AnalyzedStatement[] = [];
@@ -84,5 +101,20 @@ export function toTraceInput(report: FileReport): TraceInputFile {
     byIndex.set(s.index, input);
   }
   for (const s of nested) byIndex.get(s.index)?.effects.push(...s.effects);
+  // Splitting stops at a syntax error: show it where it is instead of silently tracing less.
+  if (syntaxError !== undefined) {
+    const at = report.findings.find((f) => f.rule === 'parse-error' && f.message === syntaxError) ?? { line: 1, column: 1, endLine: 1, endColumn: 1 };
+    statements.push({
+      index: statements.length,
+      text: '',
+      kind: 'ParseError',
+      effects: [],
+      parseError: syntaxError,
+      line: at.line,
+      column: at.column,
+      endLine: at.endLine,
+      endColumn: at.endColumn,
+    });
+  }
   return { path: report.path, id: report.id, statements };
 }

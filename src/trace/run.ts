@@ -53,6 +53,8 @@ export interface TraceInputStatement extends Span {
   effects: Effect[];
   /** The analysis says PostgreSQL refuses it inside a transaction block. */
   cannotRunInTransaction?: boolean;
+  /** The text does not parse (the rest of its file was not split): reported, never run. */
+  parseError?: string;
 }
 
 export interface TraceInputFile {
@@ -154,7 +156,10 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
   const plan: Planned[] = [];
   for (const file of files) {
     for (const stmt of file.statements) {
-      const { nodeType, handling } = classifyStatement(stmt.text);
+      const classified: ReturnType<typeof classifyStatement> = stmt.parseError
+        ? { nodeType: 'ParseError', handling: { kind: 'skip', note: 'not run: PostgreSQL cannot parse it, and the rest of the file was not traced' } }
+        : classifyStatement(stmt.text);
+      const { nodeType, handling } = classified;
       const kind = stmt.kind ?? nodeType;
       if (handling.kind === 'refuse') {
         throw new UsageError(
@@ -290,7 +295,9 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
         const base = baseResult(stmt, kind);
         let result: TracedStatement;
         if (handling.kind === 'skip') {
-          result = { ...base, mode: 'skipped', status: 'skipped', note: handling.note };
+          result = stmt.parseError
+            ? { ...base, mode: 'skipped', status: 'error', error: stmt.parseError, note: handling.note }
+            : { ...base, mode: 'skipped', status: 'skipped', note: handling.note };
         } else if (handling.kind === 'transaction') {
           // Caps before every statement: a migration's own SET cannot lift them.
           if (venue.kind === 'copy') await main.query('BEGIN');

@@ -63,6 +63,25 @@ describe('bgmigrate trace', () => {
     expect(lines.at(-2)).toMatch(/^ran on a throwaway copy of postgres:\/\/.*:\*\*\*@.*, dropped afterwards: the database itself was not touched$/);
   });
 
+  it('one file of the migrations directory: earlier migrations are history for check, the database has them', async () => {
+    const applied = await createTestDatabase('trace_cli_applied');
+    try {
+      await exec(applied.url, PROJECT['migrations/001_users.sql']);
+      const cwd = tempProject(PROJECT);
+      const run = runCli(['trace', 'migrations/003_name.sql', '--database', applied.url, '--format', 'json'], { cwd });
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout);
+      expect(report.files.map((f: { id: string }) => f.id)).toEqual(['003_name.sql']);
+      expect(report.files[0].statements.map((s: { status: string; mismatches: string[] }) => [s.status, s.mismatches])).toEqual([
+        ['ok', []],
+        ['ok', []],
+      ]);
+      expect(report.files[0].statements[1].predicted).toEqual([{ table: 'public.users', lock: 'AccessExclusiveLock', rewrites: false, scans: true }]);
+    } finally {
+      await applied.drop();
+    }
+  });
+
   it('refuses a statement that acts on the whole server with one line and exit 2', () => {
     const cwd = tempProject({ 'migrations/001_system.sql': "ALTER SYSTEM SET work_mem = '64MB';\n" });
     const run = runCli(['trace', '--database', db.url], { cwd });

@@ -145,3 +145,16 @@ describe('bad connections', () => {
     expect(error.message).not.toContain('not-the-password');
   });
 });
+
+describe('SQL PostgreSQL cannot parse', () => {
+  it('is reported where it is, not silently left out', async () => {
+    const report = await traceSql('ALTER TABLE t ADD COLUMN parsed int;\nSELEC 1;\nALTER TABLE t ADD COLUMN never int;', { url: db.url });
+    const s = statementsOf(report);
+    expect(s.map((x) => [x.line, x.status])).toEqual([
+      [1, 'ok'],
+      [2, 'error'],
+    ]);
+    expect(s[1]!.error).toBe('syntax error at or near "SELEC"');
+    expect(report.summary.errors).toBe(1);
+  });
+});

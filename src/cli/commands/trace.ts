@@ -47,13 +47,14 @@ Examples:
       const c = ctx();
       const config = c.config();
       const url = await c.requireDatabaseUrl('trace');
-      const files = selectFiles(c, paths);
+      const { files, history } = selectFiles(c, paths);
       if (files.length === 0) {
         c.out.note('bgmigrate: no migrations to trace');
         return;
       }
       const report = await traceMigrations(files, {
         url,
+        history,
         pgVersion: parsePgVersion(opts.pgVersion) ?? config.pgVersion,
         lockTimeoutMs: opts.lockTimeout === undefined ? config.apply.lockTimeoutMs : parseDuration(opts.lockTimeout, '--lock-timeout'),
         statementTimeoutMs: opts.statementTimeout === undefined ? 30_000 : parseDuration(opts.statementTimeout, '--statement-timeout'),
@@ -65,10 +66,16 @@ Examples:
     });
 }
 
-/** Directories in migration order, files in the order given; default the migrations directory. */
-function selectFiles(c: CliContext, paths: string[]): MigrationFile[] {
-  if (paths.length === 0) return c.migrations();
+/**
+ * Directories in migration order, files in the order given; default the migrations directory.
+ * A file inside the migrations directory gets the migrations before it as history: replayed
+ * into the static model (never executed — the database should already have them).
+ */
+function selectFiles(c: CliContext, paths: string[]): { files: MigrationFile[]; history: MigrationFile[] } {
+  if (paths.length === 0) return { files: c.migrations(), history: [] };
   const layout = c.config().layout;
+  const migrationsDir = c.migrationsDir();
+  const inside = (absolute: string) => absolute.startsWith(migrationsDir + path.sep);
   const files: MigrationFile[] = [];
   for (const given of paths) {
     const absolute = path.resolve(c.cwd, given);
@@ -79,9 +86,14 @@ function selectFiles(c: CliContext, paths: string[]): MigrationFile[] {
       throw new UsageError(`${given}: no such file or directory`, { location: given });
     }
     if (stat.isDirectory()) files.push(...discoverMigrations({ dir: absolute, layout, cwd: c.cwd }));
-    else files.push(readMigrationFile(absolute, { cwd: c.cwd }));
+    else files.push(readMigrationFile(absolute, inside(absolute) ? { baseDir: migrationsDir, cwd: c.cwd } : { cwd: c.cwd }));
   }
-  return files;
+  const first = files.find((f) => inside(f.absolutePath));
+  if (!first || !fs.existsSync(migrationsDir)) return { files, history: [] };
+  const all = discoverMigrations({ dir: migrationsDir, layout, cwd: c.cwd });
+  const named = new Set(files.map((f) => f.absolutePath));
+  const at = all.findIndex((m) => m.absolutePath === first.absolutePath);
+  return { files, history: at > 0 ? all.slice(0, at).filter((m) => !named.has(m.absolutePath)) : [] };
 }
 
 function parsePgVersion(text: string | undefined): number | undefined {
