@@ -28,9 +28,14 @@ export default defineRule({
           message: `CALL ${e.object}: bgmigrate cannot see what the procedure does, so its effects are not checked`,
         });
       } else {
-        hits.push({
-          message: `EXECUTE of a computed string inside a DO block: bgmigrate cannot see what \`${clip(e.detail.dynamicSql ?? ctx.statement.text)}\` runs, so its effects are not checked`,
-        });
+        const sql = e.detail.dynamicSql ?? ctx.statement.text;
+        // The parser names what it could not read when there is no expression to quote.
+        const what = /^a DO block in language /.test(sql)
+          ? `${sql}: bgmigrate cannot see what it runs`
+          : sql === 'a dynamic query'
+            ? 'a query built at run time (FOR … IN EXECUTE or OPEN … FOR EXECUTE) inside a DO block: bgmigrate cannot see what it runs'
+            : `EXECUTE of a computed string inside a DO block: bgmigrate cannot see what \`${clip(sql)}\` runs`;
+        hits.push({ message: `${what}, so its effects are not checked` });
       }
     }
     return hits;

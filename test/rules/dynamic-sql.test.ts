@@ -26,6 +26,23 @@ describe(RULE, () => {
     expect(found[0]!.message).toContain('quote_ident');
   });
 
+  it('flags a DO block in another language and a dynamic FOR … IN EXECUTE loop', async () => {
+    const sql = [
+      "DO LANGUAGE plv8 $$ plv8.execute('DROP TABLE orders') $$;",
+      'DO $$',
+      'DECLARE r record;',
+      'BEGIN',
+      "  FOR r IN EXECUTE 'SELECT ' || 'id FROM orders' LOOP",
+      '    NULL;',
+      '  END LOOP;',
+      'END $$;',
+    ].join('\n');
+    const found = await findings(sql);
+    expect(found.map((f) => f.line)).toEqual([1, 2]);
+    expect(found[0]!.message).toContain('a DO block in language plv8');
+    expect(found[1]!.message).toContain('FOR … IN EXECUTE');
+  });
+
   it('flags CALL of a procedure the analyser cannot see into', async () => {
     const found = await findings('SELECT 1;\nCALL app.backfill_orders(1000);');
     expect(found.map((f) => [f.line, f.column, f.object])).toEqual([[2, 1, 'app.backfill_orders']]);
