@@ -2,24 +2,20 @@ import { defineRule } from './rule.js';
 import { transactionKind } from './transactions.js';
 
 /** A short name for the statement PostgreSQL refuses to run in a transaction block. */
-function what(kind: string, node: Record<string, unknown>): string {
-  switch (kind) {
-    case 'IndexStmt':
-      return 'CREATE INDEX CONCURRENTLY';
-    case 'DropStmt':
-      return 'DROP INDEX CONCURRENTLY';
-    case 'ReindexStmt':
-      return 'REINDEX';
-    case 'VacuumStmt':
-      return 'VACUUM';
-    case 'AlterTableStmt':
-      return 'DETACH PARTITION CONCURRENTLY';
-    case 'AlterEnumStmt':
-      return 'ALTER TYPE … ADD VALUE';
-    default:
-      return node && kind.endsWith('Stmt') ? kind.slice(0, -4) : kind;
-  }
-}
+const NAMES: Record<string, string> = {
+  IndexStmt: 'CREATE INDEX CONCURRENTLY',
+  DropStmt: 'DROP INDEX CONCURRENTLY',
+  ReindexStmt: 'REINDEX',
+  VacuumStmt: 'VACUUM',
+  AlterTableStmt: 'DETACH PARTITION CONCURRENTLY',
+  AlterEnumStmt: 'ALTER TYPE … ADD VALUE',
+  ClusterStmt: 'CLUSTER',
+  CreatedbStmt: 'CREATE DATABASE',
+  DropdbStmt: 'DROP DATABASE',
+  AlterSystemStmt: 'ALTER SYSTEM',
+  CreateTableSpaceStmt: 'CREATE TABLESPACE',
+  DropTableSpaceStmt: 'DROP TABLESPACE',
+};
 
 /** CONCURRENTLY statements and VACUUM where PostgreSQL will find a transaction block around them. */
 export default defineRule({
@@ -41,7 +37,7 @@ export default defineRule({
   check(ctx) {
     const s = ctx.statement;
     if (!s.cannotRunInTransaction) return;
-    const name = what(s.kind, s.node);
+    const name = NAMES[s.kind] ?? s.kind.replace(/Stmt$/, '');
     const object = ctx.effects.find((e) => e.kind !== 'unknown')?.object;
     if (s.inDoBlock) {
       return { object, message: `${name} inside a DO block: a DO block is one transaction, and PostgreSQL refuses it there` };
