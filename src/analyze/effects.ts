@@ -7,7 +7,7 @@
 import type { Effect, EffectClass, LockMode } from '../model.js';
 import type { ParsedStatement } from '../parse/statements.js';
 import { listName, qualify, rangeVarName, strings } from './names.js';
-import type { ConstraintType, SchemaModel, SchemaView } from './schema.js';
+import type { ConstraintInfo, ConstraintType, SchemaModel, SchemaView } from './schema.js';
 import { applySetting, type SessionState } from './session.js';
 import { isMetadataOnlyTypeChange, typeFacts } from './types.js';
 
@@ -40,6 +40,9 @@ export const EFFECT_KINDS = [
   'insert', 'update', 'delete', 'select', 'copy', 'lock-table',
   'set', 'transaction', 'comment', 'grant', 'revoke', 'vacuum', 'analyze', 'cluster', 'do-block',
   'neutral-ddl',
+  // a lock the statement also takes on a related table: a partition, a table whose foreign key
+  // points here (or that this key points to), a table with a column of an altered domain
+  'related-lock',
   // analysis limits
   'dynamic-sql', 'unknown',
 ] as const;
@@ -65,8 +68,11 @@ export interface ColumnFacts {
   unique: boolean;
   /** Inline CHECK constraint. */
   check: boolean;
-  /** Inline REFERENCES: the referenced table. */
+  /** Inline REFERENCES: the referenced table (as written) and its columns (empty = primary key). */
   references?: string;
+  referencesColumns?: string[];
+  /** The column's type is a domain with a CHECK (known to the schema model): adding it rewrites. */
+  domainWithCheck?: boolean;
   default?: DefaultKind;
 }
 
@@ -276,9 +282,22 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'DropStmt':
       return drop(ctx, n);
     case 'TruncateStmt': {
-      for (const r of (n.relations ?? []) as Node[]) {
-        const name = rel(ctx, r);
-        effect(ctx, 'truncate-table', name, 'contract', AEL, { table: name, rewrites: true, detail: { cascade: n.behavior === 'DROP_CASCADE' } });
+      const cascade = n.behavior === 'DROP_CASCADE';
+      const named = ((n.relations ?? []) as Node[]).map((r) => rel(ctx, r));
+      for (const name of named) effect(ctx, 'truncate-table', name, 'contract', AEL, { table: name, rewrites: true, detail: { cascade } });
+      if (cascade) {
+        // CASCADE truncates every table whose foreign key points at a truncated one.
+        const seen = new Set(named);
+        const queue = [...named];
+        while (queue.length > 0) {
+          const from = queue.shift()!;
+          for (const r of ctx.schema.referencing(from)) {
+            if (seen.has(r.table)) continue;
+            seen.add(r.table);
+            queue.push(r.table);
+            effect(ctx, 'truncate-table', r.table, 'contract', AEL, { table: r.table, rewrites: true, detail: { cascade, subtype: 'cascade', value: from } });
+          }
+        }
       }
       return;
     }
@@ -365,6 +384,9 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
         scans: (addCheck && !notValid) || n.subtype === 'V',
         detail: { subtype: String(n.subtype), notValid, constraintType: addCheck ? 'check' : undefined },
       });
+      // A new CHECK is verified on every column of the domain: ShareLock and a scan of each table.
+      if (addCheck && !notValid) for (const t of ctx.schema.tablesUsingType(name)) relatedLock(ctx, { lock: SHR, rewrites: false, scans: true }, t, 'domain-user');
+      if (addCheck) ctx.mutations.push((m) => m.setObjectKind(name, 'checked-domain'));
       return;
     }
     case 'CreateSeqStmt': {
@@ -621,6 +643,11 @@ function viewReads(ctx: Ctx, query: unknown): Map<string, ReadonlySet<string> | 
   return out;
 }
 
+/** A session TimeZone with a zero offset (PostgreSQL only skips the rewrite then). */
+function isUtc(zone: string | undefined): boolean {
+  return zone !== undefined && /^(utc|etc\/utc|utc0|zulu|z|gmt|etc\/gmt|gmt0|etc\/universal|universal)$/i.test(zone.trim());
+}
+
 function stmtLike(kind: string, node: Node): ParsedStatement {
   return { index: 0, kind, node, text: '', span: { line: 1, column: 1, endLine: 1, endColumn: 1 }, start: 0, end: 0, inDoBlock: false };
 }
@@ -757,6 +784,7 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
         break;
       case 'CONSTR_FOREIGN':
         facts.references = String(((k.pktable ?? {}) as Node).relname ?? '?');
+        facts.referencesColumns = strings(k.pk_attrs as Node[]);
         if ((k.pktable as Node | undefined)?.schemaname) facts.references = `${(k.pktable as Node).schemaname}.${facts.references}`;
         break;
     }
@@ -800,15 +828,53 @@ function createTable(ctx: Ctx, n: Node): void {
     effect(ctx, 'add-constraint', `${r}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
   }
   if (exists && ifNotExists) return;
+  const bare = name.split('.').pop();
+  const infos: ConstraintInfo[] = [];
+  for (const c of tableConstraints) {
+    const k = c.Constraint as Node;
+    const info = constraintInfo(ctx, k, `${bare}_${String(k.contype).toLowerCase()}`);
+    if (info) infos.push({ ...info, valid: true });
+  }
+  for (const c of columns) {
+    if (c.references) infos.push(inlineForeignKey(ctx, bare!, c));
+    if (c.primaryKey && !infos.some((i) => i.type === 'primary-key')) infos.push({ name: `${bare}_pkey`, type: 'primary-key', valid: true, columns: [c.name] });
+  }
   ctx.mutations.push((m) => {
-    const t = m.createTable(name, n.partspec !== undefined ? 'partitioned-table' : 'table', columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, hasDefault: c.default !== undefined || c.serial || c.identity })));
-    void t;
-    for (const c of tableConstraints) {
-      const k = c.Constraint as Node;
-      const info = constraintInfo(k, `${name.split('.').pop()}_${String(k.contype).toLowerCase()}`);
-      if (info) m.addConstraint(name, { ...info, valid: true });
-    }
+    m.createTable(name, n.partspec !== undefined ? 'partitioned-table' : 'table', columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, hasDefault: c.default !== undefined || c.serial || c.identity })));
+    for (const info of infos) m.addConstraint(name, info);
+    if (partitionOf) for (const p of parents) m.addPartition(p, name);
   });
+}
+
+/** The constraint an inline `REFERENCES` creates (named as PostgreSQL names it). */
+function inlineForeignKey(ctx: Ctx, table: string, c: ColumnFacts): ConstraintInfo {
+  return {
+    name: `${table}_${c.name}_fkey`,
+    type: 'foreign-key',
+    valid: true,
+    references: qualifyRef(ctx, c.references!),
+    columns: [c.name],
+    referencedColumns: c.referencesColumns ?? [],
+  };
+}
+
+/** Every known partition below `table`, partitions of partitions included. */
+function allPartitions(ctx: Ctx, table: string): string[] {
+  const out: string[] = [];
+  const visit = (t: string) => {
+    for (const p of ctx.schema.partitionsOf(t)) {
+      if (out.includes(p)) continue;
+      out.push(p);
+      visit(p);
+    }
+  };
+  visit(table);
+  return out;
+}
+
+/** The lock `e` takes on its table, taken on `table` too (rewrites and scans included). */
+function relatedLock(ctx: Ctx, e: Pick<AnalyzedEffect, 'lock' | 'rewrites' | 'scans'>, table: string, subtype: string, object = table): void {
+  effect(ctx, 'related-lock', object, 'neutral', e.lock, { table, rewrites: e.rewrites, scans: e.scans, detail: { subtype } });
 }
 
 function qualifyRef(ctx: Ctx, ref: string): string {
@@ -824,9 +890,19 @@ const CONTYPES: Record<string, ConstraintType> = {
   CONSTR_NOTNULL: 'not-null',
 };
 
-function constraintInfo(k: Node, fallbackName: string) {
+function constraintInfo(ctx: Ctx, k: Node, fallbackName: string): ConstraintInfo | undefined {
   const type = CONTYPES[String(k.contype)];
   if (!type) return undefined;
+  if (type === 'foreign-key') {
+    return {
+      name: String(k.conname ?? fallbackName),
+      type,
+      valid: !k.skip_validation,
+      references: rel(ctx, k.pktable),
+      columns: strings(k.fk_attrs as Node[]),
+      referencedColumns: strings(k.pk_attrs as Node[]),
+    };
+  }
   let notNullColumn: string | undefined;
   if (type === 'not-null') notNullColumn = strings(k.keys as Node[])[0];
   if (type === 'check') {
@@ -838,7 +914,8 @@ function constraintInfo(k: Node, fallbackName: string) {
       if (f.length === 1) notNullColumn = f[0];
     }
   }
-  return { name: String(k.conname ?? fallbackName), type, valid: !k.skip_validation, notNullColumn };
+  const columns = type === 'primary-key' || type === 'unique' ? strings(k.keys as Node[]) : undefined;
+  return { name: String(k.conname ?? fallbackName), type, valid: !k.skip_validation, notNullColumn, columns };
 }
 
 // ---- CREATE INDEX ------------------------------------------------------------------------
@@ -849,12 +926,17 @@ function createIndex(ctx: Ctx, n: Node): void {
   const idx = n.idxname ? `${schemaName}.${n.idxname}` : `${table}(${indexCols(n)})`;
   const concurrently = Boolean(n.concurrent);
   if (concurrently) ctx.cannotRunInTransaction = true;
-  const only = (n.relation as Node).inh === false;
+  // libpg-query leaves `inh` out for `ON ONLY`.
+  const only = (n.relation as Node).inh !== true;
   effect(ctx, 'create-index', idx, 'additive', concurrently ? SUE : SHR, {
     table,
     scans: !only || !ctx.schema.table(table),
     detail: { concurrently, unique: Boolean(n.unique), only, ifNotExists: Boolean(n.if_not_exists) },
   });
+  if (!only) {
+    // An index on a partitioned table is built on every partition.
+    for (const p of allPartitions(ctx, table)) relatedLock(ctx, { lock: concurrently ? SUE : SHR, rewrites: false, scans: true }, p, 'partition');
+  }
   ctx.mutations.push((m) => m.addIndex(table, idx));
 }
 
@@ -1064,8 +1146,17 @@ function alterTable(ctx: Ctx, n: Node): void {
     effect(ctx, 'alter-type', table, 'neutral', null);
     return;
   }
+  const first = ctx.effects.length;
   for (const c of (n.cmds ?? []) as Node[]) alterTableCmd(ctx, table, (c.AlterTableCmd ?? {}) as Node);
+  if ((n.relation as Node).inh !== true) return;
+  // ALTER TABLE on a partitioned table recurses to every partition (ONLY stops it).
+  const parts = allPartitions(ctx, table);
+  if (parts.length === 0) return;
+  const own = ctx.effects.slice(first).filter((e) => e.table === table && e.lock !== null && !NO_RECURSION.has(e.kind));
+  for (const e of own) for (const p of parts) relatedLock(ctx, e, p, 'partition');
 }
+
+const NO_RECURSION: ReadonlySet<EffectKind> = new Set(['attach-partition', 'detach-partition', 'related-lock', 'rename-table', 'set-schema']);
 
 function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
   const sub = String(cmd.subtype);
@@ -1077,8 +1168,11 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
     case 'AT_AddColumnToView': {
       const cd = (def.ColumnDef ?? {}) as Node;
       const f = columnFacts(cd, ctx.pgVersion);
+      const baseType = f.type.replace(/\[\]$/, '');
+      const domain = baseType.includes('.') ? baseType : qualify(undefined, baseType, ctx.session, ctx.schema);
+      if (ctx.schema.object(domain)?.kind === 'checked-domain') f.domainWithCheck = true;
       const volatileDefault = f.default === 'volatile' || (f.default !== undefined && ctx.pgVersion < 11);
-      const rewrites = volatileDefault || f.serial || f.identity || f.generated === 'stored';
+      const rewrites = volatileDefault || f.serial || f.identity || f.generated === 'stored' || Boolean(f.domainWithCheck);
       const scans = rewrites || f.check || f.unique || f.primaryKey;
       const newInFile = ctx.schema.isNewInFile(table);
       // ADD COLUMN IF NOT EXISTS of a column the model already has does nothing.
@@ -1094,7 +1188,11 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
         effect(ctx, 'add-constraint', `${table}.${f.name}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
       }
       void newInFile;
-      ctx.mutations.push((m) => m.setColumn(table, { name: f.name, type: f.type, notNull: f.notNull, hasDefault: f.default !== undefined || f.serial || f.identity }));
+      const fk = f.references && !alreadyExists ? inlineForeignKey(ctx, table.split('.').pop()!, f) : undefined;
+      ctx.mutations.push((m) => {
+        m.setColumn(table, { name: f.name, type: f.type, notNull: f.notNull, hasDefault: f.default !== undefined || f.serial || f.identity });
+        if (fk) m.addConstraint(table, fk);
+      });
       return;
     }
     case 'AT_DropColumn':
@@ -1111,12 +1209,22 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const using = cd.raw_default !== undefined;
       const collate = cd.collClause !== undefined;
       const metadataOnly = !using && !collate && isMetadataOnlyTypeChange(oldType, tf.type);
+      // Only the column's indexes are rebuilt (the table is not): a collation change of the
+      // same type, and timestamp → timestamptz under a UTC session on PostgreSQL ≥ 12.
+      const indexOnly =
+        !using &&
+        oldType !== undefined &&
+        ((collate && oldType === tf.type) || (oldType === 'timestamp' && tf.type === 'timestamptz' && ctx.pgVersion >= 12 && isUtc(ctx.session.timeZone)));
       effect(ctx, 'change-column-type', colObj, metadataOnly ? 'additive' : 'contract', AEL, {
         table,
-        rewrites: !metadataOnly,
+        rewrites: !metadataOnly && !indexOnly,
         scans: !metadataOnly,
         detail: { column: col, oldType, newType: tf.type, using, collate, usedByViews: ctx.schema.viewsUsing(table, col!) },
       });
+      // Foreign keys pointing at the column are rebuilt: AccessExclusiveLock on their tables.
+      if (!metadataOnly) {
+        for (const r of ctx.schema.referencing(table, col)) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, r.table, 'referencing-table');
+      }
       ctx.mutations.push((m) => m.updateColumn(table, col!, { type: tf.type }));
       return;
     }
@@ -1166,7 +1274,13 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
     }
     case 'AT_DropConstraint': {
       const name = String(cmd.name);
-      effect(ctx, 'drop-constraint', `${table}.${name}`, 'neutral', AEL, { table, detail: { constraintName: name, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok) } });
+      const known = ctx.schema.table(table)?.constraints.get(name);
+      effect(ctx, 'drop-constraint', `${table}.${name}`, 'neutral', AEL, {
+        table,
+        detail: { constraintName: name, constraintType: known?.type, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok) },
+      });
+      // Dropping a foreign key drops its triggers on the referenced table too.
+      if (known?.references && known.references !== table) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, known.references, 'referenced-table');
       ctx.mutations.push((m) => m.dropConstraint(table, name));
       return;
     }
@@ -1195,6 +1309,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const part = rel(ctx, (def.PartitionCmd as Node).name);
       effect(ctx, 'attach-partition', part, 'additive', SUE, { table, detail: { subtype: 'parent' } });
       effect(ctx, 'attach-partition', part, 'additive', AEL, { table: part, scans: true, detail: { subtype: 'partition' } });
+      ctx.mutations.push((m) => m.addPartition(table, part));
       return;
     }
     case 'AT_DetachPartition':
@@ -1204,6 +1319,8 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const concurrently = Boolean(pc.concurrent) || sub === 'AT_DetachPartitionFinalize';
       if (concurrently) ctx.cannotRunInTransaction = true;
       effect(ctx, 'detach-partition', part, 'neutral', concurrently ? SUE : AEL, { table, detail: { concurrently, subtype: sub } });
+      if (!concurrently) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, part, 'partition');
+      ctx.mutations.push((m) => m.removePartition(table, part));
       return;
     }
     case 'AT_EnableTrig':
@@ -1274,7 +1391,7 @@ function addConstraint(ctx: Ctx, table: string, k: Node): void {
       effect(ctx, 'unknown', object, 'neutral', AEL, { table, detail: { ...detail, nodeKind: `Constraint ${k.contype}` } });
       return;
   }
-  const info = constraintInfo(k, `${table.split('.').pop()}_${type}`);
+  const info = constraintInfo(ctx, k, `${table.split('.').pop()}_${type}`);
   if (info) {
     ctx.mutations.push((m) => {
       m.addConstraint(table, info);

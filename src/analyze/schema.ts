@@ -23,6 +23,16 @@ export interface ConstraintInfo {
   readonly notNullColumn?: string;
   /** File id where it was added. */
   readonly createdIn?: string;
+  /** Foreign keys: the referenced table, and the columns on both sides (empty = its primary key). */
+  readonly references?: string;
+  readonly columns?: readonly string[];
+  readonly referencedColumns?: readonly string[];
+}
+
+/** A foreign key of another table that points at a table. */
+export interface ReferencingKey {
+  table: string;
+  constraint: string;
 }
 
 export type RelationKind = 'table' | 'view' | 'materialized-view' | 'partitioned-table';
@@ -58,6 +68,12 @@ export interface SchemaView {
   indexTable(index: string): string | undefined;
   /** Is the named non-relation object (type, sequence, routine, schema) known, and where from. */
   object(name: string): { kind: string; createdIn?: string } | undefined;
+  /** Known partitions of a partitioned table (PARTITION OF, ATTACH PARTITION). */
+  partitionsOf(table: string): readonly string[];
+  /** Foreign keys of other tables that reference `table` (and `column`, when given). */
+  referencing(table: string, column?: string): ReferencingKey[];
+  /** Tables with a column of the named type or domain. */
+  tablesUsingType(type: string): string[];
   /** Views (and materialized views) that read `table.column` (a `SELECT *` reads every column). */
   viewsUsing(table: string, column: string): string[];
   /** Renamed to this name earlier in the file being linted (the rename itself was the contract effect). */
@@ -83,12 +99,67 @@ export class SchemaModel implements SchemaView {
   currentFile: string | undefined;
 
   private renamed = new Set<string>();
+  private partitions = new Map<string, readonly string[]>();
   /** table → views reading it, with the columns they name (`all` for `*`). */
   private viewDeps = new Map<string, readonly { view: string; columns: ReadonlySet<string> | 'all' }[]>();
 
   beginFile(fileId: string): void {
     this.currentFile = fileId;
     this.renamed = new Set();
+  }
+
+  partitionsOf(table: string): readonly string[] {
+    return this.partitions.get(table) ?? [];
+  }
+
+  referencing(table: string, column?: string): ReferencingKey[] {
+    const out: ReferencingKey[] = [];
+    for (const t of this.tables.values()) {
+      if (t.name === table) continue;
+      for (const c of t.constraints.values()) {
+        if (c.type !== 'foreign-key' || c.references !== table) continue;
+        // No column list means the referenced table's primary key (all columns if unknown).
+        const cols = c.referencedColumns?.length ? c.referencedColumns : this.primaryKey(table);
+        if (column === undefined || cols.length === 0 || cols.includes(column)) out.push({ table: t.name, constraint: c.name });
+      }
+    }
+    return out;
+  }
+
+  private primaryKey(table: string): readonly string[] {
+    for (const c of this.tables.get(table)?.constraints.values() ?? []) if (c.type === 'primary-key') return c.columns ?? [];
+    return [];
+  }
+
+  tablesUsingType(type: string): string[] {
+    const bare = type.split('.').pop();
+    const out: string[] = [];
+    for (const t of this.tables.values()) {
+      for (const c of t.columns.values()) {
+        const base = c.type?.replace(/\[\]$/, '');
+        if (base === type || base === bare) {
+          out.push(t.name);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  addPartition(parent: string, child: string): void {
+    const list = this.partitions.get(parent) ?? [];
+    if (!list.includes(child)) this.partitions.set(parent, [...list, child]);
+  }
+
+  removePartition(parent: string, child: string): void {
+    const list = this.partitions.get(parent);
+    if (list) this.partitions.set(parent, list.filter((c) => c !== child));
+  }
+
+  /** Changes what kind an object is (a domain gains a CHECK) without changing where it was created. */
+  setObjectKind(name: string, kind: string): void {
+    const o = this.objects.get(name);
+    this.objects.set(name, { ...o, kind });
   }
 
   viewsUsing(table: string, column: string): string[] {
@@ -122,6 +193,7 @@ export class SchemaModel implements SchemaView {
     for (const [k, v] of this.objects) copy.objects.set(k, v);
     copy.currentFile = this.currentFile;
     copy.renamed = new Set(this.renamed);
+    for (const [k, v] of this.partitions) copy.partitions.set(k, v);
     for (const [k, v] of this.viewDeps) copy.viewDeps.set(k, v);
     this.owned = new WeakSet();
     return copy;
@@ -202,6 +274,8 @@ export class SchemaModel implements SchemaView {
     this.tables.delete(name);
     this.forgetView(name);
     this.viewDeps.delete(name);
+    this.partitions.delete(name);
+    for (const [parent, list] of this.partitions) if (list.includes(name)) this.removePartition(parent, name);
   }
 
   renameTable(from: string, to: string): void {
@@ -211,11 +285,23 @@ export class SchemaModel implements SchemaView {
     t.name = to;
     this.tables.set(to, t);
     this.renamed.add(to);
-    // Views follow their tables by OID.
+    // Views, partitions and foreign keys follow their tables by OID.
     const deps = this.viewDeps.get(from);
     if (deps) {
       this.viewDeps.delete(from);
       this.viewDeps.set(to, deps);
+    }
+    const parts = this.partitions.get(from);
+    if (parts) {
+      this.partitions.delete(from);
+      this.partitions.set(to, parts);
+    }
+    for (const [parent, list] of this.partitions) if (list.includes(from)) this.partitions.set(parent, list.map((c) => (c === from ? to : c)));
+    for (const other of [...this.tables.values()]) {
+      if ([...other.constraints.values()].some((c) => c.references === from)) {
+        const w = this.writable(other.name)!;
+        for (const [n, c] of w.constraints) if (c.references === from) w.constraints.set(n, { ...c, references: to });
+      }
     }
     for (const i of t.indexes) this.indexes.set(i, to);
   }

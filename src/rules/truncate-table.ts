@@ -9,5 +9,8 @@ export default contractRule(
     help: 'Deprecate the data first, then delete it in batches (or swap tables) once no release still reads it.',
   },
   ['truncate-table'],
-  (e) => `truncating ${e.object}${e.detail.cascade ? ' with CASCADE' : ''}${lockPhrase(e)} removes data the color still reading it expects`,
+  (e) =>
+    e.detail.subtype === 'cascade'
+      ? `TRUNCATE … CASCADE from ${e.detail.value} also truncates ${e.object}${lockPhrase(e)} removes data the color still reading it expects`
+      : `truncating ${e.object}${e.detail.cascade ? ' with CASCADE' : ''}${lockPhrase(e)} removes data the color still reading it expects`,
 );

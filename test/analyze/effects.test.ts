@@ -53,7 +53,13 @@ describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () =
     ["ALTER TYPE mood RENAME VALUE 'a' TO 'b'", [['rename-enum-value', 'public.mood.a', 'contract', null, false, false]]],
     ['UPDATE users SET a = 1', [['update', 'public.users', 'neutral', 'RowExclusiveLock', false, true]]],
     ['DELETE FROM users WHERE id = 1', [['delete', 'public.users', 'neutral', 'RowExclusiveLock', false, false]]],
-    ['ALTER TABLE p DETACH PARTITION c', [['detach-partition', 'public.c', 'neutral', 'AccessExclusiveLock', false, false]]],
+    [
+      'ALTER TABLE p DETACH PARTITION c',
+      [
+        ['detach-partition', 'public.c', 'neutral', 'AccessExclusiveLock', false, false],
+        ['related-lock', 'public.c', 'neutral', 'AccessExclusiveLock', false, false],
+      ],
+    ],
     ['LOCK TABLE users IN SHARE MODE', [['lock-table', 'public.users', 'neutral', 'ShareLock', false, false]]],
     ['CALL app.migrate()', [['dynamic-sql', 'app.migrate', 'neutral', null, false, false]]],
     ['ALTER TABLE users ALTER COLUMN a SET COMPRESSION pglz', [['alter-column', 'public.users.a', 'neutral', 'AccessExclusiveLock', false, false]]],
@@ -61,6 +67,73 @@ describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () =
     ['CREATE PUBLICATION pub FOR ALL TABLES', [['neutral-ddl', 'CreatePublicationStmt', 'neutral', null, false, false]]],
   ])('%s', async (sql, expected) => {
     expect(await effects(sql)).toEqual(expected);
+  });
+
+  describe('locks on related tables (measured: PostgreSQL 16 and 18 via trace)', () => {
+    const partitioned = ['CREATE TABLE pt (k int, d date) PARTITION BY RANGE (d);', "CREATE TABLE pt_2024 PARTITION OF pt FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');", 'CREATE TABLE pt_2025 (k int, d date);', "ALTER TABLE pt ATTACH PARTITION pt_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"];
+    const related = async (sql: string, previous: string[]) =>
+      (await effects(sql, { previous })).filter((r) => r[0] === 'related-lock').map((r) => [r[1], r[3], r[4], r[5]]);
+
+    it('ALTER TABLE and CREATE INDEX on a partitioned table lock every known partition; ONLY does not', async () => {
+      expect(await related('ALTER TABLE pt ADD COLUMN x int', partitioned)).toEqual([
+        ['public.pt_2024', 'AccessExclusiveLock', false, false],
+        ['public.pt_2025', 'AccessExclusiveLock', false, false],
+      ]);
+      expect(await related('CREATE INDEX pt_k ON pt (k)', partitioned)).toEqual([
+        ['public.pt_2024', 'ShareLock', false, true],
+        ['public.pt_2025', 'ShareLock', false, true],
+      ]);
+      expect(await related('CREATE INDEX pt_k ON ONLY pt (k)', partitioned)).toEqual([]);
+      expect(await related('ALTER TABLE ONLY pt ADD CONSTRAINT c CHECK (k > 0)', partitioned)).toEqual([]);
+      expect(await related('ALTER TABLE pt ADD COLUMN x int', [...partitioned, 'ALTER TABLE pt DETACH PARTITION pt_2025;'])).toEqual([
+        ['public.pt_2024', 'AccessExclusiveLock', false, false],
+      ]);
+    });
+
+    const keyed = ['CREATE TABLE t (id int PRIMARY KEY, ts timestamp, ci text);', 'CREATE TABLE child (id int, t_id int, CONSTRAINT child_t_fk FOREIGN KEY (t_id) REFERENCES t (id));', 'CREATE TABLE other (t_id int REFERENCES t);'];
+
+    it('DROP CONSTRAINT of a known foreign key locks the referenced table', async () => {
+      expect(await related('ALTER TABLE child DROP CONSTRAINT child_t_fk', keyed)).toEqual([['public.t', 'AccessExclusiveLock', false, false]]);
+      expect(await related('ALTER TABLE other DROP CONSTRAINT other_t_id_fkey', keyed)).toEqual([['public.t', 'AccessExclusiveLock', false, false]]);
+      expect(await related('ALTER TABLE child DROP CONSTRAINT something_else', keyed)).toEqual([]);
+    });
+
+    it('a type change of a referenced column locks the referencing tables', async () => {
+      expect(await related('ALTER TABLE t ALTER COLUMN id TYPE bigint', keyed)).toEqual([
+        ['public.child', 'AccessExclusiveLock', false, false],
+        ['public.other', 'AccessExclusiveLock', false, false],
+      ]);
+      expect(await related('ALTER TABLE t ALTER COLUMN ci TYPE varchar(3)', keyed)).toEqual([]);
+    });
+
+    it('timestamp → timestamptz rebuilds only indexes under a UTC session (PostgreSQL ≥ 12); a collation change likewise', async () => {
+      const rewrite = async (sql: string, pgVersion = 15) => (await effects(sql, { previous: keyed, pgVersion })).find((r) => r[0] === 'change-column-type')!.slice(2, 6);
+      expect(await rewrite('ALTER TABLE t ALTER COLUMN ts TYPE timestamptz')).toEqual(['contract', 'AccessExclusiveLock', true, true]);
+      expect(await rewrite("SET TimeZone = 'UTC';\nALTER TABLE t ALTER COLUMN ts TYPE timestamptz")).toEqual(['contract', 'AccessExclusiveLock', false, true]);
+      expect(await rewrite("SET TimeZone = 'UTC';\nALTER TABLE t ALTER COLUMN ts TYPE timestamptz", 11)).toEqual(['contract', 'AccessExclusiveLock', true, true]);
+      expect(await rewrite("SET TimeZone = 'Europe/Paris';\nALTER TABLE t ALTER COLUMN ts TYPE timestamptz")).toEqual(['contract', 'AccessExclusiveLock', true, true]);
+      expect(await rewrite('ALTER TABLE t ALTER COLUMN ci TYPE text COLLATE "POSIX"')).toEqual(['contract', 'AccessExclusiveLock', false, true]);
+    });
+
+    it('TRUNCATE … CASCADE truncates the referencing tables', async () => {
+      const rows = (await effects('TRUNCATE t CASCADE', { previous: keyed })).map((r) => [r[0], r[1], r[3], r[4]]);
+      expect(rows).toEqual([
+        ['truncate-table', 'public.t', 'AccessExclusiveLock', true],
+        ['truncate-table', 'public.child', 'AccessExclusiveLock', true],
+        ['truncate-table', 'public.other', 'AccessExclusiveLock', true],
+      ]);
+    });
+
+    const domain = ['CREATE DOMAIN posint AS int;', 'CREATE DOMAIN pos2 AS int CHECK (VALUE > 0);', 'CREATE TABLE dt (v posint);'];
+
+    it('ADD COLUMN of a domain with a CHECK rewrites; ALTER DOMAIN ADD CHECK scans the tables using it', async () => {
+      expect((await effects('ALTER TABLE t ADD COLUMN x pos2', { previous: domain }))[0].slice(3, 6)).toEqual(['AccessExclusiveLock', true, true]);
+      expect((await effects('ALTER TABLE t ADD COLUMN x posint', { previous: domain }))[0].slice(3, 6)).toEqual(['AccessExclusiveLock', false, false]);
+      expect(await related('ALTER DOMAIN posint ADD CONSTRAINT p CHECK (VALUE > 0)', domain)).toEqual([['public.dt', 'ShareLock', false, true]]);
+      expect(await related('ALTER DOMAIN posint ADD CONSTRAINT p CHECK (VALUE > 0) NOT VALID', domain)).toEqual([]);
+      const after = [...domain, 'ALTER DOMAIN posint ADD CONSTRAINT p CHECK (VALUE > 0) NOT VALID;'];
+      expect((await effects('ALTER TABLE t ADD COLUMN x posint', { previous: after }))[0].slice(3, 6)).toEqual(['AccessExclusiveLock', true, true]);
+    });
   });
 
   it('classifies the referenced table of a new FK column', async () => {
