@@ -99,6 +99,27 @@ describe('release ship', () => {
   });
 });
 
+describe('concurrent transitions', () => {
+  it('serialises two ships started together: one ends live, the other standby', async () => {
+    const schema = freshSchema();
+    await shipRelease(c, 'v1', { schema });
+    const [a, b] = [await client(db.url), await client(db.url)];
+    try {
+      const results = await Promise.all([shipRelease(a, 'v2', { schema }), shipRelease(b, 'v3', { schema })]);
+      const previous = results.map((r) => r.previous).sort();
+      // Each saw the other's (or v1's) live state, never the same one twice.
+      expect(previous.includes('v1')).toBe(true);
+      expect(new Set(previous).size).toBe(2);
+      const final = await states(schema);
+      expect(Object.values(final).filter((state) => state === 'live')).toEqual(['live']);
+      expect(final.v1).toBe('standby');
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+});
+
 describe('release retire', () => {
   it('retires a standby', async () => {
     const schema = freshSchema();
