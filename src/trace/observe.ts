@@ -149,7 +149,14 @@ export function diffLocks(before: Snapshot, after: Snapshot, afterLocks: LockRow
       prior.granted ||= lock.granted;
       continue;
     }
-    seen.set(key, { relation: relation.name, relkind: relation.relkind, mode: lock.mode, granted: lock.granted, new: !held.has(key) });
+    seen.set(key, {
+      relation: relation.name,
+      relkind: relation.relkind,
+      mode: lock.mode,
+      granted: lock.granted,
+      new: !held.has(key),
+      created: !before.relations.has(lock.oid),
+    });
   }
   return [...seen.values()].sort(
     (a, b) => a.relation.localeCompare(b.relation) || lockRank(b.mode) - lockRank(a.mode),

@@ -54,7 +54,7 @@ function lockCell(s: TracedStatement): string {
     return `${short(heldBest.lock!)} ${rel(heldBest.table)} (held)`;
   }
   if (!s.strongest) return '—';
-  return `${short(s.strongest.mode)} ${rel(s.strongest.relation)}`;
+  return `${short(s.strongest.mode)} ${rel(s.strongest.relation)}${s.strongest.created ? ' (new)' : ''}`;
 }
 
 function rewriteCell(s: TracedStatement): string {
@@ -87,7 +87,8 @@ export function renderTracePretty(report: TraceReport, options: TracePrettyOptio
     const rows: string[][] = [];
     const extras: string[][] = [];
     for (const s of file.statements) {
-      const ran = s.mode === 'transaction' ? 'tx' : s.mode === 'throwaway' ? 'copy' : 'skip';
+      // in tx: inside a transaction; no tx: outside one (CONCURRENTLY, VACUUM), sampled.
+      const ran = s.mode === 'transaction' ? 'in tx' : s.mode === 'throwaway' ? 'no tx' : 'skip';
       const verdict =
         s.status === 'error'
           ? paint.red('failed')

@@ -450,9 +450,14 @@ function observed(
 ): TracedStatement {
   const all = diffLocks(before, after, locks);
   let strongest: TracedStatement['strongest'] = null;
-  for (const lock of all) {
-    if (!lock.new || !['table', 'partitioned-table', 'materialized-view'].includes(lock.relkind)) continue;
-    if (!strongest || lockRank(lock.mode) > lockRank(strongest.mode)) strongest = { relation: lock.relation, mode: lock.mode };
+  for (const created of [false, true]) {
+    for (const lock of all) {
+      if (!lock.new || lock.created !== created || !['table', 'partitioned-table', 'materialized-view'].includes(lock.relkind)) continue;
+      if (!strongest || lockRank(lock.mode) > lockRank(strongest.mode)) {
+        strongest = created ? { relation: lock.relation, mode: lock.mode, created: true } : { relation: lock.relation, mode: lock.mode };
+      }
+    }
+    if (strongest) break;
   }
   const observedTables = base.status === 'ok' ? observeTables(base.predicted, { before, after, locks, kind }) : [];
   return {

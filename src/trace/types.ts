@@ -26,6 +26,8 @@ export interface ObservedLock {
   granted: boolean;
   /** Not held before this statement: the statement itself acquired it. */
   new: boolean;
+  /** The relation did not exist before this statement (nobody else can be waiting on it). */
+  created: boolean;
 }
 
 /** Scan counters of one table, as deltas over the statement (`pg_stat_xact_user_tables`). */
@@ -85,8 +87,11 @@ export interface TracedStatement extends Span {
   lockHeldMs: number | null;
   /** Relation locks held after the statement (or sampled while it ran), user relations only. */
   locks: ObservedLock[];
-  /** The strongest new lock on a table (or materialized view), if any. */
-  strongest: { relation: string; mode: LockMode } | null;
+  /**
+   * The strongest new lock on a table (or materialized view), if any; tables that existed before
+   * the statement first, then ones it created (`created: true`).
+   */
+  strongest: { relation: string; mode: LockMode; created?: true } | null;
   /** Relations whose relfilenode changed: tables, indexes, materialized views. */
   rewritten: string[];
   /** Tables read by the statement; null when the counters cannot be read (throwaway mode). */

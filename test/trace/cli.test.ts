@@ -57,7 +57,7 @@ describe('bgmigrate trace', () => {
     expect(lines[0]).toBe('migrations/003_name.sql');
     expect(lines[1]).toMatch(/^ {2}# +line +statement +ran +time +strongest new lock +rewrote +seq scans +check$/);
     // The database has no users table: the file fails there, and trace says so (exit 1).
-    expect(lines[2]).toMatch(/^ {2}1 +1:1 +ALTER TABLE users ADD COLUMN name text +tx .* failed$/);
+    expect(lines[2]).toMatch(/^ {2}1 +1:1 +ALTER TABLE users ADD COLUMN name text +in tx .* failed$/);
     expect(lines[3]).toBe('      error: relation "users" does not exist');
     expect(run.stdout).toContain('✖ 2 statements traced on PostgreSQL');
     expect(lines.at(-2)).toMatch(/^ran on a throwaway copy of postgres:\/\/.*:\*\*\*@.*, dropped afterwards: the database itself was not touched$/);
