@@ -33,6 +33,8 @@ export interface LockHolder {
 export interface ApplierLock {
   /** The lock connection: idle between uses, so it can also run short monitoring queries. */
   readonly client: pg.Client;
+  /** Throws a UsageError when the lock is no longer held (its session died or was terminated). */
+  verify(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -84,6 +86,22 @@ export async function acquireApplierLock(client: pg.Client, options: AcquireOpti
   let released = false;
   return {
     client,
+    async verify() {
+      let held = false;
+      try {
+        const { rows } = await client.query<{ held: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+                            AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2) AS held`,
+          [k1, k2],
+        );
+        held = rows[0].held;
+      } catch {
+        held = false;
+      }
+      if (!held) {
+        throw new UsageError('lost the ledger lock (its database session ended); stopped before the next migration, run apply again');
+      }
+    },
     async release() {
       if (released) return;
       released = true;

@@ -228,6 +228,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         throw new ApplyRefusal(refusalMessage(reasons), { reasons, applied: result.applied });
       }
       if (dryRun) continue;
+      await lock?.verify();
       emit({
         type: 'migration',
         id: file.id,
@@ -678,6 +679,13 @@ class MigrationRunner {
         const code = (error as { code: string }).code;
         throw new RefusalError(`${where}: ${(error as Error).message} (SQLSTATE ${code}); ${context.state()}`, { cause: error });
       }
+      if (isConnectionLoss(error)) {
+        // The session went away (server restart, network, terminated backend): PostgreSQL
+        // rolled back whatever transaction was open.
+        throw new UsageError(`${where}: lost the connection to the database (${(error as Error).message.split('\n')[0]}); ${context.state()}`, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -694,6 +702,16 @@ class MigrationRunner {
       retries,
     });
   }
+}
+
+/** The session is gone: server shutdown, terminated backend, network failure. */
+function isConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || /^E(CONNRESET|PIPE|CONNREFUSED|TIMEDOUT)$/.test(code))) {
+    return true;
+  }
+  return /connection terminated|connection (is )?closed|connection error|not queryable/i.test(error.message);
 }
 
 /** A PostgreSQL error (has a five-character SQLSTATE), as opposed to a lost connection. */

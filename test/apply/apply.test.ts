@@ -248,3 +248,50 @@ describe('no-transaction migrations', () => {
     expect((await admin.query(`SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'dupes'::regclass`)).rows[0].n).toBe(0);
   });
 });
+
+describe('losing a session mid-run', () => {
+  async function waitFor(admin: pg.Client, sql: string): Promise<number> {
+    for (let i = 0; i < 500; i++) {
+      const { rows } = await admin.query(sql);
+      if (rows.length > 0) return rows[0].pid as number;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`never saw: ${sql}`);
+  }
+
+  it('the work session terminated inside a migration: exit 2, the migration rolled back and unrecorded', async () => {
+    const { clients, admin } = await db('lost_work');
+    const config = testConfig(fast);
+    const dir = migrationsDir({ '001_slow.sql': 'CREATE TABLE slow (id int);\nSELECT pg_sleep(5);\n' });
+    const running = applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' }).catch((e) => e);
+    const pid = await waitFor(admin, `SELECT pid FROM pg_stat_activity WHERE application_name = 'bgmigrate apply' AND query LIKE 'SELECT pg_sleep%'`);
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    const error = await running;
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(
+      /^001_slow\.sql:2:1: lost the connection to the database \(.+\); the migration was rolled back: nothing of it is applied$/,
+    );
+    expect(await columnsOf(admin, 'slow')).toEqual([]);
+    expect(await ledgerPort(config).applied(admin)).toEqual([]);
+  });
+
+  it('the lock session terminated: the run stops before the next migration', async () => {
+    const { clients, admin } = await db('lost_lock');
+    const config = testConfig(fast);
+    const dir = migrationsDir({
+      '001_slow.sql': 'CREATE TABLE first (id int);\nSELECT pg_sleep(1);\n',
+      '002_next.sql': 'CREATE TABLE second (id int);\n',
+    });
+    const running = applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' }).catch((e) => e);
+    await waitFor(admin, `SELECT pid FROM pg_stat_activity WHERE application_name = 'bgmigrate apply' AND query LIKE 'SELECT pg_sleep%'`);
+    const lockPid = await waitFor(admin, `SELECT pid FROM pg_stat_activity WHERE application_name = 'bgmigrate apply (lock)'`);
+    await admin.query('SELECT pg_terminate_backend($1)', [lockPid]);
+    const error = await running;
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(
+      'lost the ledger lock (its database session ended); stopped before the next migration, run apply again',
+    );
+    expect((await ledgerPort(config).applied(admin)).map((m) => m.id)).toEqual(['001_slow.sql']);
+    expect(await columnsOf(admin, 'second')).toEqual([]);
+  });
+});
