@@ -17,9 +17,9 @@ export default defineRule({
   defaultLevel: 'warning',
   summary: '`BEGIN` / `COMMIT` / `ROLLBACK` in a migration the runner wraps in its own transaction',
   why:
-    'bgmigrate runs each migration in one transaction together with its ledger row. A BEGIN inside it does ' +
-    'nothing but warn; a COMMIT commits the ledger row early and runs the rest of the file outside any ' +
-    'transaction, so a failure after it leaves the migration half applied yet recorded.',
+    'bgmigrate runs each migration in one transaction together with its ledger row. An inner COMMIT would ' +
+    'commit the ledger row early and run the rest outside any transaction, so bgmigrate leaves the file\'s ' +
+    'BEGIN/COMMIT out: the boundaries the author wrote do not hold, and a ROLLBACK undoes the whole migration.',
   help:
     'Remove BEGIN/COMMIT and let the runner provide the transaction; if the file needs several transactions, ' +
     'split it into several migrations or mark it `-- bgmigrate: no-transaction`.',
@@ -28,12 +28,9 @@ export default defineRule({
     if (s.kind !== 'TransactionStmt' || s.inDoBlock || !ctx.file.runnerWrapsInTransaction) return;
     const word = WORDS[String(s.node.kind)];
     if (!word) return;
-    const effect =
-      word === 'BEGIN' || word === 'START TRANSACTION'
-        ? 'it does nothing inside the transaction the runner already opened, and the COMMIT that ends it commits the ledger row early'
-        : word.startsWith('ROLLBACK')
-          ? 'it rolls back the transaction the runner opened, ledger row included, and the rest of the file runs outside any transaction'
-          : 'it commits the transaction the runner opened, ledger row included, before the migration has finished';
-    return { message: `${word} in a migration bgmigrate runs in its own transaction: ${effect}` };
+    const message = word.startsWith('ROLLBACK')
+      ? `${word} in a migration bgmigrate runs in one transaction with its ledger row: it rolls back the migration, ledger row included, and the rest of the file runs outside any transaction`
+      : `${word} in a migration bgmigrate runs in one transaction with its ledger row: the runner leaves the file's own BEGIN/COMMIT out (a COMMIT there would commit the ledger row early), so what the file meant to commit separately runs as one transaction`;
+    return { message };
   },
 });
