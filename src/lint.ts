@@ -197,11 +197,12 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
   const findings: Finding[] = [];
   const active = RULES.filter((r) => level(r, options) !== 'off');
 
+  const checks = active.filter((r) => r.check);
   a.facts.forEach((stmt, i) => {
-    for (const rule of active) {
-      if (!rule.check) continue;
-      const hits = rule.check({ statement: stmt, effects: stmt.effects, file: a.fileFacts, pgVersion: options.pgVersion, schema: before });
-      for (const hit of asList(hits)) findings.push(finding(rule, hit, stmt.span, stmt.index, a, options));
+    const ctx = { statement: stmt, effects: stmt.effects, file: a.fileFacts, pgVersion: options.pgVersion, schema: before };
+    for (const rule of checks) {
+      const hits = rule.check!(ctx);
+      if (hits) for (const hit of asList(hits)) findings.push(finding(rule, hit, stmt.span, stmt.index, a, options));
     }
     for (const m of a.mutations[i]) m(before);
   });
