@@ -17,6 +17,11 @@ describe('parse-error', () => {
     expect(report.findings.map((f) => [f.rule, f.line, f.column])).toEqual([['parse-error', 2, 16]]);
   });
 
+  it('maps the parser position (0-based code points) through 4-byte characters too', async () => {
+    const report = await lintSql("SELECT '😀😀' AS x; SELEC 1;");
+    expect(report.findings.map((f) => [f.rule, f.line, f.column])).toEqual([['parse-error', 1, 19]]);
+  });
+
   it('reports an unterminated string', async () => {
     const report = await lintSql("SELECT 1;\nSELECT 'abc");
     expect(report.findings.map((f) => [f.rule, f.line, f.column])).toEqual([['parse-error', 2, 8]]);
