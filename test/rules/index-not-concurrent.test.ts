@@ -61,6 +61,17 @@ describe(RULE, () => {
     expect(await positions('CREATE INDEX IF NOT EXISTS users_email2_idx ON users (email);', { previous })).toEqual([[1, 1]]);
   });
 
+  it('names the partitions in the message for a partitioned table', async () => {
+    const report = await lintSql('CREATE INDEX events_at_idx ON events (created_at);', {
+      pgVersion: 15,
+      previous: ['CREATE TABLE events (id bigint, created_at date) PARTITION BY RANGE (created_at);'],
+    });
+    const found = report.findings.filter((f) => f.rule === RULE);
+    expect(found.map((f) => [f.line, f.column, f.object])).toEqual([[1, 1, 'public.events']]);
+    expect(found[0]!.message).toContain('partitioned table public.events');
+    expect(found[0]!.message).toContain('every partition');
+  });
+
   it('does not flag CREATE INDEX ON ONLY a partitioned parent (the safe partition recipe)', async () => {
     expect(await positions('CREATE INDEX events_at_idx ON ONLY events (created_at);')).toEqual([]);
   });
