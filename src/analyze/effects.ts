@@ -203,8 +203,14 @@ function effect(
   }
   // No color uses an object created earlier in this same file: changing it breaks nothing.
   if (cls === 'contract' && (detail.newInFile || (table === undefined && ctx.schema.isNewInFile(object)))) cls = 'neutral';
+  // A column this file added is unknown to the old color: dropping, renaming or retyping it is
+  // safe (tightening it is not: the old color's inserts omit it).
+  if (cls === 'contract' && table !== undefined && detail.column !== undefined && COLUMN_USE.has(kind)) {
+    const c = ctx.schema.column(table, detail.column);
+    if (c?.addedIn !== undefined && c.addedIn === ctx.schema.currentFile) cls = 'neutral';
+  }
   // Dropping what this file renamed away (Prisma's enum swap): the rename was the contract effect.
-  if (cls === 'contract' && kind.startsWith('drop-') && ctx.schema.wasRenamedInFile(table ?? object)) {
+  if (cls === 'contract' && kind.startsWith('drop-') && ctx.schema.wasRenamedInFile(object)) {
     cls = 'neutral';
     detail.renamedInFile = true;
   }
@@ -213,6 +219,8 @@ function effect(
   ctx.effects.push(e);
   return e;
 }
+
+const COLUMN_USE: ReadonlySet<EffectKind> = new Set(['drop-column', 'rename-column', 'change-column-type']);
 
 function unknown(ctx: Ctx, kind: string, node: Node): void {
   const rel = findRangeVar(node);

@@ -11,6 +11,8 @@ export interface ColumnInfo {
   readonly type?: string;
   readonly notNull: boolean;
   readonly hasDefault: boolean;
+  /** File id of the migration that added the column (ADD COLUMN or CREATE TABLE), if seen. */
+  readonly addedIn?: string;
 }
 
 export type ConstraintType = 'check' | 'foreign-key' | 'unique' | 'primary-key' | 'exclusion' | 'not-null';
@@ -259,7 +261,7 @@ export class SchemaModel implements SchemaView {
       name,
       kind,
       createdIn: this.currentFile,
-      columns: new Map(columns.map((c) => [c.name, c])),
+      columns: new Map(columns.map((c) => [c.name, { ...c, addedIn: this.currentFile }])),
       constraints: new Map(),
       indexes: new Set(),
     };
@@ -307,7 +309,7 @@ export class SchemaModel implements SchemaView {
   }
 
   setColumn(table: string, column: ColumnInfo): void {
-    this.writable(table)?.columns.set(column.name, column);
+    this.writable(table)?.columns.set(column.name, { ...column, addedIn: this.currentFile });
   }
 
   updateColumn(table: string, column: string, patch: Partial<ColumnInfo>): void {

@@ -35,6 +35,16 @@ describe(R, () => {
     expect(other.message).not.toContain('names');
   });
 
+  it('does not flag a column added earlier in the same file, on an existing table', async () => {
+    expect(await found('ALTER TABLE users ADD COLUMN tmp int;\nALTER TABLE users DROP COLUMN tmp;\nALTER TABLE users DROP COLUMN name;', R)).toEqual([[R, 3, 1]]);
+  });
+
+  it('still flags a drop of a column of a table renamed earlier in the file (the rename is flagged too)', async () => {
+    const sql = 'ALTER TABLE users RENAME TO people;\nALTER TABLE people DROP COLUMN name;';
+    expect(await found(sql, R)).toEqual([[R, 2, 1]]);
+    expect(await found(sql, 'rename-table')).toEqual([['rename-table', 1, 1]]);
+  });
+
   it('does not flag ADD COLUMN', async () => {
     expect(await found('ALTER TABLE t ADD COLUMN c int;', R)).toEqual([]);
   });

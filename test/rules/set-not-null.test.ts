@@ -42,6 +42,10 @@ describe(R, () => {
     expect(await found('CREATE TABLE t (a int);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;', R)).toEqual([]);
   });
 
+  it('still flags a column added earlier in the same file: the old color does not write it', async () => {
+    expect(await found('ALTER TABLE users ADD COLUMN region text;\nALTER TABLE users ALTER COLUMN region SET NOT NULL;', R)).toEqual([[R, 2, 1]]);
+  });
+
   it('does not flag DROP NOT NULL', async () => {
     expect(await found('ALTER TABLE users ALTER COLUMN email DROP NOT NULL;', R)).toEqual([]);
   });
