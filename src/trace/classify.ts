@@ -101,9 +101,9 @@ export function classifyStatement(text: string): Classified {
         : at({ kind: 'transaction' });
     case 'ReindexStmt': {
       const concurrent = defNames(node.params).includes('concurrently');
-      const wide = node.kind === 'REINDEX_OBJECT_SYSTEM' || node.kind === 'REINDEX_OBJECT_DATABASE';
+      const wide = node.kind === 'REINDEX_OBJECT_SYSTEM' || node.kind === 'REINDEX_OBJECT_DATABASE' || node.kind === 'REINDEX_OBJECT_SCHEMA';
       return concurrent || wide
-        ? at({ kind: 'throwaway', what: concurrent ? 'REINDEX CONCURRENTLY' : 'REINDEX DATABASE/SYSTEM', transactionalForm: null })
+        ? at({ kind: 'throwaway', what: concurrent ? 'REINDEX CONCURRENTLY' : 'REINDEX SCHEMA/DATABASE/SYSTEM', transactionalForm: null })
         : at({ kind: 'transaction' });
     }
     case 'ClusterStmt':

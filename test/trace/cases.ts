@@ -83,6 +83,9 @@ INSERT INTO dt SELECT g, g FROM generate_series(1, 100) g;
 
 CREATE UNLOGGED TABLE ul (id int PRIMARY KEY);
 INSERT INTO ul SELECT g FROM generate_series(1, 100) g;
+
+CREATE TABLE "Mixed" (id int PRIMARY KEY, "Val" int);
+INSERT INTO "Mixed" SELECT g, g FROM generate_series(1, 50) g;
 `;
 
 export interface TraceCase {
@@ -97,7 +100,15 @@ export interface TraceCase {
   minMajor?: number;
   /** Indexes (0-based) of statements that PostgreSQL rejects on this data, on purpose. */
   fails?: number[];
+  /** Mismatch lines that appear only sometimes, for a documented reason; ignored. */
+  tolerate?: { lines: string[]; why: string };
 }
+
+/** VACUUM truncates empty pages at the end of a table under a conditional (never waiting) ACCESS EXCLUSIVE lock. */
+const VACUUM_TRUNCATION = {
+  lines: ['public.t: predicted ShareUpdateExclusiveLock, observed AccessExclusiveLock'],
+  why: 'VACUUM may end by truncating empty trailing pages under a brief ACCESS EXCLUSIVE lock it takes only if it need not wait; whether it does depends on the dead rows earlier cases left behind',
+};
 
 export const CASES: TraceCase[] = [
   // ---- drops (contract rules)
@@ -223,7 +234,7 @@ export const CASES: TraceCase[] = [
   { id: 'truncate', sql: 'TRUNCATE child;', rules: ['truncate-table'] },
   { id: 'truncate_cascade', sql: 'TRUNCATE t CASCADE;', rules: ['truncate-table'] },
   { id: 'vacuum_full', sql: 'VACUUM FULL t;', rules: ['table-rewrite'] },
-  { id: 'vacuum_plain', sql: 'VACUUM t;' },
+  { id: 'vacuum_plain', sql: 'VACUUM t;', tolerate: VACUUM_TRUNCATION },
   { id: 'cluster', sql: 'CLUSTER t USING t_pkey;', rules: ['table-rewrite'] },
   { id: 'refresh_matview', sql: 'REFRESH MATERIALIZED VIEW mv;', rules: ['refresh-matview-not-concurrent'] },
   { id: 'refresh_matview_concurrently', sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv;', rules: ['refresh-matview-not-concurrent'], negative: true },
@@ -290,6 +301,64 @@ export const CASES: TraceCase[] = [
   { id: 'do_block_static', sql: 'DO $$ BEGIN ALTER TABLE t ADD COLUMN x int; END $$;' },
   { id: 'do_block_static_index', sql: 'DO $$ BEGIN CREATE INDEX t_b_idx ON t (b); END $$;', rules: ['index-not-concurrent'] },
   { id: 'do_block_dynamic', sql: "DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN ' || 'x int'; END $$;", rules: ['dynamic-sql'] },
+
+  // ---- beyond Appendix A: cascades, names, no-ops, multi-command ALTERs, more lock levels
+  { id: 'drop_table_referencing', sql: 'DROP TABLE child2;', rules: ['drop-table'] },
+  { id: 'drop_table_cascade', sql: 'DROP TABLE t CASCADE;', rules: ['drop-table'] },
+  { id: 'drop_type_cascade', sql: 'DROP TYPE mood CASCADE;', rules: ['drop-type'] },
+  { id: 'drop_function_cascade', sql: 'DROP FUNCTION trg_fn() CASCADE;', rules: ['drop-routine'] },
+  { id: 'drop_view_cascade', sql: 'DROP VIEW v_t CASCADE;', rules: ['drop-view'] },
+  { id: 'drop_index_if_exists_missing', sql: 'DROP INDEX IF EXISTS no_such_idx;', rules: ['drop-index-not-concurrent'] },
+  { id: 'drop_trigger_if_exists_missing', sql: 'DROP TRIGGER IF EXISTS no_such_trg ON t;' },
+  { id: 'create_index_if_not_exists_existing', sql: 'CREATE INDEX IF NOT EXISTS t_a_idx ON t (a);', rules: ['index-not-concurrent'] },
+  { id: 'create_partial_index', sql: 'CREATE INDEX t_b_part ON t (b) WHERE b > 100;', rules: ['index-not-concurrent'] },
+  { id: 'create_index_expression', sql: 'CREATE INDEX t_lower_v ON t (lower(v));', rules: ['index-not-concurrent'] },
+  { id: 'reindex_table_concurrently', sql: 'REINDEX TABLE CONCURRENTLY t;', rules: ['reindex-not-concurrent'], negative: true },
+  { id: 'reindex_schema', sql: 'REINDEX SCHEMA public;', rules: ['reindex-not-concurrent'] },
+  { id: 'alter_index_set_fillfactor', sql: 'ALTER INDEX t_a_idx SET (fillfactor = 50);' },
+  { id: 'alter_index_set_statistics', sql: 'ALTER INDEX t_lower_v_missing ALTER COLUMN 1 SET STATISTICS 100;', fails: [0] },
+  { id: 'alter_table_if_exists_missing', sql: 'ALTER TABLE IF EXISTS no_such_table ADD COLUMN x int;' },
+  { id: 'qualified_name', sql: 'ALTER TABLE public.t ADD COLUMN x int;' },
+  { id: 'quoted_name', sql: 'ALTER TABLE "Mixed" ADD COLUMN "Other" int;\nCREATE INDEX "Mixed_val_idx" ON "Mixed" ("Val");', rules: ['index-not-concurrent'] },
+  { id: 'search_path_other_first', sql: "SET search_path TO other, public;\nALTER TABLE t ADD COLUMN x int;" },
+  { id: 'search_path_create_then_index', sql: 'SET search_path TO other;\nCREATE TABLE fresh (id int);\nCREATE INDEX ON fresh (id);\nALTER TABLE public.t ADD COLUMN x int;' },
+  { id: 'multi_command_add_columns', sql: 'ALTER TABLE t ADD COLUMN x int, ADD COLUMN y float8 DEFAULT random();', rules: ['table-rewrite'] },
+  { id: 'multi_command_types', sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(20), ALTER COLUMN sm TYPE int;', rules: ['change-column-type'] },
+  { id: 'type_change_using', sql: 'ALTER TABLE t ALTER COLUMN nn TYPE bigint USING nn::bigint;', rules: ['change-column-type'] },
+  { id: 'type_varchar_same', sql: 'ALTER TABLE t ALTER COLUMN v TYPE varchar(10);', rules: ['change-column-type'], negative: true },
+  { id: 'validate_already_valid', sql: 'ALTER TABLE t VALIDATE CONSTRAINT t_b_pos_old;' },
+  { id: 'add_unique_deferrable', sql: 'ALTER TABLE t ADD CONSTRAINT t_a_uniq UNIQUE (a) DEFERRABLE;', rules: ['unique-without-index'] },
+  { id: 'alter_fk_deferrable', sql: 'ALTER TABLE child2 ALTER CONSTRAINT child2_t_fk DEFERRABLE;' },
+  { id: 'add_identity_existing_pk', sql: 'ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;' },
+  { id: 'alter_domain_set_not_null', sql: 'ALTER DOMAIN posint SET NOT NULL;' },
+  { id: 'alter_domain_drop_constraint', sql: 'ALTER DOMAIN pos2 DROP CONSTRAINT pos2_check;' },
+  { id: 'enable_trigger', sql: 'ALTER TABLE t ENABLE TRIGGER trg;' },
+  { id: 'cluster_on', sql: 'ALTER TABLE t CLUSTER ON t_a_idx;' },
+  { id: 'set_without_cluster', sql: 'ALTER TABLE t SET WITHOUT CLUSTER;' },
+  { id: 'column_set_n_distinct', sql: 'ALTER TABLE t ALTER COLUMN a SET (n_distinct = 100);' },
+  { id: 'owner_to_current_user', sql: 'ALTER TABLE t OWNER TO CURRENT_USER;' },
+  { id: 'force_rls', sql: 'ALTER TABLE t FORCE ROW LEVEL SECURITY;' },
+  { id: 'drop_policy_if_exists', sql: 'DROP POLICY IF EXISTS p_missing ON t;' },
+  { id: 'create_rule', sql: 'CREATE RULE r_nothing AS ON DELETE TO nopk DO INSTEAD NOTHING;' },
+  { id: 'comment_on_column', sql: "COMMENT ON COLUMN t.a IS 'x';" },
+  { id: 'grant_column', sql: 'GRANT UPDATE (a) ON t TO PUBLIC;' },
+  { id: 'revoke_all', sql: 'REVOKE ALL ON t FROM PUBLIC;' },
+  { id: 'alter_view_option', sql: 'ALTER VIEW v_t SET (security_barrier = true);' },
+  { id: 'rename_matview', sql: 'ALTER MATERIALIZED VIEW mv RENAME TO mv2;', rules: ['rename-object'] },
+  { id: 'refresh_matview_no_data', sql: 'REFRESH MATERIALIZED VIEW mv WITH NO DATA;', rules: ['refresh-matview-not-concurrent'] },
+  { id: 'sequence_owned_by', sql: 'ALTER SEQUENCE s OWNED BY t.id;' },
+  { id: 'truncate_restart_identity', sql: 'TRUNCATE child RESTART IDENTITY;', rules: ['truncate-table'] },
+  { id: 'update_from_join', sql: 'UPDATE t SET b = t.b FROM child WHERE child.id = t.id AND t.id < 10;' },
+  { id: 'delete_checked_by_fk', sql: 'DELETE FROM t WHERE id = 999;' },
+  { id: 'insert_checked_by_fk', sql: 'INSERT INTO child2 VALUES (1000, 5);' },
+  { id: 'lock_table_share', sql: 'LOCK TABLE t IN SHARE MODE;' },
+  { id: 'lock_two_tables', sql: 'LOCK TABLE t, child IN ROW EXCLUSIVE MODE;' },
+  { id: 'create_table_like', sql: 'CREATE TABLE t_copy (LIKE t INCLUDING ALL);' },
+  { id: 'create_table_as', sql: 'CREATE TABLE t_snapshot AS SELECT id, a FROM t;' },
+  { id: 'create_partition_of', sql: "CREATE TABLE pt_2026b PARTITION OF pt FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');" },
+  { id: 'vacuum_analyze', sql: 'VACUUM (ANALYZE) t;', tolerate: VACUUM_TRUNCATION },
+  { id: 'analyze_all', sql: 'ANALYZE;' },
+  { id: 'do_block_perform', sql: 'DO $$ BEGIN PERFORM 1; END $$;' },
 ];
 
 /**
@@ -300,4 +369,6 @@ export const UNPREDICTABLE: Record<string, string> = {
   do_block_dynamic: 'EXECUTE of a computed string: the analyser reports dynamic-sql instead of a lock',
   set_access_method: 'heap to heap is a no-op; without the catalog a real change of access method cannot be told from it',
   set_tablespace_same: 'to the tablespace it is already in is a no-op; without the catalog a real move cannot be told from it',
+  reindex_schema:
+    'REINDEX SCHEMA takes SHARE on each table in its own transaction, one after another: sampling sees a varying subset (the static model predicts none: reported)',
 };
