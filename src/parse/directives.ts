@@ -122,8 +122,9 @@ export function readDirectives(
 }
 
 /**
- * `Public.Users."Name"` → `public.users.Name`: unquoted parts lower-cased, quotes removed.
- * A bare name (`users`) is taken to be in `public`.
+ * `Public.Users."Name"` → `public.users.Name`: unquoted parts lower-cased, quotes removed, as
+ * effects name objects and as the ledger normalises `ledger deprecate` input. A bare name stays
+ * bare: it names a schema (tables and columns are written schema-qualified).
  */
 export function normaliseObjectName(name: string): string {
   const parts: string[] = [];
@@ -132,5 +133,5 @@ export function normaliseObjectName(name: string): string {
     const p = m[0];
     parts.push(p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase());
   }
-  return parts.length === 1 ? `public.${parts[0]}` : parts.join('.');
+  return parts.join('.');
 }

@@ -7,9 +7,9 @@ const problems = async (sql: string) =>
 describe('directives', () => {
   it('reads phase, deprecates (normalised) and no-transaction', async () => {
     const report = await lintSql(
-      '-- bgmigrate: phase=contract\n-- bgmigrate: deprecates Public.Users.name, "App"."Orders", old_table\n--bgmigrate:no-transaction\nSELECT 1;',
+      '-- bgmigrate: phase=contract\n-- bgmigrate: deprecates Public.Users.name, "App"."Orders", Old_Schema\n--bgmigrate:no-transaction\nSELECT 1;',
     );
-    expect(report.directives).toEqual({ phase: 'contract', deprecates: ['public.users.name', 'App.Orders', 'public.old_table'], noTransaction: true });
+    expect(report.directives).toEqual({ phase: 'contract', deprecates: ['public.users.name', 'App.Orders', 'old_schema'], noTransaction: true });
     expect(report.phase).toBe('contract');
     expect(report.findings).toEqual([]);
   });
