@@ -64,7 +64,12 @@ export function readDirectives(
         continue;
       }
       const next = topLevel.find((s) => s.end > c.start);
-      const scope = !next || c.end <= (topLevel[0]?.start ?? Infinity) ? 'file' : next.index;
+      if (!next && topLevel.length > 0) {
+        problem(`bgmigrate-ignore ${ids.join(', ')} follows the last statement and suppresses nothing: put it on the line before the statement`);
+        continue;
+      }
+      // Above the first statement (or in a file without statements): the whole file.
+      const scope = !next || c.end <= topLevel[0].start ? 'file' : next.index;
       suppressions.push({ rules: ids, reason, span: c.span, scope });
       continue;
     }

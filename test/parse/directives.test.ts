@@ -85,6 +85,20 @@ describe('suppressions', () => {
     expect(await problems(`-- bgmigrate-ignore: no rule\n${drop}`)).toEqual([[1, 1, 'bgmigrate-ignore names no rule: write `-- bgmigrate-ignore <rule>[, <rule>]: <reason>`']]);
   });
 
+  it('after the last statement is a parse-error, not a file-wide suppression', async () => {
+    const report = await lintSql(`${drop}\n-- bgmigrate-ignore drop-column: too late`);
+    expect(report.findings.map((f) => [f.rule, f.line, f.severity])).toEqual([
+      ['drop-column', 1, 'error'],
+      ['parse-error', 2, 'error'],
+    ]);
+    expect(report.findings[1].message).toBe('bgmigrate-ignore drop-column follows the last statement and suppresses nothing: put it on the line before the statement');
+  });
+
+  it('can suppress empty-migration in a file without statements', async () => {
+    const report = await lintSql('-- bgmigrate-ignore empty-migration: keeps the numbering of a removed migration\n');
+    expect(report.findings.map((f) => [f.rule, f.severity, f.suppressed])).toEqual([['empty-migration', 'info', 'keeps the numbering of a removed migration']]);
+  });
+
   it('covers the DO-block statements of the DO it precedes', async () => {
     const report = await lintSql(`SELECT 1;\n-- bgmigrate-ignore drop-table: cleanup of a table nobody uses\nDO $$ BEGIN DROP TABLE t; END $$;`);
     expect(report.findings.map((f) => [f.rule, f.line, f.severity])).toEqual([['drop-table', 3, 'info']]);
