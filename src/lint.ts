@@ -235,7 +235,7 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
       cannotRunInTransaction: s.cannotRunInTransaction,
       ...s.span,
     };
-    if (s.inDoBlock) (out as AnalyzedStatement & { inDoBlock?: boolean }).inDoBlock = true;
+    if (s.inDoBlock) out.inDoBlock = true;
     return out;
   });
   return {

@@ -123,6 +123,8 @@ export interface AnalyzedStatement extends Span {
   effects: Effect[];
   /** PostgreSQL refuses to run this statement inside a transaction block. */
   cannotRunInTransaction: boolean;
+  /** Static SQL found inside the `DO` block at the same `index` (not run on its own). */
+  inDoBlock?: boolean;
 }
 
 /** The result of linting one migration file. */
