@@ -9,7 +9,7 @@
  *
  * @example Apply the expand phase
  * import { applyMigrations } from 'bgmigrate';
- * await applyMigrations({ url, config, files, phase: 'expand', release: 'v43' });
+ * await applyMigrations({ database: url, config, files, phase: 'expand', release: 'v43' });
  */
 export * from './model.js';
 export { UsageError, RefusalError, isBgmigrateError, type BgmigrateError } from './errors.js';
