@@ -177,12 +177,18 @@ const RESTORED_BY: Partial<Record<AnalyzedEffect['kind'], AnalyzedEffect['kind']
  * view under the old name) in one transaction is a replacement: no color sees the object missing.
  */
 function markRestored(facts: AnalyzedFile['facts']): void {
+  // Last statement index of each `kind object` that can restore something.
+  const lastAt = new Map<string, number>();
+  const restorers = new Set(Object.values(RESTORED_BY));
+  facts.forEach((s, i) => {
+    for (const e of s.effects) if (restorers.has(e.kind)) lastAt.set(`${e.kind} ${e.object}`, i);
+  });
+  if (lastAt.size === 0) return;
   facts.forEach((s, i) => {
     for (const e of s.effects) {
       const by = RESTORED_BY[e.kind];
       if (e.class !== 'contract' || !by) continue;
-      const later = facts.slice(i + 1).some((t) => t.effects.some((x) => x.kind === by && x.object === e.object));
-      if (later) {
+      if ((lastAt.get(`${by} ${e.object}`) ?? -1) > i) {
         e.class = 'neutral';
         e.detail.restoredInFile = true;
       }

@@ -37,8 +37,20 @@ export interface TypeFacts {
   serial: boolean;
 }
 
-/** Facts about a libpg-query `TypeName` node. */
+const cache = new WeakMap<Node, TypeFacts>();
+
+/** Facts about a libpg-query `TypeName` node (memoised: rules ask about the same node often). */
 export function typeFacts(typeName: Node | undefined): TypeFacts {
+  if (!typeName) return computeTypeFacts(undefined);
+  let facts = cache.get(typeName);
+  if (!facts) {
+    facts = computeTypeFacts(typeName);
+    cache.set(typeName, facts);
+  }
+  return facts;
+}
+
+function computeTypeFacts(typeName: Node | undefined): TypeFacts {
   const names = ((typeName?.names ?? []) as Node[]).map((n) => String((n.String as Node | undefined)?.sval ?? ''));
   const written = names.filter((n, i) => !(i === 0 && n === 'pg_catalog' && names.length > 1));
   const raw = written.join('.');
