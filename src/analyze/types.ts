@@ -31,7 +31,7 @@ export interface TypeFacts {
   /** Base name without modifiers: `varchar`. */
   base: string;
   /** Numeric type modifiers, in order. */
-  mods: number[];
+  mods: readonly number[];
   array: boolean;
   /** Written as serial/bigserial/smallserial. */
   serial: boolean;
