@@ -95,6 +95,11 @@ function plan(files: readonly TraceInputFile[]): Planned[] {
       const { nodeType, handling } = stmt.parseError
         ? { nodeType: 'ParseError', handling: { kind: 'skip', note: 'not run: PostgreSQL cannot parse it, and the rest of the file was not traced' } as const }
         : classifyStatement(stmt.text);
+      if (handling.kind === 'transaction' && stmt.cannotRunInTransaction) {
+        // The static analysis knows a case the classifier does not: trust it.
+        out.push({ file, stmt, kind: stmt.kind ?? nodeType, handling: { kind: 'throwaway', what: stmt.kind ?? nodeType, transactionalForm: null } });
+        continue;
+      }
       if (handling.kind === 'refuse') {
         const where = location(file, stmt);
         throw new UsageError(`${where}: trace refuses to run ${handling.what}: it acts on the whole server and cannot be rolled back`, {
