@@ -359,6 +359,11 @@ export const CASES: TraceCase[] = [
   { id: 'vacuum_analyze', sql: 'VACUUM (ANALYZE) t;', tolerate: VACUUM_TRUNCATION },
   { id: 'analyze_all', sql: 'ANALYZE;' },
   { id: 'do_block_perform', sql: 'DO $$ BEGIN PERFORM 1; END $$;' },
+
+  // ---- found by tracing the real-world corpus (kratos, trigger.dev)
+  { id: 'type_change_fk_column', sql: 'ALTER TABLE child2 ALTER COLUMN t_id TYPE bigint;', rules: ['change-column-type'] },
+  { id: 'drop_fk_column', sql: 'ALTER TABLE child2 DROP COLUMN t_id;', rules: ['drop-column'] },
+  { id: 'do_block_conditional', sql: "DO $$ BEGIN IF false THEN ALTER TABLE t ADD COLUMN never int; END IF; END $$;" },
 ];
 
 /**
@@ -369,6 +374,7 @@ export const UNPREDICTABLE: Record<string, string> = {
   do_block_dynamic: 'EXECUTE of a computed string: the analyser reports dynamic-sql instead of a lock',
   set_access_method: 'heap to heap is a no-op; without the catalog a real change of access method cannot be told from it',
   set_tablespace_same: 'to the tablespace it is already in is a no-op; without the catalog a real move cannot be told from it',
+  do_block_conditional: 'a branch that does not run: the analyser assumes every statement in a DO block runs',
   reindex_schema:
     'REINDEX SCHEMA takes SHARE on each table in its own transaction, one after another: sampling sees a varying subset (the static model predicts none: reported)',
 };

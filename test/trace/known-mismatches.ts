@@ -19,4 +19,7 @@ export const KNOWN_MISMATCHES: Record<string, Partial<Record<number | 'all', str
   drop_policy_if_exists: { all: ['public.t: predicted AccessExclusiveLock, observed no lock'] },
   alter_index_set_fillfactor: { all: ['public.t: predicted AccessExclusiveLock, observed no lock'] },
   alter_domain_set_not_null: { all: ['public.dt: predicted no lock, observed ShareLock'] },
+  // Third batch, found by tracing the real-world corpus.
+  type_change_fk_column: { all: ['public.t: predicted no lock, observed AccessExclusiveLock'] },
+  drop_fk_column: { all: ['public.t: predicted no lock, observed AccessExclusiveLock'] },
 };
