@@ -84,6 +84,20 @@ export const LEDGER_MIGRATIONS: readonly { version: number; description: string;
         UNIQUE (migration_id, checksum, statement_index)
       );`,
   },
+  {
+    version: 3,
+    description: 'pool-budget checks run by apply --phase expand, for status',
+    // IF NOT EXISTS: bgmigrate 0.1 development builds created this table outside the versioning.
+    sql: `
+      CREATE TABLE IF NOT EXISTS @.pool_checks (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        checked_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        checked_by text NOT NULL DEFAULT current_user,
+        release text,
+        outcome text NOT NULL CHECK (outcome IN ('fits', 'over-budget', 'skipped')),
+        budget jsonb
+      );`,
+  },
 ];
 
 /** The ledger version this bgmigrate writes. */

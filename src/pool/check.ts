@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { RefusalError, UsageError } from '../errors.js';
+import { ensureLedger } from '../ledger/ddl.js';
 import { computeBudget, type PoolBudget } from './budget.js';
 import type { PoolConfig } from './config.js';
 import { offlineSupply, readServerSupply, type ReadSupplyOptions } from './supply.js';
@@ -99,8 +100,8 @@ function table(schema: string): string {
 }
 
 /**
- * Appends one pool check to `<schema>.pool_checks` (created on first use; append-only like the
- * rest of the ledger).
+ * Appends one pool check to the ledger table `<schema>.pool_checks` (append-only like the rest
+ * of the ledger).
  */
 export async function recordPoolCheck(
   client: pg.Client,
@@ -108,17 +109,8 @@ export async function recordPoolCheck(
   check: { outcome: PoolCheckRecord['outcome']; release?: string; budget?: PoolBudget },
 ): Promise<void> {
   const name = table(schema);
-  await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  await client.query(
-    `CREATE TABLE IF NOT EXISTS ${name} (
-       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-       checked_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-       checked_by text NOT NULL DEFAULT current_user,
-       release text,
-       outcome text NOT NULL CHECK (outcome IN ('fits', 'over-budget', 'skipped')),
-       budget jsonb
-     )`,
-  );
+  // The table is part of the versioned ledger (version 3); this creates or upgrades it if needed.
+  await ensureLedger(client, { schema });
   await client.query(`INSERT INTO ${name} (release, outcome, budget) VALUES ($1, $2, $3)`, [
     check.release ?? null,
     check.outcome,

@@ -201,7 +201,7 @@ describe('the ledger rule', () => {
     const snapshot = await readLedgerSnapshot(c, { schema });
     await c.query('COMMIT');
     const gate = gateFromSnapshot(snapshot, { rollbackWindowMs: DAY });
-    expect(snapshot.version).toBe(2);
+    expect(snapshot.version).toBe(3);
     expect(snapshot.applied).toEqual([{ id: '0004_read_full_name.sql', checksum: 'a' }]);
     expect(gate.judge(dropName).allowed).toBe(false);
     expect(gate.drift([{ id: '0004_read_full_name.sql', checksum: 'b' }])).toEqual([
