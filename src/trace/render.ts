@@ -123,6 +123,10 @@ export function renderTracePretty(report: TraceReport, options: TracePrettyOptio
       }
       extras.push(notes);
     }
+    if (rows.length === 0) {
+      out.push(paint.dim('  (no statements)'), '');
+      continue;
+    }
     const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.replace(/\x1b\[[0-9;]*m/g, '').length)));
     out.push('  ' + headers.map((h, i) => pad(paint.dim(h), widths[i]!)).join('  ').trimEnd());
     rows.forEach((r, i) => {

@@ -272,7 +272,13 @@ class Tracer {
       if (earlier.handling.kind !== 'skip') await runOne(runner, earlier.stmt.text).catch(() => undefined);
     }
     await capTimeouts(runner, this.caps, false);
-    const result = sampledResult(base, await this.sampler!.run(runner, pid, stmt.text, stmt.effects, this.url), kind);
+    let result = sampledResult(base, await this.sampler!.run(runner, pid, stmt.text, stmt.effects, this.url), kind);
+    if (result.status === 'error' && spare.source === 'replay') {
+      result = {
+        ...result,
+        note: 'it ran on an empty throwaway database with only the traced migrations replayed: objects the target had before them are missing there',
+      };
+    }
     this.replayed = i + 1;
     if (transactionalForm) {
       const { main, mainPid } = this.venue;

@@ -131,6 +131,25 @@ describe('hard timeouts keep trace from blocking live traffic', () => {
     }
   });
 
+  it('with others connected, CONCURRENTLY runs on an empty database with the traced statements replayed', async () => {
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      const report = await traceSql(
+        'CREATE TABLE replayed (id int);\nCREATE INDEX CONCURRENTLY replayed_idx ON replayed (id);\nCREATE INDEX CONCURRENTLY t_b_cidx ON t (b);',
+        { url: db.url },
+      );
+      expect(report.ranOn).toBe('target');
+      expect(report.throwaway).toEqual({ source: 'replay' });
+      const [, made, missing] = statementsOf(report);
+      expect(made).toMatchObject({ mode: 'throwaway', status: 'ok', strongest: { relation: 'public.replayed', mode: 'ShareUpdateExclusiveLock' } });
+      expect(missing).toMatchObject({ mode: 'throwaway', status: 'error', error: 'relation "t" does not exist' });
+      expect(missing!.note).toMatch(/^it ran on an empty throwaway database with only the traced migrations replayed/);
+    } finally {
+      await other.end();
+    }
+  });
+
   it('statement_timeout: a migration cannot lift it with its own SET', async () => {
     const report = await traceSql("SET statement_timeout = 0;\nSELECT pg_sleep(30);", { url: db.url, statementTimeoutMs: 200 });
     expect(statementsOf(report)[1]!.error).toBe('canceling statement due to statement timeout');
