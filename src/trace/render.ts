@@ -150,6 +150,9 @@ export function renderTracePretty(report: TraceReport, options: TracePrettyOptio
   out.push(line);
   out.push(paint.dim(venue));
   for (const effect of report.sideEffects) out.push(paint.yellow(`note: ${effect}`));
+  if (report.pgVersion !== report.serverMajor) {
+    out.push(paint.yellow(`note: check assumed PostgreSQL ${report.pgVersion} (--pg-version); the server is ${report.serverMajor}, so some differences may come from that`));
+  }
   return out.join('\n') + '\n';
 }
 
