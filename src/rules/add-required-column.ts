@@ -8,6 +8,8 @@ export default defineRule({
   summary: '`ADD COLUMN … NOT NULL` with no default, on an existing table',
   why: 'It fails on any non-empty table; on an empty one, inserts of the old color (which does not know the column) fail.',
   help: 'Add the column nullable (or with a constant default), backfill in batches, then make it NOT NULL in a later release via `CHECK (c IS NOT NULL) NOT VALID` + VALIDATE.',
+  versionNotes:
+    'A constant default makes the column safe to add; from PostgreSQL 11 on it is also instant (before 11 it rewrites the table: see table-rewrite)',
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

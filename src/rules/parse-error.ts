@@ -11,4 +11,8 @@ export default defineRule({
   summary: "SQL that PostgreSQL's parser rejects; a malformed `bgmigrate` directive; an ignore comment without a reason or naming an unknown rule",
   why: 'Fail closed: an unparsed statement is never assumed safe, and nothing after a syntax error is analysed.',
   help: 'Fix the SQL (PostgreSQL will reject it too) or the comment: `-- bgmigrate: phase=expand|contract`, `-- bgmigrate: deprecates schema.table[.column]`, `-- bgmigrate: no-transaction`, `-- bgmigrate-ignore <rule>: <reason>`.',
+  versionNotes:
+    'Parsing uses PostgreSQL 18\'s grammar; syntax the target server does not have yet is reported at the target version: ' +
+    '`ADD CONSTRAINT … NOT NULL` and VIRTUAL generated columns (18), `SET ACCESS METHOD` and `MERGE` (15), ' +
+    '`DETACH PARTITION … CONCURRENTLY` (14), `REINDEX … CONCURRENTLY` (12)',
 });

@@ -8,6 +8,7 @@ export default contractRule(
     summary: 'renames of views, materialized views, types, enum values (`RENAME VALUE`), schemas, routines, sequences; `ALTER … SET SCHEMA`',
     why: 'The color that still uses the old name (or the old enum value) fails.',
     help: 'Add the new object beside the old one (for an enum, `ADD VALUE` the new label and backfill), deprecate the old one, and drop it in a later release once every older release is retired.',
+    versionNotes: '`ALTER TYPE … RENAME VALUE` exists from PostgreSQL 10; `ADD VALUE` runs inside a transaction from PostgreSQL 12.',
   },
   ['rename-view', 'rename-routine', 'rename-type', 'rename-enum-value', 'rename-schema', 'rename-sequence', 'set-schema'],
   (e) => `${what(e)}${lockPhrase(e)} breaks the color still using the old name`,
