@@ -197,8 +197,10 @@ function markRestored(facts: AnalyzedFile['facts']): void {
 }
 
 function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions): FileReport {
-  const before = model.clone();
-  const a = analyzeFile(file, model, options.pgVersion);
+  // Pass 1 (effects, phase, transaction facts) runs on a scratch copy; pass 2 replays the file
+  // into the model statement by statement, so rules see the schema as it was before each one.
+  const a = analyzeFile(file, model.lookahead(), options.pgVersion);
+  const before = model;
   before.beginFile(file.id);
   const findings: Finding[] = [];
   const active = RULES.filter((r) => level(r, options) !== 'off');

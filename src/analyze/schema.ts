@@ -185,11 +185,13 @@ export class SchemaModel implements SchemaView {
   }
 
   /**
-   * A copy that shares unchanged tables with this model: both sides copy a table before their
-   * first change to it (copy-on-write), so cloning per file stays cheap on large schemas.
+   * A scratch copy for a look-ahead pass: it shares this model's tables and copies each one
+   * before its first change (copy-on-write), so it is cheap on large schemas. This model must
+   * not change while the copy is in use; it keeps changing its own tables in place.
    */
-  clone(): SchemaModel {
+  lookahead(): SchemaModel {
     const copy = new SchemaModel();
+    copy.copyOnWrite = true;
     for (const [k, t] of this.tables) copy.tables.set(k, t);
     for (const [k, v] of this.indexes) copy.indexes.set(k, v);
     for (const [k, v] of this.objects) copy.objects.set(k, v);
@@ -197,13 +199,13 @@ export class SchemaModel implements SchemaView {
     copy.renamed = new Set(this.renamed);
     for (const [k, v] of this.partitions) copy.partitions.set(k, v);
     for (const [k, v] of this.viewDeps) copy.viewDeps.set(k, v);
-    this.owned = new WeakSet();
     return copy;
   }
 
+  private copyOnWrite = false;
   private owned = new WeakSet<MutableTable>();
 
-  /** The table, copied first if it may be shared with a clone. */
+  /** The table, ready to change: copied first in a look-ahead copy. */
   private writable(name: string): MutableTable | undefined {
     const t = this.tables.get(name);
     if (!t) {
@@ -213,7 +215,7 @@ export class SchemaModel implements SchemaView {
       this.owned.add(placeholder);
       return placeholder;
     }
-    if (this.owned.has(t)) return t;
+    if (!this.copyOnWrite || this.owned.has(t)) return t;
     const c: MutableTable = { ...t, columns: new Map(t.columns), constraints: new Map(t.constraints), indexes: new Set(t.indexes) };
     this.tables.set(name, c);
     this.owned.add(c);
@@ -408,9 +410,4 @@ export class SchemaModel implements SchemaView {
     for (const name of [...this.objects.keys()]) if (name.startsWith(prefix)) this.objects.delete(name);
     this.objects.delete(schema);
   }
-}
-
-/** A deep copy of a model: rules see the state before each statement while the analyser moves on. */
-export function cloneSchema(model: SchemaModel): SchemaModel {
-  return model.clone();
 }
