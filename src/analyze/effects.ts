@@ -123,6 +123,8 @@ export interface EffectDetail {
   ordered?: boolean;
   /** Relation kind from the model, when known. */
   partitioned?: boolean;
+  /** Dropped (or truncated) only because a CASCADE from this object reached it. */
+  cascadeFrom?: string;
   /** DROP COLUMN / ALTER COLUMN TYPE: views known to read the column. */
   usedByViews?: string[];
   /** ADD COLUMN IF NOT EXISTS of a column the model already knows: a no-op. */
@@ -352,7 +354,9 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return;
     case 'CreateTrigStmt': {
       const table = rel(ctx, n.relation);
+      const routine = listName(n.funcname as Node[], ctx.session, ctx.schema);
       effect(ctx, 'create-trigger', `${table}.${n.trigname}`, 'additive', SRE, { table });
+      ctx.mutations.push((m) => m.addTrigger(table, String(n.trigname), routine));
       return;
     }
     case 'CreateEnumStmt':
@@ -393,7 +397,8 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
         detail: { subtype: String(n.subtype), notValid, constraintType: addCheck ? 'check' : undefined },
       });
       // A new CHECK is verified on every column of the domain: ShareLock and a scan of each table.
-      if (addCheck && !notValid) for (const t of ctx.schema.tablesUsingType(name)) relatedLock(ctx, { lock: SHR, rewrites: false, scans: true }, t, 'domain-user');
+      // So is SET NOT NULL (subtype O).
+      if ((addCheck && !notValid) || n.subtype === 'O') for (const t of ctx.schema.tablesUsingType(name)) relatedLock(ctx, { lock: SHR, rewrites: false, scans: true }, t, 'domain-user');
       if (addCheck) ctx.mutations.push((m) => m.setObjectKind(name, 'checked-domain'));
       return;
     }
@@ -854,6 +859,29 @@ function createTable(ctx: Ctx, n: Node): void {
   });
 }
 
+/**
+ * What dropping a relation does to others: its foreign keys' triggers on the tables they point
+ * at are dropped (AccessExclusiveLock there); with CASCADE, foreign keys pointing at it are
+ * dropped (AccessExclusiveLock on their tables) and the views reading it are dropped too.
+ */
+function dropDependents(ctx: Ctx, name: string, cascade: boolean): void {
+  for (const fk of ctx.schema.foreignKeysOf(name)) {
+    if (fk.references && fk.references !== name) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, fk.references, 'referenced-table');
+  }
+  if (!cascade) return;
+  const seen = new Set<string>();
+  for (const r of ctx.schema.referencing(name)) {
+    if (seen.has(r.table)) continue;
+    seen.add(r.table);
+    relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, r.table, 'referencing-table');
+  }
+  for (const view of ctx.schema.viewsOn(name)) {
+    const kind = ctx.schema.table(view)?.kind === 'materialized-view' ? 'materialized-view' : 'view';
+    effect(ctx, 'drop-view', view, 'contract', AEL, { table: view, detail: { cascade, cascadeFrom: name, subtype: kind } });
+    ctx.mutations.push((m) => m.dropTable(view));
+  }
+}
+
 /** The constraint an inline `REFERENCES` creates (named as PostgreSQL names it). */
 function inlineForeignKey(ctx: Ctx, table: string, c: ColumnFacts): ConstraintInfo {
   return {
@@ -968,6 +996,7 @@ function drop(ctx: Ctx, n: Node): void {
         const name = objectName(ctx, o, type);
         effect(ctx, 'drop-table', name, 'contract', AEL, { table: name, detail });
         ctx.mutations.push((m) => m.dropTable(name));
+        dropDependents(ctx, name, cascade);
         break;
       }
       case 'OBJECT_VIEW':
@@ -975,6 +1004,7 @@ function drop(ctx: Ctx, n: Node): void {
         const name = objectName(ctx, o, type);
         effect(ctx, 'drop-view', name, 'contract', AEL, { table: name, detail: { ...detail, subtype: type === 'OBJECT_MATVIEW' ? 'materialized-view' : 'view' } });
         ctx.mutations.push((m) => m.dropTable(name));
+        if (cascade) dropDependents(ctx, name, cascade);
         break;
       }
       case 'OBJECT_INDEX': {
@@ -998,6 +1028,13 @@ function drop(ctx: Ctx, n: Node): void {
         const name = objectName(ctx, o, type);
         effect(ctx, 'drop-routine', name, 'contract', null, { detail: { ...detail, subtype: type } });
         ctx.mutations.push((m) => m.dropObject(name));
+        if (cascade) {
+          // CASCADE drops the triggers that call it (AccessExclusiveLock on their tables).
+          for (const t of ctx.schema.triggersUsing(name)) {
+            effect(ctx, 'drop-trigger', `${t.table}.${t.trigger}`, 'neutral', AEL, { table: t.table, detail: { cascade, cascadeFrom: name } });
+            ctx.mutations.push((m) => m.dropTrigger(t.table, t.trigger));
+          }
+        }
         break;
       }
       case 'OBJECT_TYPE':
@@ -1005,6 +1042,13 @@ function drop(ctx: Ctx, n: Node): void {
         const name = objectName(ctx, o, type);
         effect(ctx, 'drop-type', name, 'contract', null, { detail: { ...detail, subtype: type } });
         ctx.mutations.push((m) => m.dropObject(name));
+        if (cascade) {
+          // CASCADE drops every column of the type.
+          for (const c of ctx.schema.columnsOfType(name)) {
+            effect(ctx, 'drop-column', `${c.table}.${c.column}`, 'contract', AEL, { table: c.table, detail: { column: c.column, cascade, cascadeFrom: name } });
+            ctx.mutations.push((m) => m.dropColumn(c.table, c.column));
+          }
+        }
         break;
       }
       case 'OBJECT_SEQUENCE': {
@@ -1027,6 +1071,7 @@ function drop(ctx: Ctx, n: Node): void {
         const table = items.length > 1 ? items.join('.') : qualify(undefined, items[0] ?? '?', ctx.session, ctx.schema);
         const kind: EffectKind = type === 'OBJECT_TRIGGER' ? 'drop-trigger' : type === 'OBJECT_POLICY' ? 'drop-policy' : 'neutral-ddl';
         effect(ctx, kind, `${table}.${objName}`, 'neutral', AEL, { table, detail });
+        if (type === 'OBJECT_TRIGGER') ctx.mutations.push((m) => m.dropTrigger(table, objName));
         break;
       }
       case 'OBJECT_EXTENSION':
@@ -1138,7 +1183,9 @@ function alterTable(ctx: Ctx, n: Node): void {
       const cmd = (c.AlterTableCmd ?? {}) as Node;
       const sub = String(cmd.subtype);
       const owner = ctx.schema.indexTable(table);
-      effect(ctx, 'alter-index', table, 'neutral', sub === 'AT_AttachPartition' ? SUE : AEL, { table: owner ?? table, detail: { subtype: sub } });
+      // Storage parameters of an index lock the index alone (measured), not its table.
+      const lock = sub === 'AT_AttachPartition' ? SUE : sub === 'AT_SetRelOptions' || sub === 'AT_ResetRelOptions' ? null : AEL;
+      effect(ctx, 'alter-index', table, 'neutral', lock, { table: owner ?? table, detail: { subtype: sub } });
     }
     return;
   }
@@ -1208,6 +1255,10 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
         table,
         detail: { column: col, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok), usedByViews: ctx.schema.viewsUsing(table, col!) },
       });
+      // A column in a foreign key takes the key (and its triggers on the referenced table) with it.
+      for (const fk of ctx.schema.foreignKeysOf(table, col)) {
+        if (fk.references && fk.references !== table) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, fk.references, 'referenced-table');
+      }
       ctx.mutations.push((m) => m.dropColumn(table, col!));
       return;
     case 'AT_AlterColumnType': {
@@ -1232,6 +1283,10 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       // Foreign keys pointing at the column are rebuilt: AccessExclusiveLock on their tables.
       if (!metadataOnly) {
         for (const r of ctx.schema.referencing(table, col)) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, r.table, 'referencing-table');
+        // …and so are this column's own foreign keys: AccessExclusiveLock on the referenced table.
+        for (const fk of ctx.schema.foreignKeysOf(table, col)) {
+          if (fk.references && fk.references !== table) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, fk.references, 'referenced-table');
+        }
       }
       ctx.mutations.push((m) => m.updateColumn(table, col!, { type: tf.type }));
       return;

@@ -76,6 +76,14 @@ export interface SchemaView {
   referencing(table: string, column?: string): ReferencingKey[];
   /** Tables with a column of the named type or domain. */
   tablesUsingType(type: string): string[];
+  /** Columns of the named type or domain. */
+  columnsOfType(type: string): { table: string; column: string }[];
+  /** The table's own foreign keys (those including `column`, when given). */
+  foreignKeysOf(table: string, column?: string): ConstraintInfo[];
+  /** Views (and materialized views) that read the table at all. */
+  viewsOn(table: string): string[];
+  /** Tables with a trigger that calls the routine. */
+  triggersUsing(routine: string): { table: string; trigger: string }[];
   /** Views (and materialized views) that read `table.column` (a `SELECT *` reads every column). */
   viewsUsing(table: string, column: string): string[];
   /** Renamed to this name earlier in the file being linted (the rename itself was the contract effect). */
@@ -102,6 +110,7 @@ export class SchemaModel implements SchemaView {
 
   private renamed = new Set<string>();
   private partitions = new Map<string, readonly string[]>();
+  private triggers = new Map<string, readonly { name: string; routine: string }[]>();
   /** table → views reading it, with the columns they name (`all` for `*`). */
   private viewDeps = new Map<string, readonly { view: string; columns: ReadonlySet<string> | 'all' }[]>();
 
@@ -146,6 +155,44 @@ export class SchemaModel implements SchemaView {
       }
     }
     return out;
+  }
+
+  columnsOfType(type: string): { table: string; column: string }[] {
+    const bare = type.split('.').pop();
+    const out: { table: string; column: string }[] = [];
+    for (const t of this.tables.values()) {
+      for (const c of t.columns.values()) {
+        const base = c.type?.replace(/\[\]$/, '');
+        if (base === type || base === bare) out.push({ table: t.name, column: c.name });
+      }
+    }
+    return out;
+  }
+
+  foreignKeysOf(table: string, column?: string): ConstraintInfo[] {
+    const t = this.tables.get(table);
+    if (!t) return [];
+    return [...t.constraints.values()].filter((c) => c.type === 'foreign-key' && (column === undefined || (c.columns ?? []).includes(column)));
+  }
+
+  viewsOn(table: string): string[] {
+    return (this.viewDeps.get(table) ?? []).map((d) => d.view);
+  }
+
+  triggersUsing(routine: string): { table: string; trigger: string }[] {
+    const out: { table: string; trigger: string }[] = [];
+    for (const [table, list] of this.triggers) for (const t of list) if (t.routine === routine) out.push({ table, trigger: t.name });
+    return out;
+  }
+
+  addTrigger(table: string, name: string, routine: string): void {
+    const list = (this.triggers.get(table) ?? []).filter((t) => t.name !== name);
+    this.triggers.set(table, [...list, { name, routine }]);
+  }
+
+  dropTrigger(table: string, name: string): void {
+    const list = this.triggers.get(table);
+    if (list) this.triggers.set(table, list.filter((t) => t.name !== name));
   }
 
   addPartition(parent: string, child: string): void {
@@ -199,6 +246,7 @@ export class SchemaModel implements SchemaView {
     copy.renamed = new Set(this.renamed);
     for (const [k, v] of this.partitions) copy.partitions.set(k, v);
     for (const [k, v] of this.viewDeps) copy.viewDeps.set(k, v);
+    for (const [k, v] of this.triggers) copy.triggers.set(k, v);
     return copy;
   }
 
@@ -280,6 +328,7 @@ export class SchemaModel implements SchemaView {
     this.viewDeps.delete(name);
     this.partitions.delete(name);
     for (const [parent, list] of this.partitions) if (list.includes(name)) this.removePartition(parent, name);
+    this.triggers.delete(name);
   }
 
   renameTable(from: string, to: string): void {
@@ -294,6 +343,11 @@ export class SchemaModel implements SchemaView {
     if (deps) {
       this.viewDeps.delete(from);
       this.viewDeps.set(to, deps);
+    }
+    const trigs = this.triggers.get(from);
+    if (trigs) {
+      this.triggers.delete(from);
+      this.triggers.set(to, trigs);
     }
     const parts = this.partitions.get(from);
     if (parts) {

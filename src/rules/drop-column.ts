@@ -15,5 +15,6 @@ export default contractRule(
     help: 'If the column is NOT NULL without a default, first drop NOT NULL or set a default; deprecate the column (the app stops reading and writing it), and drop it in a later release once every older release is retired.',
   },
   ['drop-column'],
-  (e) => `dropping column ${e.object}${lockPhrase(e)} breaks the color still reading it${viewNote(e.detail.usedByViews, e.detail.cascade)}`,
+  (e) =>
+    `${e.detail.cascadeFrom ? `DROP … CASCADE of ${e.detail.cascadeFrom} also drops` : 'dropping'} column ${e.object}${lockPhrase(e)} breaks the color still reading it${viewNote(e.detail.usedByViews, e.detail.cascade && !e.detail.cascadeFrom)}`,
 );

@@ -9,5 +9,6 @@ export default contractRule(
     help: 'Deprecate the view in release N (the app stops reading it), then drop it in a later release once every older release is retired.',
   },
   ['drop-view'],
-  (e) => `dropping ${e.detail.subtype === 'materialized-view' ? 'materialized view' : 'view'} ${e.object}${lockPhrase(e)} breaks the color still reading it`,
+  (e) =>
+    `${e.detail.cascadeFrom ? `CASCADE from ${e.detail.cascadeFrom} also drops` : 'dropping'} ${e.detail.subtype === 'materialized-view' ? 'materialized view' : 'view'} ${e.object}${lockPhrase(e)} breaks the color still reading it`,
 );

@@ -58,3 +58,16 @@ describe(R, () => {
     expect(f).toMatchObject({ rule: R, line: 2, column: 1, severity: 'info', suppressed: 'deprecated in v41' });
   });
 });
+
+describe(`${R} through DROP TYPE … CASCADE`, () => {
+  it('reports every column of the dropped type', async () => {
+    const previous = ["CREATE TYPE mood AS ENUM ('ok');", 'CREATE TABLE t (id int, m mood, ms mood[]);'];
+    const fs = await findings('DROP TYPE mood CASCADE;', R, { previous });
+    expect(fs.map((f) => [f.rule, f.line, f.column, f.object])).toEqual([
+      [R, 1, 1, 'public.t.m'],
+      [R, 1, 1, 'public.t.ms'],
+    ]);
+    expect(fs[0].message).toBe('DROP … CASCADE of public.mood also drops column public.t.m takes an AccessExclusiveLock on public.t and breaks the color still reading it');
+    expect(await found('DROP TYPE mood;', R, { previous })).toEqual([]);
+  });
+});

@@ -26,3 +26,13 @@ describe(R, () => {
     expect(await found('CREATE OR REPLACE VIEW v AS SELECT 1;', R)).toEqual([]);
   });
 });
+
+describe(`${R} through CASCADE`, () => {
+  it('DROP TABLE … CASCADE also drops the views known to read the table', async () => {
+    const previous = ['CREATE TABLE t (id int);', 'CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;', 'CREATE VIEW other AS SELECT 1 AS x;'];
+    const fs = await findings('DROP TABLE t CASCADE;', R, { previous });
+    expect(fs.map((f) => [f.rule, f.line, f.column, f.object])).toEqual([[R, 1, 1, 'public.mv']]);
+    expect(fs[0].message).toBe('CASCADE from public.t also drops materialized view public.mv takes an AccessExclusiveLock on public.mv and breaks the color still reading it');
+    expect(await found('DROP TABLE t;', R, { previous })).toEqual([]);
+  });
+});
