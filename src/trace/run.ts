@@ -19,6 +19,8 @@
  *   tablespaces, subscriptions) are refused before anything runs.
  * - What a rollback cannot undo is reported, not hidden: sequences advanced by nextval(). (CREATE
  *   INDEX also refreshes planner statistics — pg_class.reltuples/relpages — in place.)
+ * - On the target, every lock is held until the final ROLLBACK, so `statementTimeoutMs` bounds
+ *   the whole transaction: each statement may use what earlier ones left; the rest are not run.
  * - Timing: a statement's `durationMs` is its own execution time, and `lockHeldMs` (the time it
  *   held its strongest lock) is the same figure: in a real apply the lock lasts until COMMIT, but
  *   under a rollback the time to the end of the transaction means nothing.
@@ -59,7 +61,7 @@ export interface TraceRunOptions {
   url: string;
   /** Longest wait for any lock, per statement; default 2 s. */
   lockTimeoutMs?: number;
-  /** Longest run of any statement; default 30 s. */
+  /** Longest run of any statement; on the target, of all statements together (their locks last until the rollback); default 30 s. */
   statementTimeoutMs?: number;
   /** The PostgreSQL major the static analysis assumed (reported only). */
   pgVersion?: number;
@@ -160,6 +162,8 @@ class Tracer {
   private throwaway: { runner: pg.Client; pid: number } | undefined;
   /** Target venue: how many planned statements the throwaway database has replayed. */
   private replayed = 0;
+  /** Target venue: when the transaction began; its locks are held until the end, so time is budgeted. */
+  private began = 0n;
 
   constructor(
     private readonly venue: Venue,
@@ -176,6 +180,7 @@ class Tracer {
     const sequences = venue.kind === 'target' ? await sequenceValues(venue.main) : undefined;
     if (venue.kind === 'target') {
       await venue.main.query('BEGIN');
+      this.began = process.hrtime.bigint();
       this.current = await takeSnapshot(venue.main, venue.mainPid, true);
     }
     try {
@@ -199,9 +204,26 @@ class Tracer {
     return out;
   }
 
+  /**
+   * On the target every lock taken is held until the final ROLLBACK, so the whole transaction —
+   * not each statement — gets `statementTimeoutMs`: each statement may use what is left.
+   */
+  private remainingMs(): number {
+    return this.venue.kind === 'target' ? this.caps.statementTimeoutMs - millis(this.began) : this.caps.statementTimeoutMs;
+  }
+
   private async traceOne(i: number): Promise<TracedStatement> {
     const { stmt, kind, handling } = this.planned[i]!;
     const base = baseResult(stmt, kind);
+    const remaining = this.remainingMs();
+    if (remaining < 1 && handling.kind !== 'skip') {
+      return {
+        ...base,
+        mode: 'skipped',
+        status: 'error',
+        error: `not run: on the target, the statements together may hold their locks for ${this.caps.statementTimeoutMs} ms (--statement-timeout), and that time is spent`,
+      };
+    }
     switch (handling.kind) {
       case 'skip':
         return stmt.parseError
@@ -218,7 +240,7 @@ class Tracer {
   private async inTransaction(text: string, base: TracedStatement, kind: string): Promise<TracedStatement> {
     const { main, mainPid, kind: where } = this.venue;
     if (where === 'copy') await main.query('BEGIN');
-    await capTimeouts(main, this.caps, true);
+    await capTimeouts(main, { ...this.caps, statementTimeoutMs: Math.max(1, Math.ceil(this.remainingMs())) }, true);
     const before = where === 'copy' ? await takeSnapshot(main, mainPid, true) : this.current!;
     if (where === 'target') await main.query('SAVEPOINT bgmigrate_trace');
     const start = process.hrtime.bigint();

@@ -150,6 +150,22 @@ describe('hard timeouts keep trace from blocking live traffic', () => {
     }
   });
 
+  it('on the target, --statement-timeout bounds all statements together: their locks are held to the end', async () => {
+    const report = await traceSql('ALTER TABLE t ADD COLUMN budget int;\nSELECT pg_sleep(5);\nALTER TABLE child ADD COLUMN late int;', {
+      url: db.url,
+      venue: 'target',
+      statementTimeoutMs: 300,
+    });
+    const [first, sleep, late] = statementsOf(report);
+    expect(first!.status).toBe('ok');
+    expect(sleep!.error).toBe('canceling statement due to statement timeout');
+    expect(late).toMatchObject({
+      mode: 'skipped',
+      status: 'error',
+      error: 'not run: on the target, the statements together may hold their locks for 300 ms (--statement-timeout), and that time is spent',
+    });
+  });
+
   it('statement_timeout: a migration cannot lift it with its own SET', async () => {
     const report = await traceSql("SET statement_timeout = 0;\nSELECT pg_sleep(30);", { url: db.url, statementTimeoutMs: 200 });
     expect(statementsOf(report)[1]!.error).toBe('canceling statement due to statement timeout');

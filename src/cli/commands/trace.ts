@@ -26,7 +26,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .option('--pg-version <major>', 'PostgreSQL major for the static analysis (default: the server\'s)')
     .option('--lock-timeout <duration>', 'longest wait for a lock, per statement (default: config apply.lockTimeout, 2s)')
-    .option('--statement-timeout <duration>', 'longest run of a statement (default 30s)')
+    .option('--statement-timeout <duration>', 'longest run of a statement; on the database itself, of all statements together, since their locks last until the rollback (default 30s)')
     .addHelpText(
       'after',
       `
