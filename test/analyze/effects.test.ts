@@ -124,6 +124,35 @@ describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () =
       ]);
     });
 
+    it('foreign-key columns: DROP TABLE, DROP COLUMN and a type change lock the referenced table', async () => {
+      expect(await related('DROP TABLE child', keyed)).toEqual([['public.t', 'AccessExclusiveLock', false, false]]);
+      expect(await related('ALTER TABLE child DROP COLUMN t_id', keyed)).toEqual([['public.t', 'AccessExclusiveLock', false, false]]);
+      expect(await related('ALTER TABLE child DROP COLUMN id', keyed)).toEqual([]);
+      expect(await related('ALTER TABLE child ALTER COLUMN t_id TYPE bigint', keyed)).toEqual([['public.t', 'AccessExclusiveLock', false, false]]);
+    });
+
+    it('DROP TABLE … CASCADE locks the referencing tables', async () => {
+      expect(await related('DROP TABLE t CASCADE', keyed)).toEqual([
+        ['public.child', 'AccessExclusiveLock', false, false],
+        ['public.other', 'AccessExclusiveLock', false, false],
+      ]);
+    });
+
+    it('DROP FUNCTION … CASCADE drops the triggers that call it', async () => {
+      const previous = [...keyed, 'CREATE FUNCTION trg_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;', 'CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg_fn();'];
+      const rows = (await effects('DROP FUNCTION trg_fn() CASCADE', { previous })).map((r) => [r[0], r[1], r[3]]);
+      expect(rows).toEqual([
+        ['drop-routine', 'public.trg_fn', null],
+        ['drop-trigger', 'public.t.trg', 'AccessExclusiveLock'],
+      ]);
+      expect((await effects('DROP FUNCTION trg_fn()', { previous })).map((r) => r[0])).toEqual(['drop-routine']);
+    });
+
+    it('ALTER INDEX … SET (storage parameters) takes no table lock', async () => {
+      const previous = [...keyed, 'CREATE INDEX t_ci ON t (ci);'];
+      expect((await effects('ALTER INDEX t_ci SET (fillfactor = 50)', { previous }))[0]).toEqual(['alter-index', 'public.t_ci', 'neutral', null, false, false]);
+    });
+
     const domain = ['CREATE DOMAIN posint AS int;', 'CREATE DOMAIN pos2 AS int CHECK (VALUE > 0);', 'CREATE TABLE dt (v posint);'];
 
     it('ADD COLUMN of a domain with a CHECK rewrites; ALTER DOMAIN ADD CHECK scans the tables using it', async () => {
@@ -131,6 +160,7 @@ describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () =
       expect((await effects('ALTER TABLE t ADD COLUMN x posint', { previous: domain }))[0].slice(3, 6)).toEqual(['AccessExclusiveLock', false, false]);
       expect(await related('ALTER DOMAIN posint ADD CONSTRAINT p CHECK (VALUE > 0)', domain)).toEqual([['public.dt', 'ShareLock', false, true]]);
       expect(await related('ALTER DOMAIN posint ADD CONSTRAINT p CHECK (VALUE > 0) NOT VALID', domain)).toEqual([]);
+      expect(await related('ALTER DOMAIN posint SET NOT NULL', domain)).toEqual([['public.dt', 'ShareLock', false, true]]);
       const after = [...domain, 'ALTER DOMAIN posint ADD CONSTRAINT p CHECK (VALUE > 0) NOT VALID;'];
       expect((await effects('ALTER TABLE t ADD COLUMN x posint', { previous: after }))[0].slice(3, 6)).toEqual(['AccessExclusiveLock', true, true]);
     });
