@@ -43,8 +43,6 @@ export interface ObservationInput {
   after: Snapshot;
   /** Locks held after the statement (or sampled while it ran). */
   locks: readonly LockRow[];
-  /** libpg-query node type of the statement. */
-  kind: string;
 }
 
 function strongestNew(oid: number, input: ObservationInput, held: Set<string>): LockMode | null {

@@ -230,14 +230,14 @@ class Tracer {
           ? { ...base, mode: 'skipped', status: 'error', error: stmt.parseError, note: handling.note }
           : { ...base, mode: 'skipped', status: 'skipped', note: handling.note };
       case 'transaction':
-        return this.inTransaction(stmt.text, base, kind);
+        return this.inTransaction(stmt.text, base);
       case 'throwaway':
-        return this.venue.kind === 'copy' ? this.outsideTransaction(stmt, base, kind) : this.onThrowaway(i, base, handling.transactionalForm);
+        return this.venue.kind === 'copy' ? this.outsideTransaction(stmt, base) : this.onThrowaway(i, base, handling.transactionalForm);
     }
   }
 
   /** Copy: BEGIN; stmt; observe; COMMIT. Target: SAVEPOINT; stmt; observe; RELEASE. */
-  private async inTransaction(text: string, base: TracedStatement, kind: string): Promise<TracedStatement> {
+  private async inTransaction(text: string, base: TracedStatement): Promise<TracedStatement> {
     const { main, mainPid, kind: where } = this.venue;
     if (where === 'copy') await main.query('BEGIN');
     await capTimeouts(main, { ...this.caps, statementTimeoutMs: Math.max(1, Math.ceil(this.remainingMs())) }, true);
@@ -256,7 +256,7 @@ class Tracer {
       return { ...base, status: 'error', error: failure, durationMs };
     }
     const after = await takeSnapshot(main, mainPid, true);
-    const result = observed(base, before, after, after.locks, kind, durationMs);
+    const result = observed(base, before, after, after.locks, durationMs);
     if (where === 'target') {
       await main.query('RELEASE SAVEPOINT bgmigrate_trace');
       this.current = after;
@@ -271,16 +271,16 @@ class Tracer {
   }
 
   /** Copy venue: the statement runs as in production, outside a transaction, sampled. */
-  private async outsideTransaction(stmt: TraceInputStatement, base: TracedStatement, kind: string): Promise<TracedStatement> {
+  private async outsideTransaction(stmt: TraceInputStatement, base: TracedStatement): Promise<TracedStatement> {
     const { main, mainPid } = this.venue;
     this.sampler ??= openSampler(await this.venue.open(this.venue.url, `${APP} (sampler)`));
     await capTimeouts(main, this.caps, false);
-    return sampledResult(base, await this.sampler.run(main, mainPid, stmt.text, stmt.effects, this.url), kind);
+    return sampledResult(base, await this.sampler.run(main, mainPid, stmt.text, stmt.effects, this.url));
   }
 
   /** Target venue: on the throwaway database, brought up to this point first. */
   private async onThrowaway(i: number, base: TracedStatement, transactionalForm: string | null): Promise<TracedStatement> {
-    const { stmt, kind } = this.planned[i]!;
+    const { stmt } = this.planned[i]!;
     const spare = this.venue.throwaway!;
     if (!this.throwaway) {
       const runner = await this.venue.open(spare.url);
@@ -294,7 +294,7 @@ class Tracer {
       if (earlier.handling.kind !== 'skip') await runOne(runner, earlier.stmt.text).catch(() => undefined);
     }
     await capTimeouts(runner, this.caps, false);
-    let result = sampledResult(base, await this.sampler!.run(runner, pid, stmt.text, stmt.effects, this.url), kind);
+    let result = sampledResult(base, await this.sampler!.run(runner, pid, stmt.text, stmt.effects, this.url));
     if (result.status === 'error' && spare.source === 'replay') {
       result = {
         ...result,
@@ -341,15 +341,15 @@ function baseResult(stmt: TraceInputStatement, kind: string): TracedStatement {
   };
 }
 
-function sampledResult(base: TracedStatement, run: SampledRun, kind: string): TracedStatement {
+function sampledResult(base: TracedStatement, run: SampledRun): TracedStatement {
   if (run.failure !== undefined) return { ...base, mode: 'throwaway', status: 'error', error: run.failure, durationMs: run.durationMs };
-  return { ...observed(base, run.before, run.after, run.samples, kind, run.durationMs), mode: 'throwaway', scanned: null };
+  return { ...observed(base, run.before, run.after, run.samples, run.durationMs), mode: 'throwaway', scanned: null };
 }
 
 const TABLE_KINDS = ['table', 'partitioned-table', 'materialized-view'];
 
 /** The statement's result from two snapshots and the locks seen in between. */
-function observed(base: TracedStatement, before: Snapshot, after: Snapshot, locks: LockRow[], kind: string, durationMs: number): TracedStatement {
+function observed(base: TracedStatement, before: Snapshot, after: Snapshot, locks: LockRow[], durationMs: number): TracedStatement {
   const all = diffLocks(before, after, locks);
   // Tables that existed before the statement first: a lock on one it created blocks nobody.
   let strongest: TracedStatement['strongest'] = null;
@@ -362,7 +362,7 @@ function observed(base: TracedStatement, before: Snapshot, after: Snapshot, lock
     }
     if (strongest) break;
   }
-  const observedTables = observeTables(base.predicted, { before, after, locks, kind });
+  const observedTables = observeTables(base.predicted, { before, after, locks });
   return {
     ...base,
     durationMs,
