@@ -4,9 +4,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { lintMigrations } from '../src/lint.js';
 import type { FileReport, MigrationFile } from '../src/model.js';
+import { ROOT, runCli } from './support/cli.js';
 
-const CORPUS = process.env.BGMIGRATE_CORPUS ?? '/work/shared/corpus';
-const projects = fs.existsSync(CORPUS)
+// The corpus lives in ../shared beside the checkout (as in CI), or where BGMIGRATE_CORPUS says.
+const CORPUS = [process.env.BGMIGRATE_CORPUS, path.resolve(ROOT, '..', 'shared', 'corpus'), '/work/shared/corpus'].find(
+  (dir): dir is string => dir !== undefined && fs.existsSync(dir),
+) ?? '';
+const projects = CORPUS !== ''
   ? fs.readdirSync(CORPUS).filter((d) => fs.existsSync(path.join(CORPUS, d, 'ORDER.txt')))
   : [];
 
@@ -42,5 +46,19 @@ describe.skipIf(projects.length === 0)('real-world corpus', () => {
 
   it('has the expected size', () => {
     expect(all.length).toBe(1722);
+  });
+
+  it.each(projects)('%s: one `check --format json` run of the built CLI over every file', (project) => {
+    const root = path.join(CORPUS, project);
+    const files = fs.readFileSync(path.join(root, 'ORDER.txt'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const run = runCli(['check', '--format', 'json', ...files], { cwd: root, timeoutMs: 120_000 });
+    expect(run.stderr).toBe('');
+    expect([0, 1]).toContain(run.code);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.files).toBe(files.length);
+    expect(report.files.map((f: { path: string }) => f.path)).toEqual(files);
+    const parseErrors = report.files.flatMap((f: { findings: { rule: string }[] }) => f.findings.filter((x) => x.rule === 'parse-error'));
+    expect(parseErrors).toEqual([]);
+    expect(run.code).toBe(report.summary.errors > 0 ? 1 : 0);
   });
 });
