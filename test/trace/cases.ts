@@ -363,6 +363,17 @@ export const CASES: TraceCase[] = [
   // ---- found by tracing the real-world corpus (kratos, trigger.dev)
   { id: 'type_change_fk_column', sql: 'ALTER TABLE child2 ALTER COLUMN t_id TYPE bigint;', rules: ['change-column-type'] },
   { id: 'drop_fk_column', sql: 'ALTER TABLE child2 DROP COLUMN t_id;', rules: ['drop-column'] },
+  {
+    id: 'type_change_fk_column_same_type',
+    sql: 'ALTER TABLE child2 ALTER COLUMN t_id TYPE int, ALTER COLUMN t_id DROP NOT NULL;',
+    rules: ['change-column-type'],
+  },
+  {
+    id: 'drop_table_two_fks',
+    sql: 'CREATE TABLE two_fk (id int PRIMARY KEY, t_id int, p_id bigint, FOREIGN KEY (t_id) REFERENCES t (id), FOREIGN KEY (p_id) REFERENCES parent (id));\nDROP TABLE two_fk;',
+    rules: ['drop-table'],
+  },
+  { id: 'drop_fk_column_then_referenced_table', sql: 'ALTER TABLE child2 DROP COLUMN t_id;\nDROP TABLE t CASCADE;', rules: ['drop-column', 'drop-table'] },
   { id: 'do_block_conditional', sql: "DO $$ BEGIN IF false THEN ALTER TABLE t ADD COLUMN never int; END IF; END $$;" },
 ];
 

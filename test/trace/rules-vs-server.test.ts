@@ -61,7 +61,7 @@ describe(`static lock and rewrite prediction equals PostgreSQL ${major}`, () => 
         expect((await run(c)).length).toBeGreaterThan(0);
       });
     } else if (known) {
-      it(`${label}: known static-model bug, reported`, async () => {
+      it(`${label}: pinned difference (known-mismatches.ts says why)`, async () => {
         expect(await run(c)).toEqual(known);
       });
     } else {
