@@ -40,7 +40,7 @@ export interface CheckTargets {
  * if (report.summary.errors > 0) process.exitCode = 1;
  */
 export async function check(options: CheckOptions): Promise<{ report: CheckReport; targets: CheckTargets }> {
-  const targets = options.staged ? stagedTargets(options) : pathTargets(options);
+  const targets = options.staged ? stagedTargets(options) : selectMigrations(options);
   const files = await lintMigrations(targets.files, {
     pgVersion: options.pgVersion,
     rules: options.config.rules,
@@ -68,7 +68,7 @@ export function summarise(files: FileReport[]): CheckReport {
  * file inside the migrations directory also gets the migrations before it replayed as history,
  * so that its schema model knows, for example, the column types those migrations created.
  */
-function pathTargets(options: CheckOptions): CheckTargets {
+export function selectMigrations(options: Pick<CheckOptions, 'cwd' | 'config' | 'migrationsDir' | 'paths'>): CheckTargets {
   const { cwd, config } = options;
   if (options.paths.length === 0) {
     return { files: discoverMigrations({ dir: options.migrationsDir, layout: config.layout, cwd }), history: [] };
@@ -104,7 +104,7 @@ function pathTargets(options: CheckOptions): CheckTargets {
   return { files, history };
 }
 
-function safeDiscover(options: CheckOptions): MigrationFile[] {
+function safeDiscover(options: Pick<CheckOptions, 'cwd' | 'config' | 'migrationsDir'>): MigrationFile[] {
   try {
     return discoverMigrations({ dir: options.migrationsDir, layout: options.config.layout, cwd: options.cwd });
   } catch {

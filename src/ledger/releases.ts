@@ -40,7 +40,6 @@ import {
   ledgerSchema,
   type LedgerOptions,
   type ReleaseColor,
-  type ReleaseState,
 } from './schema.js';
 
 /** Reads every release's facts in ONE query, whatever the history's length. */

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { check } from '../../check.js';
-import { UsageError } from '../../errors.js';
 import type { LedgerGate } from '../../model.js';
 import { renderGithub } from '../../report/github.js';
 import { renderJson } from '../../report/json.js';
 import { renderPretty } from '../../report/pretty.js';
 import { renderSarif } from '../../report/sarif.js';
 import type { CliContext } from '../context.js';
+import { parsePgVersion } from '../options.js';
 
 const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 type Format = (typeof FORMATS)[number];
@@ -79,15 +79,6 @@ Examples:
       }
       if (report.summary.errors > 0) c.exitCode = 1;
     });
-}
-
-function parsePgVersion(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const major = Number(text);
-  if (!Number.isInteger(major) || major < 10 || major > 19) {
-    throw new UsageError(`--pg-version: expected a PostgreSQL major version such as 15, got "${text}"`);
-  }
-  return major;
 }
 
 function tryOr<T>(read: () => T, fallback: T): T {

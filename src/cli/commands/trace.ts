@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../config/duration.js';
-import { UsageError } from '../../errors.js';
-import { discoverMigrations, readMigrationFile } from '../../migrations/discover.js';
-import type { MigrationFile } from '../../model.js';
+import { selectMigrations } from '../../check.js';
 import { renderTraceJson, renderTracePretty, traceMigrations } from '../../trace/index.js';
 import type { CliContext } from '../context.js';
+import { parsePgVersion } from '../options.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -47,7 +44,9 @@ Examples:
       const c = ctx();
       const config = c.config();
       const url = await c.requireDatabaseUrl('trace');
-      const { files, history } = selectFiles(c, paths);
+      // Files inside the migrations directory get the migrations before them as history: replayed
+      // into the static model only (never executed: the database should already have them).
+      const { files, history } = selectMigrations({ cwd: c.cwd, config: c.config(), migrationsDir: c.migrationsDir(), paths });
       if (files.length === 0) {
         c.out.note('bgmigrate: no migrations to trace');
         return;
@@ -66,41 +65,3 @@ Examples:
     });
 }
 
-/**
- * Directories in migration order, files in the order given; default the migrations directory.
- * A file inside the migrations directory gets the migrations before it as history: replayed
- * into the static model (never executed — the database should already have them).
- */
-function selectFiles(c: CliContext, paths: string[]): { files: MigrationFile[]; history: MigrationFile[] } {
-  if (paths.length === 0) return { files: c.migrations(), history: [] };
-  const layout = c.config().layout;
-  const migrationsDir = c.migrationsDir();
-  const inside = (absolute: string) => absolute.startsWith(migrationsDir + path.sep);
-  const files: MigrationFile[] = [];
-  for (const given of paths) {
-    const absolute = path.resolve(c.cwd, given);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(absolute);
-    } catch {
-      throw new UsageError(`${given}: no such file or directory`, { location: given });
-    }
-    if (stat.isDirectory()) files.push(...discoverMigrations({ dir: absolute, layout, cwd: c.cwd }));
-    else files.push(readMigrationFile(absolute, inside(absolute) ? { baseDir: migrationsDir, cwd: c.cwd } : { cwd: c.cwd }));
-  }
-  const first = files.find((f) => inside(f.absolutePath));
-  if (!first || !fs.existsSync(migrationsDir)) return { files, history: [] };
-  const all = discoverMigrations({ dir: migrationsDir, layout, cwd: c.cwd });
-  const named = new Set(files.map((f) => f.absolutePath));
-  const at = all.findIndex((m) => m.absolutePath === first.absolutePath);
-  return { files, history: at > 0 ? all.slice(0, at).filter((m) => !named.has(m.absolutePath)) : [] };
-}
-
-function parsePgVersion(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const major = Number(text);
-  if (!Number.isInteger(major) || major < 10 || major > 19) {
-    throw new UsageError(`--pg-version: expected a PostgreSQL major version such as 15, got "${text}"`);
-  }
-  return major;
-}
