@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { lintSql } from '../../src/lint.js';
+import { findings as findingsOf, positions as positionsOf, type LintCase } from './core-helpers.js';
 
 const RULE = 'constraint-not-valid';
 
-async function findings(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
-  const report = await lintSql(sql, { pgVersion: 15, ...options });
-  return report.findings.filter((f) => f.rule === RULE);
-}
-async function positions(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
-  return (await findings(sql, options)).map((f) => [f.line, f.column]);
-}
+const findings = (sql: string, options: LintCase = {}) => findingsOf(sql, RULE, options);
+const positions = (sql: string, options: LintCase = {}) => positionsOf(sql, RULE, options);
 
 describe(RULE, () => {
   it('flags ADD CONSTRAINT … CHECK without NOT VALID, under an AccessExclusiveLock', async () => {

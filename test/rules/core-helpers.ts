@@ -18,3 +18,8 @@ export async function findings(sql: string, rule: string, options: LintCase = {}
   const report = await lintSql(sql, { pgVersion: 15, ...options });
   return report.findings.filter((f) => f.rule === rule);
 }
+
+/** `[line, column]` of every finding of `rule` on `sql`. */
+export async function positions(sql: string, rule: string, options: LintCase = {}): Promise<[number, number][]> {
+  return (await findings(sql, rule, options)).map((f) => [f.line, f.column]);
+}

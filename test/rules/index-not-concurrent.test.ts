@@ -1,12 +1,10 @@
-import { describe, expect, it } from 'vitest';
 import { lintSql } from '../../src/lint.js';
+import { describe, expect, it } from 'vitest';
+import { positions as positionsOf, type LintCase } from './core-helpers.js';
 
 const RULE = 'index-not-concurrent';
 
-async function positions(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
-  const report = await lintSql(sql, { pgVersion: 15, ...options });
-  return report.findings.filter((f) => f.rule === RULE).map((f) => [f.line, f.column]);
-}
+const positions = (sql: string, options: LintCase = {}) => positionsOf(sql, RULE, options);
 
 describe(RULE, () => {
   it('flags CREATE INDEX on a table the file did not create', async () => {
