@@ -66,14 +66,14 @@ export function splitStatements(source: SourceText): SplitResult {
   if (source.text.trim() === '') return { statements: [], comments, problems };
 
   let raw: RawStmt[] = [];
-  const parsed = parseSql(source.text);
+  const parsed = parseSql(source.bytes);
   if ('error' in parsed) {
     const at = source.byteOfChar(parsed.error.cursor);
     problems.push({ message: parsed.error.message, span: pointSpan(source, at) });
     // Statements before the failing one are still analysed; nothing after it is.
     const cut = lastSemicolonBefore(tokens(), at);
     if (cut > 0) {
-      const prefix = parseSql(source.slice(0, cut));
+      const prefix = parseSql(source.bytes.subarray(0, cut));
       if ('stmts' in prefix) raw = prefix.stmts;
     }
   } else {
