@@ -197,9 +197,9 @@ function markRestored(facts: AnalyzedFile['facts']): void {
 }
 
 function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions): FileReport {
-  // Pass 1 (effects, phase, transaction facts) runs on a scratch copy; pass 2 replays the file
-  // into the model statement by statement, so rules see the schema as it was before each one.
-  const a = analyzeFile(file, model.lookahead(), options.pgVersion);
+  // Pass 1 (effects, phase, transaction facts) runs on the model and is undone; pass 2 replays the
+  // file into the model statement by statement, so rules see the schema as it was before each one.
+  const a = model.tentatively((scratch) => analyzeFile(file, scratch, options.pgVersion));
   const before = model;
   before.beginFile(file.id);
   const findings: Finding[] = [];

@@ -92,6 +92,19 @@ export interface SchemaView {
   readonly currentFile: string | undefined;
 }
 
+/** Undo records of a look-ahead pass: a key's old value, or a whole map saved before a delete. */
+type JournalEntry =
+  | { map: Map<unknown, unknown>; key: unknown; had: boolean; old: unknown; snapshot?: undefined }
+  | { map: Map<unknown, unknown>; snapshot: Map<unknown, unknown> };
+
+interface Journal {
+  entries: JournalEntry[];
+  /** Maps saved whole: their later changes need no record. */
+  snapshotted: Set<Map<unknown, unknown>>;
+  /** Tables copied (or created) during the pass: safe to change in place. */
+  copied: Set<MutableTable>;
+}
+
 interface MutableTable {
   name: string;
   kind: RelationKind;
@@ -187,28 +200,28 @@ export class SchemaModel implements SchemaView {
 
   addTrigger(table: string, name: string, routine: string): void {
     const list = (this.triggers.get(table) ?? []).filter((t) => t.name !== name);
-    this.triggers.set(table, [...list, { name, routine }]);
+    this.put(this.triggers, table, [...list, { name, routine }]);
   }
 
   dropTrigger(table: string, name: string): void {
     const list = this.triggers.get(table);
-    if (list) this.triggers.set(table, list.filter((t) => t.name !== name));
+    if (list) this.put(this.triggers, table, list.filter((t) => t.name !== name));
   }
 
   addPartition(parent: string, child: string): void {
     const list = this.partitions.get(parent) ?? [];
-    if (!list.includes(child)) this.partitions.set(parent, [...list, child]);
+    if (!list.includes(child)) this.put(this.partitions, parent, [...list, child]);
   }
 
   removePartition(parent: string, child: string): void {
     const list = this.partitions.get(parent);
-    if (list) this.partitions.set(parent, list.filter((c) => c !== child));
+    if (list) this.put(this.partitions, parent, list.filter((c) => c !== child));
   }
 
   /** Changes what kind an object is (a domain gains a CHECK) without changing where it was created. */
   setObjectKind(name: string, kind: string): void {
     const o = this.objects.get(name);
-    this.objects.set(name, { ...o, kind });
+    this.put(this.objects, name, { ...o, kind });
   }
 
   viewsUsing(table: string, column: string): string[] {
@@ -218,12 +231,12 @@ export class SchemaModel implements SchemaView {
   /** Records what a new view reads; replaces an earlier definition of the same view. */
   setView(view: string, reads: ReadonlyMap<string, ReadonlySet<string> | 'all'>): void {
     this.forgetView(view);
-    for (const [table, columns] of reads) this.viewDeps.set(table, [...(this.viewDeps.get(table) ?? []), { view, columns }]);
+    for (const [table, columns] of reads) this.put(this.viewDeps, table, [...(this.viewDeps.get(table) ?? []), { view, columns }]);
   }
 
   forgetView(view: string): void {
     for (const [table, deps] of this.viewDeps) {
-      if (deps.some((d) => d.view === view)) this.viewDeps.set(table, deps.filter((d) => d.view !== view));
+      if (deps.some((d) => d.view === view)) this.put(this.viewDeps, table, deps.filter((d) => d.view !== view));
     }
   }
 
@@ -232,41 +245,74 @@ export class SchemaModel implements SchemaView {
   }
 
   /**
-   * A scratch copy for a look-ahead pass: it shares this model's tables and copies each one
-   * before its first change (copy-on-write), so it is cheap on large schemas. This model must
-   * not change while the copy is in use; it keeps changing its own tables in place.
+   * Runs a look-ahead pass on this model and then undoes every change it made. Changes are
+   * journaled (tables are copied before their first change) so the cost follows what the pass
+   * changes, not the size of the schema. Map order is kept exactly: iteration order decides the
+   * order of findings.
    */
-  lookahead(): SchemaModel {
-    const copy = new SchemaModel();
-    copy.copyOnWrite = true;
-    for (const [k, t] of this.tables) copy.tables.set(k, t);
-    for (const [k, v] of this.indexes) copy.indexes.set(k, v);
-    for (const [k, v] of this.objects) copy.objects.set(k, v);
-    copy.currentFile = this.currentFile;
-    copy.renamed = new Set(this.renamed);
-    for (const [k, v] of this.partitions) copy.partitions.set(k, v);
-    for (const [k, v] of this.viewDeps) copy.viewDeps.set(k, v);
-    for (const [k, v] of this.triggers) copy.triggers.set(k, v);
-    return copy;
+  tentatively<T>(pass: (model: SchemaModel) => T): T {
+    if (this.journal) throw new Error('SchemaModel.tentatively() does not nest');
+    const currentFile = this.currentFile;
+    const renamed = this.renamed;
+    this.renamed = new Set(renamed);
+    const journal: Journal = { entries: [], snapshotted: new Set(), copied: new Set() };
+    this.journal = journal;
+    try {
+      return pass(this);
+    } finally {
+      this.journal = undefined;
+      for (let i = journal.entries.length - 1; i >= 0; i--) {
+        const e = journal.entries[i];
+        if (e.snapshot) {
+          e.map.clear();
+          for (const [k, v] of e.snapshot) e.map.set(k, v);
+        } else if (e.had) e.map.set(e.key, e.old);
+        else e.map.delete(e.key);
+      }
+      this.currentFile = currentFile;
+      this.renamed = renamed;
+    }
   }
 
-  private copyOnWrite = false;
-  private owned = new WeakSet<MutableTable>();
+  private journal: Journal | undefined;
 
-  /** The table, ready to change: copied first in a look-ahead copy. */
+  /** `map.set`, journaled during a look-ahead pass. */
+  private put<K, V>(map: Map<K, V>, key: K, value: V): void {
+    const j = this.journal;
+    if (j && !j.snapshotted.has(map)) {
+      j.entries.push({ map: map as Map<unknown, unknown>, key, had: map.has(key), old: map.get(key) });
+    }
+    map.set(key, value);
+  }
+
+  /**
+   * `map.delete`, journaled during a look-ahead pass. Putting a deleted key back would move it
+   * to the end of the map, so the first delete saves the whole map instead.
+   */
+  private del<K, V>(map: Map<K, V>, key: K): void {
+    const j = this.journal;
+    if (j && !j.snapshotted.has(map) && map.has(key)) {
+      j.snapshotted.add(map);
+      j.entries.push({ map: map as Map<unknown, unknown>, snapshot: new Map(map) as Map<unknown, unknown> });
+    }
+    map.delete(key);
+  }
+
+  /** The table, ready to change: during a look-ahead pass, a copy made on its first change. */
   private writable(name: string): MutableTable | undefined {
     const t = this.tables.get(name);
     if (!t) {
       // A table no migration created (it predates them): remember what we learn about it.
       const placeholder: MutableTable = { name, kind: 'table', columns: new Map(), constraints: new Map(), indexes: new Set() };
-      this.tables.set(name, placeholder);
-      this.owned.add(placeholder);
+      this.put(this.tables, name, placeholder);
+      this.journal?.copied.add(placeholder);
       return placeholder;
     }
-    if (!this.copyOnWrite || this.owned.has(t)) return t;
+    const j = this.journal;
+    if (!j || j.copied.has(t)) return t;
     const c: MutableTable = { ...t, columns: new Map(t.columns), constraints: new Map(t.constraints), indexes: new Set(t.indexes) };
-    this.tables.set(name, c);
-    this.owned.add(c);
+    this.put(this.tables, name, c);
+    j.copied.add(c);
     return c;
   }
 
@@ -315,53 +361,53 @@ export class SchemaModel implements SchemaView {
       constraints: new Map(),
       indexes: new Set(),
     };
-    this.tables.set(name, t);
-    this.owned.add(t);
+    this.put(this.tables, name, t);
+    this.journal?.copied.add(t);
     return t;
   }
 
   dropTable(name: string): void {
     const t = this.tables.get(name);
-    if (t) for (const i of t.indexes) this.indexes.delete(i);
-    this.tables.delete(name);
+    if (t) for (const i of t.indexes) this.del(this.indexes, i);
+    this.del(this.tables, name);
     this.forgetView(name);
-    this.viewDeps.delete(name);
-    this.partitions.delete(name);
+    this.del(this.viewDeps, name);
+    this.del(this.partitions, name);
     for (const [parent, list] of this.partitions) if (list.includes(name)) this.removePartition(parent, name);
-    this.triggers.delete(name);
+    this.del(this.triggers, name);
   }
 
   renameTable(from: string, to: string): void {
     const t = this.writable(from);
     if (!t) return;
-    this.tables.delete(from);
+    this.del(this.tables, from);
     t.name = to;
-    this.tables.set(to, t);
+    this.put(this.tables, to, t);
     this.renamed.add(to);
     // Views, partitions and foreign keys follow their tables by OID.
     const deps = this.viewDeps.get(from);
     if (deps) {
-      this.viewDeps.delete(from);
-      this.viewDeps.set(to, deps);
+      this.del(this.viewDeps, from);
+      this.put(this.viewDeps, to, deps);
     }
     const trigs = this.triggers.get(from);
     if (trigs) {
-      this.triggers.delete(from);
-      this.triggers.set(to, trigs);
+      this.del(this.triggers, from);
+      this.put(this.triggers, to, trigs);
     }
     const parts = this.partitions.get(from);
     if (parts) {
-      this.partitions.delete(from);
-      this.partitions.set(to, parts);
+      this.del(this.partitions, from);
+      this.put(this.partitions, to, parts);
     }
-    for (const [parent, list] of this.partitions) if (list.includes(from)) this.partitions.set(parent, list.map((c) => (c === from ? to : c)));
+    for (const [parent, list] of this.partitions) if (list.includes(from)) this.put(this.partitions, parent, list.map((c) => (c === from ? to : c)));
     for (const other of [...this.tables.values()]) {
       if ([...other.constraints.values()].some((c) => c.references === from)) {
         const w = this.writable(other.name)!;
         for (const [n, c] of w.constraints) if (c.references === from) w.constraints.set(n, { ...c, references: to });
       }
     }
-    for (const i of t.indexes) this.indexes.set(i, to);
+    for (const i of t.indexes) this.put(this.indexes, i, to);
   }
 
   setColumn(table: string, column: ColumnInfo): void {
@@ -390,7 +436,7 @@ export class SchemaModel implements SchemaView {
     t.columns.set(to, { ...c, name: to });
     const deps = this.viewDeps.get(table);
     if (deps) {
-      this.viewDeps.set(
+      this.put(this.viewDeps, 
         table,
         deps.map((d) => (d.columns !== 'all' && d.columns.has(from) ? { view: d.view, columns: new Set([...d.columns].map((x) => (x === from ? to : x))) } : d)),
       );
@@ -414,14 +460,14 @@ export class SchemaModel implements SchemaView {
   }
 
   addIndex(table: string, index: string): void {
-    this.indexes.set(index, table);
+    this.put(this.indexes, index, table);
     this.writable(table)?.indexes.add(index);
   }
 
   dropIndex(index: string): void {
     const table = this.indexes.get(index);
     if (table) this.writable(table)?.indexes.delete(index);
-    this.indexes.delete(index);
+    this.del(this.indexes, index);
   }
 
   renameIndex(from: string, to: string): void {
@@ -432,14 +478,14 @@ export class SchemaModel implements SchemaView {
   }
 
   createObject(name: string, kind: string): void {
-    this.objects.set(name, { kind, createdIn: this.currentFile });
+    this.put(this.objects, name, { kind, createdIn: this.currentFile });
   }
 
   /** Renames a type, sequence, routine or schema; columns of a renamed type follow it. */
   renameObject(from: string, to: string, kind: string): void {
     const o = this.objects.get(from);
-    this.objects.delete(from);
-    this.objects.set(to, o ?? { kind });
+    this.del(this.objects, from);
+    this.put(this.objects, to, o ?? { kind });
     this.renamed.add(to);
     if (kind !== 'type') return;
     const [fromBare, toBare] = [from.split('.').pop()!, to.split('.').pop()!];
@@ -454,14 +500,14 @@ export class SchemaModel implements SchemaView {
   }
 
   dropObject(name: string): void {
-    this.objects.delete(name);
+    this.del(this.objects, name);
   }
 
   /** Drops everything in a schema (`DROP SCHEMA … CASCADE`). */
   dropSchema(schema: string): void {
     const prefix = `${schema}.`;
     for (const name of [...this.tables.keys()]) if (name.startsWith(prefix)) this.dropTable(name);
-    for (const name of [...this.objects.keys()]) if (name.startsWith(prefix)) this.objects.delete(name);
-    this.objects.delete(schema);
+    for (const name of [...this.objects.keys()]) if (name.startsWith(prefix)) this.del(this.objects, name);
+    this.del(this.objects, schema);
   }
 }
