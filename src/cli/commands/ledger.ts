@@ -1,22 +1,11 @@
 import { Command, Option } from 'commander';
-import type pg from 'pg';
-import { connect } from '../../db/connect.js';
 import { deprecateObject, describeDrift, formatInstant, showLedger, verifyLedger } from '../../ledger/index.js';
 import type { CliContext } from '../context.js';
+import { withDatabase } from '../database.js';
 import { printReleases, releaseJson } from './release.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
-
-async function withLedgerClient<T>(c: CliContext, command: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = await c.requireDatabaseUrl(command);
-  const client = await connect(url, { applicationName: `bgmigrate ${command}` });
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 export function register(program: Command, ctx: () => CliContext): void {
   const ledger = program
@@ -39,7 +28,7 @@ Examples:
     .requiredOption('--release <release>', 'the release that stopped using it')
     .action(async (object: string, flags: { release: string }) => {
       const c = ctx();
-      await withLedgerClient(c, 'ledger deprecate', async (client) => {
+      await withDatabase(c, 'ledger deprecate', async (client) => {
         const added = await deprecateObject(client, object, flags.release, { schema: c.config().ledger.schema });
         if (added) c.out.line(`recorded: ${added.object} is deprecated from release ${added.release}`);
         else c.out.line(`already recorded: ${object} is deprecated from release ${flags.release}`);
@@ -53,7 +42,7 @@ Examples:
     .action(async (flags: { format: Format }) => {
       const c = ctx();
       const { schema, rollbackWindowMs } = c.config().ledger;
-      await withLedgerClient(c, 'ledger show', async (client) => {
+      await withDatabase(c, 'ledger show', async (client) => {
         const contents = await showLedger(client, { schema, rollbackWindowMs });
         if (flags.format === 'json') {
           c.out.write(
@@ -99,7 +88,7 @@ Examples:
     .action(async (flags: { format: Format }) => {
       const c = ctx();
       const files = c.migrations();
-      await withLedgerClient(c, 'ledger verify', async (client) => {
+      await withDatabase(c, 'ledger verify', async (client) => {
         const result = await verifyLedger(client, files, { schema: c.config().ledger.schema });
         if (result.drift.length > 0) c.exitCode = 1;
         if (flags.format === 'json') {

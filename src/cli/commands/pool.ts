@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import { connect } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { checkPoolBudget, requirePoolConfig } from '../../pool/check.js';
 import type { PoolBudget } from '../../pool/budget.js';
 import { renderBudget } from '../../pool/render.js';
 import type { CliContext } from '../context.js';
+import { withDatabase } from '../database.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 
@@ -38,17 +38,9 @@ Examples:
           });
         } else {
           if (opts.reserved !== undefined) throw new UsageError('--reserved needs --max-connections (offline mode); with a database the server says what is reserved');
-          const url = await c.requireDatabaseUrl('pool');
-          const client = await connect(url, { applicationName: 'bgmigrate pool' });
-          try {
-            budget = await checkPoolBudget({
-              pool,
-              client,
-              hiddenSessions: opts.countHiddenSessions ? 'count' : undefined,
-            });
-          } finally {
-            await client.end().catch(() => undefined);
-          }
+          budget = await withDatabase(c, 'pool', (client) =>
+            checkPoolBudget({ pool, client, hiddenSessions: opts.countHiddenSessions ? 'count' : undefined }),
+          );
         }
         if (opts.format === 'json') c.out.write(`${JSON.stringify(budget, null, 2)}\n`);
         else c.out.write(renderBudget(budget, { color: c.paint.red('x') !== 'x' }));

@@ -1,6 +1,4 @@
 import { Command, Option } from 'commander';
-import type pg from 'pg';
-import { connect } from '../../db/connect.js';
 import {
   formatInstant,
   listReleases,
@@ -10,20 +8,10 @@ import {
   type ReleaseInfo,
 } from '../../ledger/index.js';
 import type { CliContext } from '../context.js';
+import { withDatabase } from '../database.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
-
-/** Connects, runs `work`, and always closes the connection. */
-async function withLedgerClient<T>(c: CliContext, command: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = await c.requireDatabaseUrl(command);
-  const client = await connect(url, { applicationName: `bgmigrate ${command}` });
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 function ledgerOptions(c: CliContext): { schema: string; rollbackWindowMs: number } {
   const { schema, rollbackWindowMs } = c.config().ledger;
@@ -56,7 +44,7 @@ Examples:
     .action(async (name: string, flags: { color?: string }) => {
       const c = ctx();
       const options = ledgerOptions(c);
-      await withLedgerClient(c, 'release ship', async (client) => {
+      await withDatabase(c, 'release ship', async (client) => {
         const shipped = await shipRelease(client, name, { ...options, color: flags.color });
         const color = shipped.color ? ` (${shipped.color})` : '';
         if (!shipped.previous) {
@@ -77,7 +65,7 @@ Examples:
     .description('a standby release can never receive traffic again')
     .action(async (name: string) => {
       const c = ctx();
-      await withLedgerClient(c, 'release retire', async (client) => {
+      await withDatabase(c, 'release retire', async (client) => {
         await retireRelease(client, name, ledgerOptions(c));
         c.out.line(`${name} is retired`);
       });
@@ -88,7 +76,7 @@ Examples:
     .description('the latest standby becomes live again; the live release becomes rolled-back')
     .action(async () => {
       const c = ctx();
-      await withLedgerClient(c, 'release rollback', async (client) => {
+      await withDatabase(c, 'release rollback', async (client) => {
         const result = await rollbackRelease(client, ledgerOptions(c));
         const color = result.color ? ` (${result.color})` : '';
         c.out.line(`rolled back: ${c.paint.green(result.live)} is live again${color}; ${result.rolledBack} is rolled-back`);
@@ -101,7 +89,7 @@ Examples:
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .action(async (flags: { format: Format }) => {
       const c = ctx();
-      await withLedgerClient(c, 'release list', async (client) => {
+      await withDatabase(c, 'release list', async (client) => {
         const releases = await listReleases(client, ledgerOptions(c));
         if (flags.format === 'json') {
           c.out.write(`${JSON.stringify({ releases: releases.map(releaseJson) }, null, 2)}\n`);
