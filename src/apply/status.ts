@@ -9,6 +9,7 @@ import { connect, serverVersion } from '../db/connect.js';
 import { appliedMigrations, gateFromSnapshot, listDeprecations, listReleases, readLedgerSnapshot, statementProgress } from '../ledger/index.js';
 import type { ReleaseState } from '../ledger/index.js';
 import { lintMigrations } from '../lint.js';
+import { readLastPoolCheck, type PoolCheckRecord } from '../pool/check.js';
 import type { MigrationFile, Phase } from '../model.js';
 import { runnableStatements } from './statements.js';
 
@@ -69,6 +70,8 @@ export interface StatusReport {
   releases: ReleaseStatus[];
   deprecations: { object: string; release: string }[];
   contractEffects: ContractEffectStatus[];
+  /** The last pool-budget check `apply --phase expand` ran, or null when none was recorded. */
+  lastPoolCheck: PoolCheckRecord | null;
 }
 
 /**
@@ -92,6 +95,7 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
       const applied = await appliedMigrations(client, ledger);
       const releases = await listReleases(client, window);
       const deprecations = await listDeprecations(client, ledger);
+      const lastPoolCheck = (await readLastPoolCheck(client, ledger.schema)) ?? null;
       const appliedById = new Map(applied.map((m) => [m.id, m]));
       const pending = options.files.filter((f) => !appliedById.has(f.id));
       const progress = new Map<string, number>();
@@ -175,6 +179,7 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
         })),
         deprecations: deprecations.map((d) => ({ object: d.object, release: d.release })),
         contractEffects,
+        lastPoolCheck,
       };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { applyMigrations } from '../../src/apply/index.js';
+import { applyMigrations, migrationStatus } from '../../src/apply/index.js';
 import { validateConfig, type Config } from '../../src/config/config.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import type { MigrationFile } from '../../src/model.js';
@@ -66,6 +66,10 @@ describe('apply --phase expand and the pool budget', () => {
       const applied = await db.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'accounts'");
       expect(applied.rows[0].n).toBe(0);
       expect(await readLastPoolCheck(db, 'bgmigrate')).toMatchObject({ outcome: 'over-budget', release: 'v2' });
+      // status shows the last budget.
+      const status = await migrationStatus({ database: url, config: config(10), files: migrations() });
+      expect(status.lastPoolCheck).toMatchObject({ outcome: 'over-budget', release: 'v2' });
+      expect(status.lastPoolCheck?.budget?.ok).toBe(false);
     } finally {
       await db.end();
     }

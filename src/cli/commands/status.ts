@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { migrationStatus, type StatusReport } from '../../apply/index.js';
+import { describePoolCheck } from '../../pool/check.js';
 import type { CliContext } from '../context.js';
 
 const FORMATS = ['pretty', 'json'] as const;
@@ -60,6 +61,8 @@ function printStatus(c: CliContext, report: StatusReport): void {
   out.line(paint.bold('deprecations'));
   if (report.deprecations.length === 0) out.line(paint.dim('  none recorded'));
   for (const d of report.deprecations) out.line(`  ${d.object}  from ${d.release}`);
+  out.line(paint.bold('pool budget'));
+  out.line(`  ${describePoolCheck(report.lastPoolCheck ?? undefined).replace(/^pool budget:? ?/, '')}`);
   if (report.contractEffects.length > 0) {
     out.line(paint.bold('contract effects of pending migrations'));
     for (const e of report.contractEffects) {
