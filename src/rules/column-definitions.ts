@@ -38,18 +38,35 @@ export function spanAt(statement: StatementFacts, location: unknown, length: num
   if (typeof location !== 'number') return undefined;
   // DO-block statements are parsed from their own text; top-level ones from the whole file.
   const from = statement.inDoBlock ? location : statement.start === undefined ? -1 : location - statement.start;
-  const bytes = Buffer.from(statement.text, 'utf8');
+  const { bytes, lineStarts } = encoded(statement);
   if (from < 0 || from + length > bytes.length) return undefined;
   const position = (offset: number) => {
-    const lines = bytes.subarray(0, offset).toString('utf8').split('\n');
-    const last = [...lines[lines.length - 1]!].length;
-    return lines.length === 1
+    // Lines before `offset`, and the characters of the last one up to it.
+    let line = 0;
+    while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
+    const last = [...bytes.subarray(lineStarts[line], offset).toString('utf8')].length;
+    return line === 0
       ? { line: statement.span.line, column: statement.span.column + last }
-      : { line: statement.span.line + lines.length - 1, column: last + 1 };
+      : { line: statement.span.line + line, column: last + 1 };
   };
   const a = position(from);
   const b = position(from + length);
   return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+}
+
+// A statement's UTF-8 bytes and line starts, made once: a CREATE TABLE asks for every column.
+const encodedText = new WeakMap<StatementFacts, { bytes: Buffer; lineStarts: number[] }>();
+
+function encoded(statement: StatementFacts): { bytes: Buffer; lineStarts: number[] } {
+  let e = encodedText.get(statement);
+  if (!e) {
+    const bytes = Buffer.from(statement.text, 'utf8');
+    const lineStarts = [0];
+    for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) lineStarts.push(i + 1);
+    e = { bytes, lineStarts };
+    encodedText.set(statement, e);
+  }
+  return e;
 }
 
 const constraintsOf = (def: Node): Node[] =>
@@ -84,7 +101,7 @@ function nameSpan(statement: StatementFacts, def: Node, name: string): Span | un
   const at = def.location;
   if (typeof at !== 'number' || (!statement.inDoBlock && statement.start === undefined)) return undefined;
   const relative = statement.inDoBlock ? at : at - statement.start!;
-  const quoted = Buffer.from(statement.text, 'utf8')[relative] === 0x22;
+  const quoted = encoded(statement).bytes[relative] === 0x22;
   return spanAt(statement, at, quoted ? bytes + 2 : bytes);
 }
 
