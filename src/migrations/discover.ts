@@ -11,6 +11,7 @@
  *
  * Names are compared by code point, so the order does not depend on the machine's locale.
  */
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -111,28 +112,11 @@ export function readMigrationFile(
   options: { baseDir?: string; cwd?: string; bytes?: Buffer } = {},
 ): MigrationFile {
   const shown = displayPath(absolutePath, options.cwd);
-  let bytes = options.bytes;
-  if (!bytes) {
-    const stat = statOrNull(absolutePath);
-    if (!stat) throw new UsageError(`${shown}: no such file or directory`, { location: shown });
-    if (!stat.isFile()) throw new UsageError(`${shown}: not a regular file`, { location: shown });
-    if (stat.size > MAX_MIGRATION_BYTES) {
-      throw new UsageError(`${shown}: ${(stat.size / 1048576).toFixed(0)} MB is larger than the 64 MB a migration may be`, {
-        location: shown,
-      });
-    }
-    try {
-      bytes = fs.readFileSync(absolutePath);
-    } catch (error) {
-      throw new UsageError(`${shown}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-        location: shown,
-      });
-    }
-  }
+  const bytes = options.bytes ?? readRegularFile(absolutePath, shown);
   checkText(bytes, shown);
   const base = options.baseDir ?? path.dirname(absolutePath);
   return {
-    id: path.relative(base, absolutePath).split(path.sep).join('/'),
+    id: relativeTo(base, absolutePath).split(path.sep).join('/'),
     path: shown,
     absolutePath,
     bytes,
@@ -140,7 +124,56 @@ export function readMigrationFile(
   };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * The bytes of a regular file, in one open, fstat and read (the corpus has 1,722 of them).
+ * O_NONBLOCK keeps a FIFO from blocking the open; it is refused as not a regular file.
+ */
+function readRegularFile(absolutePath: string, shown: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(absolutePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    const stat = statOrNull(absolutePath);
+    if (!stat) throw new UsageError(`${shown}: no such file or directory`, { location: shown });
+    if (!stat.isFile()) throw new UsageError(`${shown}: not a regular file`, { location: shown });
+    throw cannotRead(shown, error);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`${shown}: not a regular file`, { location: shown });
+    if (stat.size > MAX_MIGRATION_BYTES) {
+      throw new UsageError(`${shown}: ${(stat.size / 1048576).toFixed(0)} MB is larger than the 64 MB a migration may be`, {
+        location: shown,
+      });
+    }
+    try {
+      return fs.readFileSync(fd);
+    } catch (error) {
+      throw cannotRead(shown, error);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function cannotRead(shown: string, error: unknown): UsageError {
+  return new UsageError(`${shown}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+    location: shown,
+  });
+}
+
+/** `path.relative` for the common case of a normalised path below `from`, without its cost. */
+function relativeTo(from: string, to: string): string {
+  if (path.sep === '/' && from.length > 1 && to.startsWith(from) && to[from.length] === '/' && isNormalAbsolute(from) && isNormalAbsolute(to)) {
+    return to.slice(from.length + 1);
+  }
+  return path.relative(from, to);
+}
+
+/** Absolute, and no `//`, `/./`, `/../` or trailing `/` (what path.resolve returns). */
+function isNormalAbsolute(p: string): boolean {
+  return p.startsWith('/') && !/\/\.{0,2}(?:\/|$)/.test(p);
+}
 
 function checkText(bytes: Buffer, shown: string): void {
   const nul = bytes.indexOf(0);
@@ -150,9 +183,7 @@ function checkText(bytes: Buffer, shown: string): void {
       location: `${shown}:${line}:${column}`,
     });
   }
-  try {
-    utf8.decode(bytes);
-  } catch {
+  if (!isUtf8(bytes)) {
     const bad = firstInvalidUtf8(bytes);
     const { line, column } = positionOf(bytes, bad);
     throw new UsageError(`${shown}:${line}:${column}: not valid UTF-8; save the migration as UTF-8`, {
@@ -204,7 +235,7 @@ function positionOf(bytes: Buffer, offset: number): { line: number; column: numb
 
 /** A path as the user should see it: relative to the working directory when it lies below it. */
 export function displayPath(absolutePath: string, cwd = process.cwd()): string {
-  const rel = path.relative(cwd, absolutePath);
+  const rel = relativeTo(cwd, absolutePath);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : absolutePath;
 }
 

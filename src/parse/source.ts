@@ -2,6 +2,7 @@
  * A migration file's text with a position index: libpg-query reports UTF-8 byte offsets,
  * users see 1-based lines and columns that count characters.
  */
+import { isUtf8 } from 'node:buffer';
 import { UsageError } from '../errors.js';
 
 export interface Position {
@@ -16,11 +17,12 @@ export class SourceText {
   private readonly lineStarts: number[];
 
   constructor(bytes: Buffer, readonly path: string) {
-    this.text = decodeUtf8(bytes, path);
-    // libpg-query re-encodes the JS string, so offsets refer to these bytes (BOM stripped).
-    this.bytes = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? Buffer.from(this.text, 'utf8') : bytes;
+    checkUtf8(bytes, path);
+    // Offsets from the parser refer to these bytes: the text's, without a byte order mark.
+    this.bytes = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+    this.text = this.bytes.toString('utf8');
     this.lineStarts = [0];
-    for (let i = 0; i < this.bytes.length; i++) if (this.bytes[i] === 0x0a) this.lineStarts.push(i + 1);
+    for (let i = this.bytes.indexOf(0x0a); i !== -1; i = this.bytes.indexOf(0x0a, i + 1)) this.lineStarts.push(i + 1);
   }
 
   static fromString(text: string, path = '<sql>'): SourceText {
@@ -81,13 +83,8 @@ function countChars(bytes: Buffer, from: number, to: number): number {
   return n;
 }
 
-/** Strict UTF-8 decode; binary or non-UTF-8 content is a usage error naming the file. */
-function decodeUtf8(bytes: Buffer, path: string): string {
+/** Binary or non-UTF-8 content is a usage error naming the file. */
+function checkUtf8(bytes: Buffer, path: string): void {
   if (bytes.includes(0)) throw new UsageError(`${path}: binary file (contains NUL bytes), not a SQL migration`, { location: path });
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-    return text;
-  } catch {
-    throw new UsageError(`${path}: not valid UTF-8 text`, { location: path });
-  }
+  if (!isUtf8(bytes)) throw new UsageError(`${path}: not valid UTF-8 text`, { location: path });
 }
