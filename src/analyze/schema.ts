@@ -286,14 +286,19 @@ export class SchemaModel implements SchemaView {
   }
 
   /**
-   * `map.delete`, journaled during a look-ahead pass. Putting a deleted key back would move it
-   * to the end of the map, so the first delete saves the whole map instead.
+   * `map.delete`, journaled during a look-ahead pass. Putting a deleted key back moves it to the
+   * end of the map, so for the maps whose order is visible (tables, triggers) the first delete
+   * saves the whole map instead.
    */
   private del<K, V>(map: Map<K, V>, key: K): void {
     const j = this.journal;
     if (j && !j.snapshotted.has(map) && map.has(key)) {
-      j.snapshotted.add(map);
-      j.entries.push({ map: map as Map<unknown, unknown>, snapshot: new Map(map) as Map<unknown, unknown> });
+      if (map === (this.tables as Map<unknown, unknown>) || map === (this.triggers as Map<unknown, unknown>)) {
+        j.snapshotted.add(map);
+        j.entries.push({ map: map as Map<unknown, unknown>, snapshot: new Map(map) as Map<unknown, unknown> });
+      } else {
+        j.entries.push({ map: map as Map<unknown, unknown>, key, had: true, old: map.get(key) });
+      }
     }
     map.delete(key);
   }
