@@ -140,6 +140,11 @@ function trimRange(source: SourceText, start: number, end: number): [number, num
   let e = end;
   while (s < e && isSpace(source.bytes[s])) s++;
   while (e > s && (isSpace(source.bytes[e - 1]) || source.bytes[e - 1] === 0x3b)) e--;
+  // Comments before the first token (Prisma writes `-- CreateTable` above each statement) are
+  // skipped here. The end is the last token's unless a comment reaches it: only a `--` on the
+  // last line or a `/*` anywhere can, and only then is the scanner needed.
+  const first = skipLeadingComments(source.bytes, s, e);
+  if (first >= 0 && !mayEndInComment(source.bytes, first, e)) return [first, e];
   const text = source.slice(s, e);
   if (!text.includes('--') && !text.includes('/*')) return [s, e];
   const tokens = scanSql(text);
@@ -151,6 +156,47 @@ function trimRange(source: SourceText, start: number, end: number): [number, num
 }
 
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c;
+
+/**
+ * The offset of the first byte after the blanks and comments that start [from, end), or -1 when
+ * the comments there are not the plain kind (unterminated, or anything this does not follow).
+ */
+function skipLeadingComments(bytes: Buffer, from: number, end: number): number {
+  let i = from;
+  for (;;) {
+    while (i < end && isSpace(bytes[i])) i++;
+    if (i + 1 < end && bytes[i] === 0x2d && bytes[i + 1] === 0x2d) {
+      // `--` runs to the end of the line.
+      while (i < end && bytes[i] !== 0x0a && bytes[i] !== 0x0d) i++;
+      if (i >= end) return -1;
+    } else if (i + 1 < end && bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
+      // `/* … */` nests in PostgreSQL.
+      let depth = 1;
+      i += 2;
+      while (i < end && depth > 0) {
+        if (bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
+          depth++;
+          i += 2;
+        } else if (bytes[i] === 0x2a && bytes[i + 1] === 0x2f) {
+          depth--;
+          i += 2;
+        } else i++;
+      }
+      if (depth > 0 || i > end) return -1;
+    } else {
+      return i < end && bytes[i] >= 0x21 && bytes[i] !== 0x7f ? i : -1;
+    }
+  }
+}
+
+/** A `/*` in [from, end), or a `--` after its last line break (`--` comments stop at one). */
+function mayEndInComment(bytes: Buffer, from: number, end: number): boolean {
+  for (let i = bytes.indexOf(0x2a, from + 1); i !== -1 && i < end; i = bytes.indexOf(0x2a, i + 1)) if (bytes[i - 1] === 0x2f) return true;
+  let line = end;
+  while (line > from && bytes[line - 1] !== 0x0a && bytes[line - 1] !== 0x0d) line--;
+  for (let i = line; i + 1 < end; i++) if (bytes[i] === 0x2d && bytes[i + 1] === 0x2d) return true;
+  return false;
+}
 
 // ---- DO blocks -------------------------------------------------------------------------
 
