@@ -845,7 +845,7 @@ function createTable(ctx: Ctx, n: Node): void {
   const infos: ConstraintInfo[] = [];
   for (const c of tableConstraints) {
     const k = c.Constraint as Node;
-    const info = constraintInfo(ctx, k, `${bare}_${String(k.contype).toLowerCase()}`);
+    const info = constraintInfo(ctx, k, defaultConstraintName(bare!, k, (n) => infos.some((i) => i.name === n)));
     if (info) infos.push({ ...info, valid: true });
   }
   for (const c of columns) {
@@ -925,6 +925,30 @@ const CONTYPES: Record<string, ConstraintType> = {
   CONSTR_EXCLUSION: 'exclusion',
   CONSTR_NOTNULL: 'not-null',
 };
+
+const NAME_SUFFIX: Record<ConstraintType, string> = {
+  'primary-key': 'pkey',
+  unique: 'key',
+  'foreign-key': 'fkey',
+  check: 'check',
+  exclusion: 'excl',
+  'not-null': 'not_null',
+};
+
+/**
+ * The name PostgreSQL gives an unnamed constraint: `<table>_<columns>_<suffix>` (`_pkey` and
+ * `_check` without columns here), numbered when the name is taken. Two unnamed foreign keys of
+ * one table must not collapse into one, or the model loses the second one's referenced table.
+ */
+function defaultConstraintName(table: string, k: Node, taken: (name: string) => boolean): string {
+  const type = CONTYPES[String(k.contype)];
+  const suffix = type ? NAME_SUFFIX[type] : String(k.contype).toLowerCase();
+  const columns = type === 'foreign-key' ? strings(k.fk_attrs as Node[]) : type === 'unique' || type === 'exclusion' ? strings(k.keys as Node[]) : [];
+  const base = [table, ...columns, suffix].join('_');
+  let name = base;
+  for (let i = 1; taken(name); i++) name = `${base}${i}`;
+  return name;
+}
 
 function constraintInfo(ctx: Ctx, k: Node, fallbackName: string): ConstraintInfo | undefined {
   const type = CONTYPES[String(k.contype)];
@@ -1283,10 +1307,11 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       // Foreign keys pointing at the column are rebuilt: AccessExclusiveLock on their tables.
       if (!metadataOnly) {
         for (const r of ctx.schema.referencing(table, col)) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, r.table, 'referencing-table');
-        // …and so are this column's own foreign keys: AccessExclusiveLock on the referenced table.
-        for (const fk of ctx.schema.foreignKeysOf(table, col)) {
-          if (fk.references && fk.references !== table) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, fk.references, 'referenced-table');
-        }
+      }
+      // This column's own foreign keys are re-created even when the type does not change (measured
+      // by trace: `ALTER COLUMN fk TYPE int` on an int column): AccessExclusiveLock on the referenced table.
+      for (const fk of ctx.schema.foreignKeysOf(table, col)) {
+        if (fk.references && fk.references !== table) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, fk.references, 'referenced-table');
       }
       ctx.mutations.push((m) => m.updateColumn(table, col!, { type: tf.type }));
       return;
@@ -1454,7 +1479,7 @@ function addConstraint(ctx: Ctx, table: string, k: Node): void {
       effect(ctx, 'unknown', object, 'neutral', AEL, { table, detail: { ...detail, nodeKind: `Constraint ${k.contype}` } });
       return;
   }
-  const info = constraintInfo(ctx, k, `${table.split('.').pop()}_${type}`);
+  const info = constraintInfo(ctx, k, defaultConstraintName(table.split('.').pop()!, k, (n) => ctx.schema.table(table)?.constraints.has(n) ?? false));
   if (info) {
     ctx.mutations.push((m) => {
       m.addConstraint(table, info);

@@ -12,7 +12,7 @@ export const KNOWN_MISMATCHES: Record<string, Partial<Record<number | 'all', str
   // absent (it may come from dynamic SQL), so IF EXISTS still predicts the lock. Fail closed.
   drop_trigger_if_exists_missing: { all: ['public.t: predicted AccessExclusiveLock, observed no lock'] },
   drop_policy_if_exists: { all: ['public.t: predicted AccessExclusiveLock, observed no lock'] },
-  // Batch 4 (trace, 06:30), reduced from the corpus (kratos, supabase-auth): reported, open.
-  type_change_fk_column_same_type: { all: ['public.t: predicted no lock, observed AccessExclusiveLock'] },
-  drop_table_two_fks: { all: ['#2 public.t: predicted no lock, observed AccessExclusiveLock'] },
+  // Batch 4 (trace, 06:30), reduced from the corpus: a same-type ALTER COLUMN TYPE re-creates the
+  // column's foreign keys, and two unnamed table-level foreign keys were one constraint in the
+  // model. Both fixed in src/analyze/effects.ts.
 };
