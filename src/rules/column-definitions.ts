@@ -78,6 +78,8 @@ function column(statement: StatementFacts, table: string, def: Node, added: bool
   const parts = ((typeName?.names ?? []) as Node[]).map((n) => String((n.String as Node | undefined)?.sval ?? ''));
   const constraints = constraintsOf(def);
   const inlinePk = constraints.some((c) => c.contype === 'CONSTR_PRIMARY');
+  // Only a finding needs the span: most columns never get one, so it is worked out on first use.
+  let span: Span | undefined | null = null;
   return {
     table,
     object: `${table}.${name}`,
@@ -88,7 +90,10 @@ function column(statement: StatementFacts, table: string, def: Node, added: bool
     constraints,
     soloPrimaryKey: inlinePk || (tablePk?.length === 1 && tablePk[0] === name),
     added,
-    span: nameSpan(statement, def, name),
+    get span() {
+      if (span === null) span = nameSpan(statement, def, name);
+      return span;
+    },
   };
 }
 
