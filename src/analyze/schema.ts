@@ -160,7 +160,7 @@ export class SchemaModel implements SchemaView {
     const out: string[] = [];
     for (const t of this.tables.values()) {
       for (const c of t.columns.values()) {
-        const base = c.type?.replace(/\[\]$/, '');
+        const base = elementType(c.type);
         if (base === type || base === bare) {
           out.push(t.name);
           break;
@@ -175,7 +175,7 @@ export class SchemaModel implements SchemaView {
     const out: { table: string; column: string }[] = [];
     for (const t of this.tables.values()) {
       for (const c of t.columns.values()) {
-        const base = c.type?.replace(/\[\]$/, '');
+        const base = elementType(c.type);
         if (base === type || base === bare) out.push({ table: t.name, column: c.name });
       }
     }
@@ -496,7 +496,7 @@ export class SchemaModel implements SchemaView {
     const [fromBare, toBare] = [from.split('.').pop()!, to.split('.').pop()!];
     for (const [name, t] of this.tables) {
       for (const c of t.columns.values()) {
-        const base = c.type?.replace(/\[\]$/, '');
+        const base = elementType(c.type);
         if (base === from || base === fromBare) {
           this.updateColumn(name, c.name, { type: c.type!.replace(base, base === from ? to : toBare) });
         }
@@ -515,4 +515,9 @@ export class SchemaModel implements SchemaView {
     for (const name of [...this.objects.keys()]) if (name.startsWith(prefix)) this.del(this.objects, name);
     this.del(this.objects, schema);
   }
+}
+
+/** A column type without one trailing `[]` (these loops visit every column of the model). */
+function elementType(type: string | undefined): string | undefined {
+  return type !== undefined && type.endsWith('[]') ? type.slice(0, -2) : type;
 }
