@@ -40,6 +40,25 @@ describe('statement spans', () => {
     expect(spans('-- first\n\n/* block */\nSELECT 1\n-- trailing\n\n')).toEqual([['SelectStmt', 4, 1, 4, 9, 'SELECT 1']]);
   });
 
+  it('skips comment headers, nested block comments and a trailing -- comment; keeps comments inside', () => {
+    expect(spans('-- CreateTable\nCREATE TABLE a (id int);\n\n-- CreateIndex\nCREATE INDEX a_id ON a (id);\n')).toEqual([
+      ['CreateStmt', 2, 1, 2, 24, 'CREATE TABLE a (id int)'],
+      ['IndexStmt', 5, 1, 5, 28, 'CREATE INDEX a_id ON a (id)'],
+    ]);
+    expect(spans("/* outer /* inner */ still */ SELECT 1;\nSELECT '--x' -- tail\n")).toEqual([
+      ['SelectStmt', 1, 31, 1, 39, 'SELECT 1'],
+      ['SelectStmt', 2, 1, 2, 13, "SELECT '--x'"],
+    ]);
+    // A lone CR ends a -- comment as a newline does; a /* inside a string is no comment.
+    expect(spans('SELECT 1 --x\r;\rSELECT $$ /* $$')).toEqual([
+      ['SelectStmt', 1, 1, 1, 9, 'SELECT 1'],
+      ['SelectStmt', 1, 16, 1, 31, 'SELECT $$ /* $$'],
+    ]);
+    expect(spans('CREATE TABLE t (\n  a int, -- inside\n  b int\n);')).toEqual([
+      ['CreateStmt', 1, 1, 4, 2, 'CREATE TABLE t (\n  a int, -- inside\n  b int\n)'],
+    ]);
+  });
+
   it('handles CRLF line ends and a UTF-8 BOM', () => {
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('SELECT 1;\r\nDROP TABLE t;\r\n')]);
     const split = splitStatements(new SourceText(bytes, 'x.sql'));
