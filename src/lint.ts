@@ -208,7 +208,9 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
   const checks = active.filter((r) => r.check);
   a.facts.forEach((stmt, i) => {
     const ctx = { statement: stmt, effects: stmt.effects, file: a.fileFacts, pgVersion: options.pgVersion, schema: before };
+    const kinds = new Set(stmt.effects.map((e) => e.kind));
     for (const rule of checks) {
+      if (rule.effectKinds && !rule.effectKinds.some((k) => kinds.has(k))) continue;
       const hits = rule.check!(ctx);
       if (hits) for (const hit of asList(hits)) findings.push(finding(rule, hit, stmt.span, stmt.index, a, options));
     }

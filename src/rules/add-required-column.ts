@@ -10,6 +10,7 @@ export default defineRule({
   help: 'Add the column nullable (or with a constant default), backfill in batches, then make it NOT NULL in a later release via `CHECK (c IS NOT NULL) NOT VALID` + VALIDATE.',
   versionNotes:
     'A constant default makes the column safe to add; from PostgreSQL 11 on it is also instant (before 11 it rewrites the table: see table-rewrite)',
+  effectKinds: ['add-column'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

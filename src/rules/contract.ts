@@ -15,6 +15,7 @@ export function contractRule(
     ...meta,
     category: 'contract',
     defaultLevel: 'error',
+    effectKinds: kinds,
     check(ctx) {
       const hits: RuleHit[] = [];
       for (const e of ctx.effects) {

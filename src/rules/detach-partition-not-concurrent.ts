@@ -16,6 +16,7 @@ export default defineRule({
   versionNotes:
     'DETACH PARTITION CONCURRENTLY exists since PostgreSQL 14; below 14 there is no online alternative and ' +
     'the rule does not fire.',
+  effectKinds: ['detach-partition'],
   check(ctx) {
     if (ctx.pgVersion < 14) return;
     const hits: RuleHit[] = [];

@@ -14,6 +14,7 @@ export default defineRule({
     'Use `DROP INDEX CONCURRENTLY IF EXISTS`, one index per statement, in a migration of its own (it cannot ' +
     'run in a transaction); an index that backs a constraint goes with `DROP CONSTRAINT` instead.',
   versionNotes: 'DROP INDEX CONCURRENTLY exists since PostgreSQL 9.2. Indexes of a table created earlier in the same migration are not flagged.',
+  effectKinds: ['drop-index'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

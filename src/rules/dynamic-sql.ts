@@ -18,6 +18,7 @@ export default defineRule({
   help:
     'Write the statements as static SQL (a DO block may contain them directly) so they are checked; if the SQL ' +
     'must be dynamic, review it by hand and suppress this finding with the reason.',
+  effectKinds: ['dynamic-sql'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

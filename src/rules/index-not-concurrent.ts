@@ -18,6 +18,7 @@ export default defineRule({
     'CONCURRENTLY exists on every supported version; PostgreSQL 14.0–14.3 could corrupt indexes built ' +
     'concurrently (fixed in 14.4). An index on a table created earlier in the same migration is not flagged, ' +
     'nor is `CREATE INDEX … ON ONLY parent` (it builds nothing).',
+  effectKinds: ['create-index'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

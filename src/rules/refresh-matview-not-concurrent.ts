@@ -15,6 +15,7 @@ export default defineRule({
   versionNotes:
     'CONCURRENTLY exists since PostgreSQL 9.4. The first refresh of a view created earlier in the same ' +
     'migration (for example `WITH NO DATA`) is not flagged: nothing reads it yet, and it cannot be concurrent.',
+  effectKinds: ['refresh-matview'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

@@ -16,6 +16,7 @@ export default defineRule({
   versionNotes:
     'REINDEX CONCURRENTLY exists since PostgreSQL 12; a failed one leaves an invalid `*_ccnew` index to drop. ' +
     'Below 12 the rule still fires and the message gives the manual concurrent rebuild.',
+  effectKinds: ['reindex'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

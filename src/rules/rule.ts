@@ -24,7 +24,7 @@
  *    `[rule, line, column]` exactly; version-dependent cases at two `pgVersion`s.
  */
 import type { Directives, LockMode, Phase, RuleLevel, Span } from '../model.js';
-import type { AnalyzedEffect } from '../analyze/effects.js';
+import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
 import type { SchemaView } from '../analyze/schema.js';
 import type { SessionState } from '../analyze/session.js';
 
@@ -118,6 +118,11 @@ export interface RuleHit {
 }
 
 export interface Rule extends RuleMeta {
+  /**
+   * `check` can only report on effects of these kinds: the pipeline skips statements without
+   * one (most rules look at one or two kinds; skipping the call saves ~200,000 on the corpus).
+   */
+  effectKinds?: readonly EffectKind[];
   check?(ctx: RuleContext): RuleHit[] | RuleHit | undefined | void;
   checkFile?(ctx: FileRuleContext): RuleHit[] | RuleHit | undefined | void;
 }

@@ -20,6 +20,7 @@ export default defineRule({
   help:
     'Backfill in batches by key range (for example 1,000–10,000 rows per batch), one transaction each, in a ' +
     'migration or job of its own after the DDL has committed.',
+  effectKinds: ['update', 'delete'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {

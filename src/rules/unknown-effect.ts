@@ -13,6 +13,7 @@ export default defineRule({
   help:
     'Check the statement against the PostgreSQL documentation for the lock it takes; if it is safe, suppress ' +
     'this finding with the reason (and report the statement so bgmigrate can learn it).',
+  effectKinds: ['unknown'],
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {
