@@ -8,6 +8,10 @@ import v8 from 'node:v8';
 // The WASM parser's background tier-up compiles stall process exit by up to 0.45 s; the
 // baseline compiler alone parses just as fast for migration-sized input (TOOLCHAIN.md).
 v8.setFlagsFromString('--liftoff-only');
+// A CLI run is short: with the default budget TurboFan optimises (and deoptimises) lint code that
+// has little left to do by then. Four times the budget (270,000) made the corpus check ~100 ms
+// faster (best 637 -> 526 ms, median 674 -> 575, 12 runs each); long runs still get optimised.
+v8.setFlagsFromString('--interrupt-budget=270000');
 
 import { Command, CommanderError, Option } from 'commander';
 import { isBgmigrateError } from '../errors.js';
