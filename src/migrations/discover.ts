@@ -147,7 +147,15 @@ function readRegularFile(absolutePath: string, shown: string): Buffer {
       });
     }
     try {
-      return fs.readFileSync(fd);
+      // The size is known: one read (readFileSync(fd) would fstat again).
+      const bytes = Buffer.allocUnsafe(stat.size);
+      let filled = 0;
+      while (filled < bytes.length) {
+        const n = fs.readSync(fd, bytes, filled, bytes.length - filled, null);
+        if (n === 0) break;
+        filled += n;
+      }
+      return filled === bytes.length ? bytes : bytes.subarray(0, filled);
     } catch (error) {
       throw cannotRead(shown, error);
     }
