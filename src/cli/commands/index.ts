@@ -14,10 +14,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   check: () => import('./check.js'),
   apply: () => import('./apply.js'),
   status: () => import('./status.js'),
-  pool: () => import('./pool.js'),
-  trace: () => import('./trace.js'),
   release: () => import('./release.js'),
   ledger: () => import('./ledger.js'),
+  pool: () => import('./pool.js'),
+  trace: () => import('./trace.js'),
 };
 
 /** Global options that take a value, so that their value is not mistaken for the command name. */
@@ -25,6 +25,8 @@ const OPTIONS_WITH_VALUE = new Set(['--database', '--config', '--dir']);
 
 export async function registerCommands(program: Command, ctx: () => CliContext, argv: readonly string[]): Promise<void> {
   const name = commandName(argv);
+  // `--version` alone needs no command at all.
+  if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) return;
   const names = name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
   const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
   for (const module of modules) module.register(program, ctx);
