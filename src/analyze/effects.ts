@@ -1253,7 +1253,6 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const volatileDefault = f.default === 'volatile' || (f.default !== undefined && ctx.pgVersion < 11);
       const rewrites = volatileDefault || f.serial || f.identity || f.generated === 'stored' || Boolean(f.domainWithCheck);
       const scans = rewrites || f.check || f.unique || f.primaryKey;
-      const newInFile = ctx.schema.isNewInFile(table);
       // ADD COLUMN IF NOT EXISTS of a column the model already has does nothing.
       const alreadyExists = Boolean(cmd.missing_ok) && ctx.schema.column(table, f.name) !== undefined;
       effect(ctx, 'add-column', `${table}.${f.name}`, alreadyExists ? 'neutral' : 'additive', AEL, {
@@ -1266,7 +1265,6 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
         const r = qualifyRef(ctx, f.references);
         effect(ctx, 'add-constraint', `${table}.${f.name}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
       }
-      void newInFile;
       const fk = f.references && !alreadyExists ? inlineForeignKey(ctx, table.split('.').pop()!, f) : undefined;
       ctx.mutations.push((m) => {
         m.setColumn(table, { name: f.name, type: f.type, notNull: f.notNull, hasDefault: f.default !== undefined || f.serial || f.identity });

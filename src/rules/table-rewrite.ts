@@ -112,7 +112,7 @@ export default defineRule({
       }
       if (e.kind === 'add-column') {
         // ADD COLUMN IF NOT EXISTS of a column the model already knows does nothing.
-        if (e.detail.ifNotExists && e.detail.column && ctx.schema.column(e.table, e.detail.column)) continue;
+        if (e.detail.alreadyExists) continue;
         const reason = addColumnRewrite(ctx, e);
         if (reason) added.push({ table: e.table, column: e.detail.column ?? e.object, object: e.object, reason });
       } else if (e.kind === 'alter-index' && e.detail.subtype === 'AT_SetTableSpace') {

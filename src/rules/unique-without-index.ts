@@ -25,7 +25,7 @@ export default defineRule({
     for (const e of ctx.effects) {
       if (!e.table || e.detail.newInFile) continue;
       // ADD COLUMN IF NOT EXISTS of a column the model already knows does nothing.
-      if (e.kind === 'add-column' && e.detail.ifNotExists && e.detail.column && ctx.schema.column(e.table, e.detail.column)) continue;
+      if (e.kind === 'add-column' && e.detail.alreadyExists) continue;
       const d = e.detail;
       if (e.kind === 'add-constraint' && d.subtype !== 'referenced' && !d.usingIndex) {
         const kind = KINDS[d.constraintType ?? ''];
