@@ -11,7 +11,8 @@ import type { AnalyzedEffect } from './analyze/effects.js';
 import { analyzeStatement } from './analyze/effects.js';
 import { SchemaModel } from './analyze/schema.js';
 import { versionProblem } from './analyze/version.js';
-import { DEFAULT_SESSION, type SessionState } from './analyze/session.js';
+import { initialSession, type SessionState } from './analyze/session.js';
+import { cannotRunInTransaction } from './analyze/transaction-mode.js';
 import type {
   AnalyzedStatement,
   FileReport,
@@ -107,20 +108,34 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
   const split = splitStatements(source);
   const dir = readDirectives(split.comments, split.statements, RULE_ID_SET);
   model.beginFile(file.id);
-  let session: SessionState = DEFAULT_SESSION;
-  let inBlock = false;
+  // Decided before any statement is analysed: it decides what SET LOCAL, COMMIT and ROLLBACK do.
+  const inferredNoTx = split.statements.some((s) => cannotRunInTransaction(s.kind, s.node, pgVersion));
+  const runnerWraps = !(dir.directives.noTransaction || inferredNoTx);
+  let session: SessionState = initialSession(runnerWraps);
   const facts: AnalyzedFile['facts'] = [];
   const mutations: AnalyzedFile['mutations'] = [];
   const problems = [...split.problems, ...dir.problems];
+  // Statements with the same number run in the same transaction, as the runner will run them:
+  // one transaction for a wrapped file (its written BEGIN/COMMIT are left out), else one per
+  // explicit BEGIN … COMMIT block and one per statement outside any; a DO block's statements share its number.
+  let unit = 0;
+  let explicitBlock = false;
+  let lastTopLevel = 0;
   for (const stmt of split.statements) {
     const tooNew = versionProblem(stmt, pgVersion);
     if (tooNew) problems.push({ message: tooNew, span: stmt.span });
     const a = analyzeStatement(stmt, model, session, pgVersion);
     const tx = a.effects.find((e) => e.kind === 'transaction')?.detail.transaction;
-    const before = inBlock;
+    const inBlock = explicitBlock;
+    let transaction: number;
+    if (stmt.inDoBlock) transaction = lastTopLevel;
+    else if (runnerWraps) transaction = 0;
+    else if (inBlock || tx === 'begin') transaction = inBlock ? unit : ++unit;
+    else transaction = ++unit;
     if (!stmt.inDoBlock) {
-      if (tx === 'begin') inBlock = true;
-      else if (tx === 'commit' || tx === 'rollback' || tx === 'prepare') inBlock = false;
+      lastTopLevel = transaction;
+      if (tx === 'begin') explicitBlock = true;
+      else if (tx === 'commit' || tx === 'rollback' || tx === 'prepare') explicitBlock = false;
     }
     facts.push({
       index: stmt.index,
@@ -129,7 +144,8 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
       text: stmt.text,
       span: stmt.span,
       start: stmt.start,
-      inTransactionBlock: before,
+      inTransactionBlock: inBlock,
+      transaction,
       inDoBlock: stmt.inDoBlock,
       cannotRunInTransaction: a.cannotRunInTransaction,
       session,
@@ -139,15 +155,14 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
     for (const m of a.mutations) m(model);
     session = a.session;
   }
-  const inferredNoTx = facts.some((s) => s.cannotRunInTransaction);
-  if (!dir.directives.noTransaction && !inferredNoTx) markRestored(facts);
+  if (runnerWraps) markRestored(facts);
   const anyContract = facts.some((s) => s.effects.some((e) => e.class === 'contract'));
   const fileFacts: FileFacts = {
     path: file.path,
     id: file.id,
     directives: dir.directives,
     phase: dir.directives.phase ?? (anyContract ? 'contract' : 'expand'),
-    runnerWrapsInTransaction: !(dir.directives.noTransaction || inferredNoTx),
+    runnerWrapsInTransaction: runnerWraps,
     statements: facts,
     empty: split.statements.length === 0 && split.problems.length === 0,
   };
@@ -243,6 +258,7 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
       kind: s.kind,
       effects: s.effects,
       cannotRunInTransaction: s.cannotRunInTransaction,
+      transaction: s.transaction,
       ...s.span,
     };
     if (s.inDoBlock) out.inDoBlock = true;

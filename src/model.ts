@@ -54,6 +54,11 @@ export interface Effect {
   object: string;
   /** The table whose lock matters, when there is one: `public.users`. */
   table?: string;
+  /**
+   * Set by the linter when a `bgmigrate-ignore` comment took responsibility for this very
+   * effect's finding: the reason. `apply` reads it (by identity, never by line).
+   */
+  suppressed?: string;
   class: EffectClass;
   /** The strongest table-level lock the statement takes for this effect, if any. */
   lock: LockMode | null;
@@ -123,6 +128,8 @@ export interface AnalyzedStatement extends Span {
   effects: Effect[];
   /** PostgreSQL refuses to run this statement inside a transaction block. */
   cannotRunInTransaction: boolean;
+  /** Statements with the same number run in the same transaction when the runner applies the file. */
+  transaction: number;
   /** Static SQL found inside the `DO` block at the same `index` (not run on its own). */
   inDoBlock?: boolean;
 }

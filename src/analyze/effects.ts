@@ -6,9 +6,9 @@
  */
 import type { Effect, EffectClass, LockMode } from '../model.js';
 import type { ParsedStatement } from '../parse/statements.js';
-import { listName, qualify, rangeVarName, strings } from './names.js';
+import { creationListName, creationName, listName, qualify, rangeVarName, strings } from './names.js';
 import type { ConstraintInfo, ConstraintType, SchemaModel, SchemaView } from './schema.js';
-import { applySetting, type SessionState } from './session.js';
+import { applySetting, applyTransaction, resetAll, unknownSettings, type SessionState } from './session.js';
 import { isMetadataOnlyTypeChange, typeFacts } from './types.js';
 
 type Node = Record<string, unknown>;
@@ -158,6 +158,10 @@ interface Ctx {
   effects: AnalyzedEffect[];
   mutations: ((model: SchemaModel) => void)[];
   cannotRunInTransaction: boolean;
+  /** Where the statement starts, for messages. */
+  line?: number;
+  /** Static SQL inside a DO block: it may run zero or many times. */
+  inDoBlock?: boolean;
 }
 
 const AEL: LockMode = 'AccessExclusiveLock';
@@ -175,9 +179,10 @@ export function analyzeStatement(
   session: SessionState,
   pgVersion: number,
 ): StatementAnalysis {
-  const ctx: Ctx = { schema, session, pgVersion, effects: [], mutations: [], cannotRunInTransaction: false };
+  const ctx: Ctx = { schema, session, pgVersion, effects: [], mutations: [], cannotRunInTransaction: false, line: stmt.span.line, inDoBlock: stmt.inDoBlock };
   try {
     classify(stmt, ctx);
+    if (stmt.kind !== 'SelectStmt') sessionCalls(ctx, stmt.node, false);
   } catch {
     // A node shape we did not expect: never assume it safe.
     ctx.effects.length = 0;
@@ -203,13 +208,14 @@ function effect(
     detail.newInFile ??= ctx.schema.isNewInFile(table);
     if (t?.kind === 'partitioned-table') detail.partitioned = true;
   }
-  // No color uses an object created earlier in this same file: changing it breaks nothing.
-  if (cls === 'contract' && (detail.newInFile || (table === undefined && ctx.schema.isNewInFile(object)))) cls = 'neutral';
+  // No color uses an object created earlier in this same file: changing it breaks nothing. Only
+  // a create that really created it counts (IF NOT EXISTS / OR REPLACE may have found an old one).
+  if (cls === 'contract' && ctx.schema.isCertainlyNewInFile(table ?? object)) cls = 'neutral';
   // A column this file added is unknown to the old color: dropping, renaming or retyping it is
   // safe (tightening it is not: the old color's inserts omit it).
   if (cls === 'contract' && table !== undefined && detail.column !== undefined && COLUMN_USE.has(kind)) {
     const c = ctx.schema.column(table, detail.column);
-    if (c?.addedIn !== undefined && c.addedIn === ctx.schema.currentFile) cls = 'neutral';
+    if (c?.addedIn !== undefined && c.addedIn === ctx.schema.currentFile && !c.mayHaveExisted) cls = 'neutral';
   }
   // Dropping what this file renamed away (Prisma's enum swap): the rename was the contract effect.
   if (cls === 'contract' && kind.startsWith('drop-') && ctx.schema.wasRenamedInFile(object)) {
@@ -257,10 +263,15 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return createTable(ctx, n);
     case 'CreateTableAsStmt': {
       const into = (n.into as Node).rel as Node;
-      const name = rel(ctx, into);
+      const name = creationName(into, ctx.session);
       const matview = n.objtype === 'OBJECT_MATVIEW';
+      const mayExist = Boolean(n.if_not_exists) && !name.startsWith('pg_temp.');
+      if (mayExist && ctx.schema.table(name)) {
+        effect(ctx, matview ? 'create-view' : 'create-table', name, 'neutral', null, { table: name, detail: { subtype: 'exists' } });
+        return;
+      }
       effect(ctx, matview ? 'create-view' : 'create-table', name, 'additive', AEL, { table: name, detail: { newInFile: true, known: true, subtype: matview ? 'materialized-view' : 'table-as' } });
-      ctx.mutations.push((m) => m.createTable(name, matview ? 'materialized-view' : 'table', []));
+      ctx.mutations.push((m) => m.createTable(name, matview ? 'materialized-view' : 'table', [], mayExist));
       if (matview) {
         const reads = viewReads(ctx, n.query);
         ctx.mutations.push((m) => m.setView(name, reads));
@@ -268,9 +279,10 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return;
     }
     case 'ViewStmt': {
-      const name = rel(ctx, n.view);
+      const name = creationName(n.view as Node, ctx.session);
       effect(ctx, 'create-view', name, 'additive', n.replace ? AEL : null, { table: name, detail: { subtype: n.replace ? 'replace' : 'create' } });
-      if (!ctx.schema.table(name)) ctx.mutations.push((m) => m.createTable(name, 'view', []));
+      // OR REPLACE of a view the migrations never created replaces one assumed in use.
+      if (!ctx.schema.table(name)) ctx.mutations.push((m) => m.createTable(name, 'view', [], Boolean(n.replace) && !name.startsWith('pg_temp.')));
       const reads = viewReads(ctx, n.query);
       ctx.mutations.push((m) => m.setView(name, reads));
       return;
@@ -344,9 +356,11 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return;
     }
     case 'CreateFunctionStmt': {
-      const name = listName(n.funcname as Node[], ctx.session, ctx.schema);
+      const name = creationListName(n.funcname as Node[], ctx.session);
       effect(ctx, 'create-routine', name, 'additive', null, { detail: { subtype: n.replace ? 'replace' : 'create' } });
-      ctx.mutations.push((m) => m.createObject(name, 'routine'));
+      // OR REPLACE of a routine the model has (or never saw) keeps its origin: it is not new.
+      const known = ctx.schema.object(name);
+      if (!(n.replace && known)) ctx.mutations.push((m) => m.createObject(name, 'routine', Boolean(n.replace)));
       return;
     }
     case 'AlterFunctionStmt':
@@ -365,7 +379,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'CreateDomainStmt': {
       // A domain's `typeName` is its base type; its own name is `domainname`.
       const names = ((stmt.kind === 'CreateDomainStmt' ? n.domainname : n.typeName) ?? (n.typevar ? undefined : [])) as Node[] | undefined;
-      const name = names ? listName(names, ctx.session) : rel(ctx, n.typevar);
+      const name = names ? creationListName(names, ctx.session) : creationName(n.typevar as Node, ctx.session);
       effect(ctx, 'create-type', name, 'additive', null, { detail: { subtype: stmt.kind } });
       // A domain with a CHECK: adding a column of it rewrites the table (table-rewrite).
       const checked = ((n.constraints ?? []) as Node[]).some((c) => (c.Constraint as Node | undefined)?.contype === 'CONSTR_CHECK');
@@ -403,9 +417,9 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return;
     }
     case 'CreateSeqStmt': {
-      const name = rel(ctx, n.sequence);
-      effect(ctx, 'create-sequence', name, 'additive', null);
-      ctx.mutations.push((m) => m.createObject(name, 'sequence'));
+      const name = creationName(n.sequence as Node, ctx.session);
+      effect(ctx, 'create-sequence', name, 'additive', null, { detail: { ifNotExists: Boolean(n.if_not_exists) } });
+      if (!(n.if_not_exists && ctx.schema.object(name))) ctx.mutations.push((m) => m.createObject(name, 'sequence', Boolean(n.if_not_exists)));
       return;
     }
     case 'AlterSeqStmt':
@@ -414,7 +428,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'CreateSchemaStmt': {
       const name = String(n.schemaname ?? (n.authrole as Node | undefined)?.rolename ?? '?');
       effect(ctx, 'create-schema', name, 'additive', null, { detail: { ifNotExists: Boolean(n.if_not_exists) } });
-      ctx.mutations.push((m) => m.createObject(name, 'schema'));
+      if (!(n.if_not_exists && ctx.schema.object(name))) ctx.mutations.push((m) => m.createObject(name, 'schema', Boolean(n.if_not_exists)));
       for (const el of (n.schemaElts ?? []) as Node[]) {
         const [k, body] = Object.entries(el)[0] as [string, Node];
         classify({ ...stmtLike(k, body) }, { ...ctx, session: { ...ctx.session, searchPath: [name] } } as Ctx);
@@ -453,14 +467,13 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     }
     case 'SelectStmt': {
       if (n.intoClause) {
-        const name = rel(ctx, (n.intoClause as Node).rel);
+        const name = creationName((n.intoClause as Node).rel as Node, ctx.session);
         effect(ctx, 'create-table', name, 'additive', AEL, { table: name, detail: { newInFile: true, known: true, subtype: 'select-into' } });
         ctx.mutations.push((m) => m.createTable(name, 'table', []));
         return;
       }
-      const sc = setConfigCalls(n);
-      for (const [name, value] of sc) ctx.session = applySetting(ctx.session, name, value);
-      effect(ctx, 'select', 'query', 'neutral', null, { detail: sc.length > 0 ? { subtype: 'set_config' } : {} });
+      const certain = sessionCalls(ctx, stmt.node, true);
+      effect(ctx, 'select', 'query', 'neutral', null, { detail: certain ? { subtype: 'set_config' } : {} });
       return;
     }
     case 'CopyStmt': {
@@ -471,14 +484,16 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'VariableSetStmt': {
       const name = String(n.name ?? '');
       const kind = String(n.kind);
-      let value: string | undefined;
-      if (kind === 'VAR_SET_VALUE') value = ((n.args ?? []) as Node[]).map(constText).join(', ');
-      if (kind === 'VAR_RESET_ALL') {
-        ctx.session = { searchPath: ['public'] };
-      } else if (kind === 'VAR_SET_VALUE' || kind === 'VAR_SET_DEFAULT' || kind === 'VAR_RESET') {
-        ctx.session = applySetting(ctx.session, name, kind === 'VAR_SET_VALUE' ? value : undefined);
-      }
-      effect(ctx, 'set', name || kind, 'neutral', null, { detail: { setting: name, value, subtype: n.is_local ? 'local' : 'session' } });
+      const args = ((n.args ?? []) as Node[]).map(constText);
+      const local = Boolean(n.is_local);
+      // Inside a DO block a SET may run zero or many times: what it leaves is unknown.
+      if (ctx.inDoBlock && kind !== 'VAR_SET_MULTI') ctx.session = applySetting(ctx.session, name || 'search_path', { kind: 'unknown', because: `SET inside a DO block at line ${ctx.line}` }, local);
+      else if (kind === 'VAR_RESET_ALL') ctx.session = resetAll(ctx.session);
+      else if (kind === 'VAR_SET_VALUE') ctx.session = applySetting(ctx.session, name, { kind: 'args', args }, local);
+      else if (kind === 'VAR_SET_DEFAULT' || kind === 'VAR_RESET') ctx.session = applySetting(ctx.session, name, { kind: 'default' }, local);
+      effect(ctx, 'set', name || kind, 'neutral', null, {
+        detail: { setting: name, value: kind === 'VAR_SET_VALUE' ? args.join(', ') : undefined, subtype: local ? 'local' : 'session' },
+      });
       return;
     }
     case 'VariableShowStmt':
@@ -489,8 +504,11 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'ListenStmt':
     case 'UnlistenStmt':
     case 'CheckPointStmt':
-    case 'DiscardStmt':
     case 'LoadStmt':
+      effect(ctx, 'set', stmt.kind, 'neutral', null, { detail: { subtype: stmt.kind } });
+      return;
+    case 'DiscardStmt':
+      if (n.target === 'DISCARD_ALL') ctx.session = resetAll(ctx.session);
       effect(ctx, 'set', stmt.kind, 'neutral', null, { detail: { subtype: stmt.kind } });
       return;
     case 'TransactionStmt': {
@@ -507,7 +525,12 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
         TRANS_STMT_COMMIT_PREPARED: 'commit',
         TRANS_STMT_ROLLBACK_PREPARED: 'rollback',
       };
-      effect(ctx, 'transaction', map[k] ?? 'other', 'neutral', null, { detail: { transaction: map[k] ?? 'other' } });
+      const step = map[k];
+      if (step === 'begin' || step === 'commit' || step === 'rollback') ctx.session = applyTransaction(ctx.session, { kind: step });
+      else if (step === 'prepare') ctx.session = applyTransaction(ctx.session, { kind: 'commit' });
+      else if (step === 'savepoint' || step === 'release' || step === 'rollback-to') ctx.session = applyTransaction(ctx.session, { kind: step, name: String(n.savepoint_name ?? '') });
+      if (k === 'TRANS_STMT_COMMIT' && n.chain) ctx.session = applyTransaction(ctx.session, { kind: 'begin' });
+      effect(ctx, 'transaction', step ?? 'other', 'neutral', null, { detail: { transaction: step ?? 'other' } });
       return;
     }
     case 'CommentStmt': {
@@ -610,9 +633,10 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     }
     case 'CreateForeignTableStmt': {
       const base = (n.base ?? {}) as Node;
-      const name = rel(ctx, base.relation);
-      effect(ctx, 'create-table', name, 'additive', null, { table: name, detail: { newInFile: true, known: true, subtype: 'foreign' } });
-      ctx.mutations.push((m) => m.createTable(name, 'table', []));
+      const name = creationName(base.relation as Node, ctx.session);
+      const mayExist = Boolean(base.if_not_exists);
+      effect(ctx, 'create-table', name, 'additive', null, { table: name, detail: { newInFile: !mayExist, known: true, subtype: 'foreign' } });
+      if (!(mayExist && ctx.schema.table(name))) ctx.mutations.push((m) => m.createTable(name, 'table', [], mayExist));
       return;
     }
     case 'AlterTableMoveAllStmt':
@@ -684,19 +708,63 @@ function constText(node: Node): string {
   return '';
 }
 
-/** `SELECT set_config('search_path', 'x', …)` calls in a SELECT's target list. */
-function setConfigCalls(n: Node): [string, string][] {
-  const out: [string, string][] = [];
-  for (const t of (n.targetList ?? []) as Node[]) {
-    const fc = ((t.ResTarget as Node | undefined)?.val as Node | undefined)?.FuncCall as Node | undefined;
-    if (!fc) continue;
-    const fname = strings(fc.funcname as Node[]).pop();
+/**
+ * Follows `set_config(name, value, is_local)` calls anywhere in a statement. Only a plain
+ * `SELECT set_config('const', 'const', const)` (no FROM, WHERE, CTE, set operation or LIMIT: it
+ * runs exactly once) has a certain effect; any other call may run zero or many times, or with a
+ * computed value, so the setting it names becomes unknown (every tracked setting, when the name
+ * itself is computed). Returns whether a certain call was applied.
+ */
+function sessionCalls(ctx: Ctx, node: Node, selectStatement: boolean): boolean {
+  const calls: Node[] = [];
+  const visit = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Node;
+    const fc = o.FuncCall as Node | undefined;
+    if (fc && strings(fc.funcname as Node[]).pop() === 'set_config') calls.push(fc);
+    for (const x of Object.values(o)) visit(x);
+  };
+  visit(node);
+  if (calls.length === 0) return false;
+  const plain =
+    selectStatement &&
+    !ctx.inDoBlock &&
+    node.fromClause === undefined &&
+    node.whereClause === undefined &&
+    node.withClause === undefined &&
+    node.groupClause === undefined &&
+    node.havingClause === undefined &&
+    node.limitCount === undefined &&
+    node.limitOffset === undefined &&
+    node.valuesLists === undefined &&
+    node.distinctClause === undefined &&
+    (node.op === undefined || node.op === 'SETOP_NONE');
+  const direct = new Set(plain ? ((node.targetList ?? []) as Node[]).map((t) => ((t.ResTarget as Node | undefined)?.val as Node | undefined)?.FuncCall) : []);
+  let certain = false;
+  for (const fc of calls) {
     const args = (fc.args ?? []) as Node[];
-    if (fname === 'set_config' && args.length >= 2 && args[0].A_Const && args[1].A_Const) {
-      out.push([constText(args[0]), constText(args[1])]);
+    const because = `set_config(…) at line ${ctx.line ?? '?'} may not run exactly once with the written value`;
+    if (args.length !== 3 || !isConst(args[0])) {
+      ctx.session = unknownSettings(ctx.session, because);
+      continue;
+    }
+    const name = constText(args[0]);
+    if (direct.has(fc) && isConst(args[1]) && isConst(args[2])) {
+      const local = /^(t|true|on|1|yes|y)$/i.test(constText(args[2]));
+      ctx.session = applySetting(ctx.session, name, { kind: 'string', text: constText(args[1]) }, local);
+      certain = true;
+    } else {
+      ctx.session = applySetting(ctx.session, name, { kind: 'unknown', because });
     }
   }
-  return out;
+  return certain;
+}
+
+function isConst(node: Node): boolean {
+  if (node.A_Const) return (node.A_Const as Node).isnull !== true;
+  const cast = node.TypeCast as Node | undefined;
+  return cast !== undefined && isConst((cast.arg ?? {}) as Node);
 }
 
 /** A generic object reference (`List` of names, `String`, `TypeName`, `ObjectWithArgs`) → name. */
@@ -815,7 +883,7 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
 }
 
 function createTable(ctx: Ctx, n: Node): void {
-  const name = rel(ctx, n.relation);
+  const name = creationName(n.relation as Node, ctx.session);
   const elts = (n.tableElts ?? []) as Node[];
   const tableConstraints = elts.filter((e) => e.Constraint);
   const columns = elts.filter((e) => e.ColumnDef).map((e) => columnFacts(e.ColumnDef as Node, ctx.pgVersion, tableConstraints));
@@ -823,6 +891,9 @@ function createTable(ctx: Ctx, n: Node): void {
   const partitionOf = n.partbound !== undefined;
   const exists = ctx.schema.table(name) !== undefined;
   const ifNotExists = Boolean(n.if_not_exists);
+  // IF NOT EXISTS makes nothing new unless the model knows the table is absent: a table the
+  // migrations never created is assumed to exist (and be in use). Temporary tables are new.
+  const mayExist = ifNotExists && !name.startsWith('pg_temp.');
   effect(ctx, 'create-table', name, 'additive', AEL, {
     table: name,
     detail: { newInFile: !(exists && ifNotExists) || ctx.schema.isNewInFile(name), known: true, columns, ifNotExists, partitioned: n.partspec !== undefined },
@@ -853,7 +924,7 @@ function createTable(ctx: Ctx, n: Node): void {
     if (c.primaryKey && !infos.some((i) => i.type === 'primary-key')) infos.push({ name: `${bare}_pkey`, type: 'primary-key', valid: true, columns: [c.name] });
   }
   ctx.mutations.push((m) => {
-    m.createTable(name, n.partspec !== undefined ? 'partitioned-table' : 'table', columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, hasDefault: c.default !== undefined || c.serial || c.identity })));
+    m.createTable(name, n.partspec !== undefined ? 'partitioned-table' : 'table', columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, hasDefault: c.default !== undefined || c.serial || c.identity })), mayExist);
     for (const info of infos) m.addConstraint(name, info);
     if (partitionOf) for (const p of parents) m.addPartition(p, name);
   });
@@ -1253,8 +1324,11 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const volatileDefault = f.default === 'volatile' || (f.default !== undefined && ctx.pgVersion < 11);
       const rewrites = volatileDefault || f.serial || f.identity || f.generated === 'stored' || Boolean(f.domainWithCheck);
       const scans = rewrites || f.check || f.unique || f.primaryKey;
-      // ADD COLUMN IF NOT EXISTS of a column the model already has does nothing.
+      // ADD COLUMN IF NOT EXISTS of a column the model already has does nothing; on a table the
+      // migrations did not create (its columns are not all known) the column may exist already.
       const alreadyExists = Boolean(cmd.missing_ok) && ctx.schema.column(table, f.name) !== undefined;
+      const t = ctx.schema.table(table);
+      const mayExist = Boolean(cmd.missing_ok) && (t?.createdIn === undefined || Boolean(t.mayHaveExisted));
       effect(ctx, 'add-column', `${table}.${f.name}`, alreadyExists ? 'neutral' : 'additive', AEL, {
         table,
         rewrites: rewrites && !alreadyExists,
@@ -1266,10 +1340,12 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
         effect(ctx, 'add-constraint', `${table}.${f.name}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
       }
       const fk = f.references && !alreadyExists ? inlineForeignKey(ctx, table.split('.').pop()!, f) : undefined;
-      ctx.mutations.push((m) => {
-        m.setColumn(table, { name: f.name, type: f.type, notNull: f.notNull, hasDefault: f.default !== undefined || f.serial || f.identity });
-        if (fk) m.addConstraint(table, fk);
-      });
+      if (!alreadyExists) {
+        ctx.mutations.push((m) => {
+          m.setColumn(table, { name: f.name, type: f.type, notNull: f.notNull, hasDefault: f.default !== undefined || f.serial || f.identity }, mayExist);
+          if (fk) m.addConstraint(table, fk);
+        });
+      }
       return;
     }
     case 'AT_DropColumn':

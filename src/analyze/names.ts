@@ -7,22 +7,69 @@ import type { SchemaView } from './schema.js';
 
 type Node = Record<string, unknown>;
 
-/** Resolves a relation name: explicit schema, else the first search_path schema that has it. */
+/**
+ * The schema of an unqualified name the analyser cannot resolve: the search path is unknown
+ * (a `set_config` it cannot evaluate), or several schemas are searched and the model knows the
+ * name in none of them. No deprecation names it, so a contract effect on it is refused.
+ */
+export const UNKNOWN_SCHEMA = '?';
+
+/** Temporary relations live here, never in `public`; unqualified relation names look here first. */
+export const TEMP_SCHEMA = 'pg_temp';
+
+/**
+ * Resolves a name: explicit schema, else the first search_path schema where the model has it,
+ * else the only schema searched. With several schemas searched and none known to hold it, or
+ * an unknown search path, the schema is {@link UNKNOWN_SCHEMA}.
+ */
 export function qualify(schemaname: string | undefined, name: string, session: SessionState, schema?: SchemaView): string {
   if (schemaname) return `${schemaname}.${name}`;
   if (schema) {
-    for (const s of session.searchPath) {
+    const temp = `${TEMP_SCHEMA}.${name}`;
+    if (schema.table(temp)) return temp;
+  }
+  const path = session.searchPath;
+  if (path === null) return `${UNKNOWN_SCHEMA}.${name}`;
+  if (schema) {
+    for (const s of path) {
       const q = `${s}.${name}`;
       if (schema.table(q) || schema.object(q) || schema.indexTable(q)) return q;
     }
   }
-  return `${session.searchPath[0] ?? 'public'}.${name}`;
+  if (path.length === 1) return `${path[0]}.${name}`;
+  return `${UNKNOWN_SCHEMA}.${name}`;
 }
 
-/** A `RangeVar` node → `schema.name`. */
+/** A `RangeVar` node → `schema.name` (`pg_temp.name` for `CREATE TEMP TABLE`). */
 export function rangeVarName(rv: Node | undefined, session: SessionState, schema?: SchemaView): string {
   const r = (rv?.RangeVar ?? rv ?? {}) as Node;
+  if (r.relpersistence === 't' && !r.schemaname) return `${TEMP_SCHEMA}.${String(r.relname ?? '?')}`;
   return qualify(r.schemaname as string | undefined, String(r.relname ?? '?'), session, schema);
+}
+
+/**
+ * The name a CREATE gives its new object: explicit schema, else the first schema searched
+ * (where PostgreSQL creates it), `pg_temp` for temporary relations.
+ */
+export function creationName(rv: Node | undefined, session: SessionState): string {
+  const r = (rv?.RangeVar ?? rv ?? {}) as Node;
+  const name = String(r.relname ?? '?');
+  if (r.schemaname) return `${r.schemaname}.${name}`;
+  if (r.relpersistence === 't') return `${TEMP_SCHEMA}.${name}`;
+  return `${session.searchPath?.[0] ?? UNKNOWN_SCHEMA}.${name}`;
+}
+
+/** {@link creationName} for a name given as a list of `String` nodes (routines, types). */
+export function creationListName(items: Node[] | undefined, session: SessionState): string {
+  const parts = strings(items);
+  if (parts.length === 0) return '?';
+  if (parts.length > 1) return parts.slice(-2).join('.');
+  return `${session.searchPath?.[0] ?? UNKNOWN_SCHEMA}.${parts[0]}`;
+}
+
+/** Whether a name's schema could not be resolved (see {@link UNKNOWN_SCHEMA}). */
+export function isAmbiguous(name: string): boolean {
+  return name.startsWith(`${UNKNOWN_SCHEMA}.`);
 }
 
 /** A list of `String` nodes (`["s","t"]`) → `s.t`, qualified when it has one part. */

@@ -13,6 +13,8 @@ export interface ColumnInfo {
   readonly hasDefault: boolean;
   /** File id of the migration that added the column (ADD COLUMN or CREATE TABLE), if seen. */
   readonly addedIn?: string;
+  /** Added by `ADD COLUMN IF NOT EXISTS` (or a `CREATE … IF NOT EXISTS`) that may have found it there. */
+  readonly mayHaveExisted?: boolean;
 }
 
 export type ConstraintType = 'check' | 'foreign-key' | 'unique' | 'primary-key' | 'exclusion' | 'not-null';
@@ -45,6 +47,11 @@ export interface TableInfo {
   readonly kind: RelationKind;
   /** File id of the migration that created it (`undefined` if only known from a catalog). */
   readonly createdIn?: string;
+  /**
+   * Created by `IF NOT EXISTS` / `OR REPLACE` without the model knowing it was absent: it may
+   * be an older object already in use (so a later drop in the same file is not harmless).
+   */
+  readonly mayHaveExisted?: boolean;
   readonly columns: ReadonlyMap<string, ColumnInfo>;
   readonly constraints: ReadonlyMap<string, ConstraintInfo>;
   /** Index names (schema-qualified) on this table. */
@@ -61,6 +68,11 @@ export interface SchemaView {
   table(name: string): TableInfo | undefined;
   /** Created earlier in the file being linted: needs no CONCURRENTLY / NOT VALID. */
   isNewInFile(table: string): boolean;
+  /**
+   * Created earlier in this file by a statement that really created it (not an `IF NOT EXISTS`
+   * or `OR REPLACE` that may have found an older one): no color can be using it.
+   */
+  isCertainlyNewInFile(name: string): boolean;
   column(table: string, column: string): ColumnInfo | undefined;
   /** Normalised type of a column, if known. */
   columnType(table: string, column: string): string | undefined;
@@ -69,7 +81,7 @@ export interface SchemaView {
   /** Table an index (schema-qualified) belongs to, if known. */
   indexTable(index: string): string | undefined;
   /** Is the named non-relation object (type, sequence, routine, schema) known, and where from. */
-  object(name: string): { kind: string; createdIn?: string } | undefined;
+  object(name: string): { kind: string; createdIn?: string; mayHaveExisted?: boolean } | undefined;
   /** Known partitions of a partitioned table (PARTITION OF, ATTACH PARTITION). */
   partitionsOf(table: string): readonly string[];
   /** Foreign keys of other tables that reference `table` (and `column`, when given). */
@@ -109,6 +121,7 @@ interface MutableTable {
   name: string;
   kind: RelationKind;
   createdIn?: string;
+  mayHaveExisted?: boolean;
   columns: Map<string, ColumnInfo>;
   constraints: Map<string, ConstraintInfo>;
   indexes: Set<string>;
@@ -118,7 +131,7 @@ interface MutableTable {
 export class SchemaModel implements SchemaView {
   private readonly tables = new Map<string, MutableTable>();
   private readonly indexes = new Map<string, string>();
-  private readonly objects = new Map<string, { kind: string; createdIn?: string }>();
+  private readonly objects = new Map<string, { kind: string; createdIn?: string; mayHaveExisted?: boolean }>();
   currentFile: string | undefined;
 
   private renamed = new Set<string>();
@@ -332,6 +345,11 @@ export class SchemaModel implements SchemaView {
     return o?.createdIn !== undefined && o.createdIn === this.currentFile;
   }
 
+  isCertainlyNewInFile(name: string): boolean {
+    const entry = this.tables.get(name) ?? this.objects.get(name);
+    return entry?.createdIn !== undefined && entry.createdIn === this.currentFile && !entry.mayHaveExisted;
+  }
+
   column(table: string, column: string): ColumnInfo | undefined {
     return this.tables.get(table)?.columns.get(column);
   }
@@ -357,12 +375,18 @@ export class SchemaModel implements SchemaView {
 
   // ---- mutations (used by the analyser only) ----
 
-  createTable(name: string, kind: RelationKind, columns: ColumnInfo[]): MutableTable {
+  /**
+   * Records a relation. `mayExist`: an `IF NOT EXISTS` / `OR REPLACE` create of a relation the
+   * migrations never created: it is assumed to exist already (and to be in use), so it is not
+   * new in this file and its columns are not known to be all there is.
+   */
+  createTable(name: string, kind: RelationKind, columns: ColumnInfo[], mayExist = false): MutableTable {
     const t: MutableTable = {
       name,
       kind,
       createdIn: this.currentFile,
-      columns: new Map(columns.map((c) => [c.name, { ...c, addedIn: this.currentFile }])),
+      mayHaveExisted: mayExist,
+      columns: new Map(columns.map((c) => [c.name, { ...c, addedIn: this.currentFile, mayHaveExisted: mayExist }])),
       constraints: new Map(),
       indexes: new Set(),
     };
@@ -415,8 +439,9 @@ export class SchemaModel implements SchemaView {
     for (const i of t.indexes) this.put(this.indexes, i, to);
   }
 
-  setColumn(table: string, column: ColumnInfo): void {
-    this.writable(table)?.columns.set(column.name, { ...column, addedIn: this.currentFile });
+  /** Records a column; `mayExist`: `ADD COLUMN IF NOT EXISTS` on a table whose columns are not all known. */
+  setColumn(table: string, column: ColumnInfo, mayExist = false): void {
+    this.writable(table)?.columns.set(column.name, { ...column, addedIn: this.currentFile, mayHaveExisted: mayExist });
   }
 
   updateColumn(table: string, column: string, patch: Partial<ColumnInfo>): void {
@@ -482,8 +507,9 @@ export class SchemaModel implements SchemaView {
     this.addIndex(table, to);
   }
 
-  createObject(name: string, kind: string): void {
-    this.put(this.objects, name, { kind, createdIn: this.currentFile });
+  /** Records a type, sequence, routine or schema; `mayExist` as for {@link createTable}. */
+  createObject(name: string, kind: string, mayExist = false): void {
+    this.put(this.objects, name, { kind, createdIn: this.currentFile, mayHaveExisted: mayExist });
   }
 
   /** Renames a type, sequence, routine or schema; columns of a renamed type follow it. */

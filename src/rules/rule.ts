@@ -64,6 +64,11 @@ export interface StatementFacts {
   start?: number;
   /** Inside an explicit `BEGIN … COMMIT` written in the file. */
   inTransactionBlock: boolean;
+  /**
+   * The transaction the statement runs in, as the runner runs the file: statements with the
+   * same number share one (computed once, in src/lint.ts).
+   */
+  transaction: number;
   /** Static SQL found inside a `DO` block. */
   inDoBlock: boolean;
   /** PostgreSQL refuses to run this statement in a transaction block. */

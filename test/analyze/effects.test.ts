@@ -197,9 +197,46 @@ describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () =
 
   it('resolves names: explicit schema, quoted identifiers, search_path set earlier, RESET', async () => {
     const rows = await effects(
-      'ALTER TABLE "App"."Users" DROP COLUMN "Name";\nSET search_path = app, public;\nDROP TABLE t;\nRESET search_path;\nDROP TABLE t;',
+      'ALTER TABLE "App"."Users" DROP COLUMN "Name";\nSET search_path = app;\nDROP TABLE t;\nRESET search_path;\nDROP TABLE t;\nSET search_path TO "ARCHIVE";\nDROP TABLE t;',
     );
-    expect(rows.filter((r) => r[0] !== 'set').map((r) => r[1])).toEqual(['App.Users.Name', 'app.t', 'public.t']);
+    expect(rows.filter((r) => r[0] !== 'set').map((r) => r[1])).toEqual(['App.Users.Name', 'app.t', 'public.t', 'ARCHIVE.t']);
+  });
+
+  it('an unqualified name several searched schemas could hold is ambiguous until the model knows where it is', async () => {
+    const rows = await effects('SET search_path = app, public;\nDROP TABLE t;\nCREATE TABLE u (a int);\nDROP TABLE u;\nCREATE TABLE public.v (a int);\nDROP TABLE v;');
+    expect(rows.filter((r) => r[0] !== 'set').map((r) => r[1])).toEqual(['?.t', 'app.u', 'app.u', 'public.v', 'public.v']);
+  });
+
+  it('follows the server session: savepoints, SET LOCAL, set_config, DISCARD ALL', async () => {
+    const object = async (sql: string) => (await effects(sql)).filter((r) => r[0] === 'drop-table').map((r) => r[1]);
+    // ROLLBACK TO SAVEPOINT restores what was in force at the savepoint.
+    expect(await object('BEGIN;\nSAVEPOINT s;\nSET search_path TO archive;\nROLLBACK TO SAVEPOINT s;\nDROP TABLE t;\nCOMMIT;')).toEqual(['public.t']);
+    expect(await object('BEGIN;\nSAVEPOINT s;\nSET search_path TO archive;\nRELEASE SAVEPOINT s;\nDROP TABLE t;\nCOMMIT;')).toEqual(['archive.t']);
+    // A plain SELECT set_config runs once: certain. With WHERE (or FROM, or a computed value) it is not.
+    expect(await object("SELECT set_config('search_path', 'archive', false);\nDROP TABLE t;")).toEqual(['archive.t']);
+    expect(await object("SELECT set_config('search_path', 'archive', false) WHERE false;\nDROP TABLE t;")).toEqual(['?.t']);
+    expect(await object("SELECT set_config('search_path', x, false) FROM cfg;\nDROP TABLE t;")).toEqual(['?.t']);
+    expect(await object("SELECT set_config(k, 'archive', false) FROM cfg;\nDROP TABLE t;")).toEqual(['?.t']);
+    expect(await object("UPDATE cfg SET v = set_config('search_path', 'archive', false);\nDROP TABLE t;")).toEqual(['?.t']);
+    // set_config(…, true) is SET LOCAL: it ends with the transaction. The runner leaves a wrapped
+    // file's written COMMIT out, so there it lasts to the end of the file.
+    expect(await object("-- bgmigrate: no-transaction\nBEGIN;\nSELECT set_config('search_path', 'archive', true);\nCOMMIT;\nDROP TABLE t;")).toEqual(['public.t']);
+    expect(await object("BEGIN;\nSELECT set_config('search_path', 'archive', true);\nCOMMIT;\nDROP TABLE t;")).toEqual(['archive.t']);
+    // set_config reads an identifier list: unquoted parts are lower-cased, quoted kept.
+    expect(await object("SELECT set_config('search_path', 'Archive, \"Old\"', false);\nDROP TABLE t;")).toEqual(['?.t']);
+    expect(await object("SELECT set_config('search_path', '\"Old\"', false);\nDROP TABLE t;")).toEqual(['Old.t']);
+    // RESET ALL and DISCARD ALL go back to the default.
+    expect(await object('SET search_path TO archive;\nRESET ALL;\nDROP TABLE t;')).toEqual(['public.t']);
+    // A SET inside a DO block may or may not run.
+    expect(await object("DO $$ BEGIN IF now() > '2020-01-01' THEN SET search_path TO archive; END IF; END $$;\nDROP TABLE t;")).toEqual(['?.t']);
+  });
+
+  it('SET LOCAL outside a transaction block changes nothing (no-transaction migration)', async () => {
+    const rows = await effects('-- bgmigrate: no-transaction\nSET LOCAL search_path TO archive;\nDROP TABLE t;\nBEGIN;\nSET LOCAL search_path TO archive;\nDROP TABLE u;\nCOMMIT;\nDROP TABLE v;');
+    expect(rows.filter((r) => r[0] === 'drop-table').map((r) => r[1])).toEqual(['public.t', 'archive.u', 'public.v']);
+    // In a wrapped migration the runner's transaction is open: SET LOCAL lasts to the file's end.
+    const wrapped = await effects('SET LOCAL search_path TO archive;\nDROP TABLE t;');
+    expect(wrapped.filter((r) => r[0] === 'drop-table').map((r) => r[1])).toEqual(['archive.t']);
   });
 
   it('resolves unqualified names to the search_path schema that has the table', async () => {
