@@ -13,6 +13,7 @@ import { SchemaModel } from './analyze/schema.js';
 import { versionProblem } from './analyze/version.js';
 import { initialSession, type SessionState } from './analyze/session.js';
 import { cannotRunInTransaction } from './analyze/transaction-mode.js';
+import { contractVerdict, LEDGER_NOT_CONSULTED } from './contract-verdict.js';
 import type {
   AnalyzedStatement,
   FileReport,
@@ -27,10 +28,10 @@ import { readDirectives, type Suppression } from './parse/directives.js';
 import { loadParser } from './parse/parser.js';
 import { SourceText } from './parse/source.js';
 import { splitStatements, type ParsedStatement } from './parse/statements.js';
-import { RULE_IDS, RULES } from './rules/index.js';
+import { GATE_RULE_IDS, RULE_IDS, RULES } from './rules/index.js';
 import type { FileFacts, Rule, RuleHit, StatementFacts } from './rules/rule.js';
 
-export { RULES, RULE_IDS } from './rules/index.js';
+export { RULES, RULE_IDS, GATE_RULE_IDS } from './rules/index.js';
 export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/rule.js';
 export type { AnalyzedEffect, EffectKind } from './analyze/effects.js';
 export { EFFECT_KINDS } from './analyze/effects.js';
@@ -46,11 +47,6 @@ export interface LintOptions {
   history?: MigrationFile[];
 }
 
-/** The verdict on contract effects when no ledger was given. */
-export const LEDGER_NOT_CONSULTED: LedgerVerdict = {
-  allowed: false,
-  reason: 'the ledger was not consulted (no database given): contract effects are refused until the ledger shows the object deprecated and every release using it retired',
-};
 
 /**
  * Lints migration files in order, replaying the schema model across them (after `history`).
@@ -102,11 +98,13 @@ interface AnalyzedFile {
 }
 
 const RULE_ID_SET = new Set(RULE_IDS);
+/** Rules that report on a whole file, not a statement: a suppression may cover the file for them. */
+const FILE_RULES = new Set(RULES.filter((r) => r.checkFile && !r.check).map((r) => r.id));
 
 function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number): AnalyzedFile {
   const source = new SourceText(file.bytes, file.path);
   const split = splitStatements(source);
-  const dir = readDirectives(split.comments, split.statements, RULE_ID_SET);
+  const dir = readDirectives(split.comments, split.statements, RULE_ID_SET, source, FILE_RULES);
   model.beginFile(file.id);
   // Decided before any statement is analysed: it decides what SET LOCAL, COMMIT and ROLLBACK do.
   const inferredNoTx = split.statements.some((s) => cannotRunInTransaction(s.kind, s.node, pgVersion));
@@ -281,7 +279,10 @@ function asList(hits: RuleHit[] | RuleHit | undefined | void): RuleHit[] {
 }
 
 function level(rule: Rule, options: LintOptions): RuleLevel {
-  return options.rules?.[rule.id] ?? rule.defaultLevel;
+  const configured = options.rules?.[rule.id];
+  // Gate rules keep their level: their verdict is the ledger's or a suppression's, never the config's.
+  if (configured !== undefined && GATE_RULE_IDS.includes(rule.id) && configured !== rule.defaultLevel) return rule.defaultLevel;
+  return configured ?? rule.defaultLevel;
 }
 
 function severityOf(l: RuleLevel): Finding['severity'] {
@@ -301,7 +302,7 @@ function finding(rule: Rule, hit: RuleHit, span: Span, scope: number | 'file', a
   const lock = hit.lock ?? hit.effect?.lock ?? undefined;
   if (lock) f.lock = lock;
   if (rule.category === 'contract') {
-    const verdict = hit.effect && options.ledger ? options.ledger.judge(hit.effect) : LEDGER_NOT_CONSULTED;
+    const verdict = hit.effect ? contractVerdict(hit.effect, options.ledger) : LEDGER_NOT_CONSULTED;
     f.ledger = { allowed: verdict.allowed, reason: verdict.reason };
     if (verdict.allowed) f.severity = 'info';
   }
@@ -309,6 +310,8 @@ function finding(rule: Rule, hit: RuleHit, span: Span, scope: number | 'file', a
   if (s) {
     f.severity = 'info';
     f.suppressed = s.reason;
+    // apply reads this on the effect itself (never by line): only this finding's effect is vouched for.
+    if (rule.category === 'contract' && hit.effect) hit.effect.suppressed = s.reason;
   }
   return f;
 }

@@ -6,6 +6,7 @@
  * Two connections: the lock connection holds the applier lock (and watches for blockers while
  * idle); the work connection runs the migrations. See applier-lock.ts for why.
  */
+import { contractVerdict } from '../contract-verdict.js';
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
@@ -391,27 +392,25 @@ function refuseMissingRelease(plan: PlanEntry[], reports: FileReport[], release:
 export function judge(report: FileReport, phase: Phase, gate: LedgerGate): string[] {
   const reasons: string[] = [];
   const where = (line: number, column: number) => `${report.path}:${line}:${column}`;
-  const flagged = new Set<string>();
   for (const finding of report.findings) {
     // Contract findings carry the verdict of the gate the file was linted with; the effects
     // below are judged by the gate passed in, which is the current one.
     if (finding.severity !== 'error' || finding.ledger) continue;
     reasons.push(`${where(finding.line, finding.column)}: ${finding.rule}: ${finding.message}`);
-    flagged.add(`${finding.line}:${finding.object ?? ''}`);
   }
-  const suppressedLines = new Set(report.findings.filter((f) => f.suppressed !== undefined).map((f) => f.line));
   for (const statement of runnableStatements(report)) {
     for (const effect of statement.effects) {
       if (effect.class !== 'contract') continue;
-      if (flagged.has(`${statement.line}:${effect.object}`)) continue;
       if (phase === 'expand') {
         reasons.push(
           `${where(statement.line, statement.column)}: ${effect.kind} ${effect.object} is a contract effect; the expand phase applies additive changes only`,
         );
         continue;
       }
-      if (suppressedLines.has(statement.line)) continue;
-      const verdict = gate.judge(effect);
+      // A suppression vouches for the one effect its finding named (set by the linter on the
+      // effect itself), never for whatever else shares its line.
+      if (effect.suppressed !== undefined) continue;
+      const verdict = contractVerdict(effect, gate);
       if (!verdict.allowed) reasons.push(`${where(statement.line, statement.column)}: ${effect.kind}: ${verdict.reason}`);
     }
   }

@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { discoverMigrations } from '../migrations/discover.js';
 import type { MigrationFile } from '../model.js';
-import { RULE_IDS } from '../rules/index.js';
+import { GATE_RULE_IDS, RULE_IDS } from '../rules/index.js';
 import { resolveDatabaseUrl } from '../db/url.js';
 import { paint, type Paint } from './paint.js';
 
@@ -115,7 +115,7 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
       },
     },
     config() {
-      config ??= loadConfig({ cwd, configPath: options.config, knownRules: RULE_IDS });
+      config ??= loadConfig({ cwd, configPath: options.config, knownRules: RULE_IDS, gateRules: GATE_RULE_IDS });
       return config;
     },
     migrationsDir() {

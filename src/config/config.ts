@@ -56,6 +56,8 @@ export function loadConfig(options: {
   cwd: string;
   configPath?: string;
   knownRules: readonly string[];
+  /** Rules whose level cannot be changed (see GATE_RULE_IDS in src/rules/index.ts). */
+  gateRules?: readonly string[];
 }): Config {
   const found = findConfig(options.cwd, options.configPath);
   const root = found ? path.dirname(found.file) : options.cwd;
@@ -63,6 +65,7 @@ export function loadConfig(options: {
     source: found?.file,
     root,
     knownRules: options.knownRules,
+    gateRules: options.gateRules,
   });
 }
 
@@ -103,7 +106,7 @@ function readJson(file: string): unknown {
 /** Validates a raw config object; exported for tests and for callers that build config in code. */
 export function validateConfig(
   raw: unknown,
-  context: { source?: string; root: string; knownRules: readonly string[] },
+  context: { source?: string; root: string; knownRules: readonly string[]; gateRules?: readonly string[] },
 ): Config {
   const where = context.source ? `${context.source}: ` : 'config: ';
   const fail = (message: string): never => {
@@ -132,6 +135,9 @@ export function validateConfig(
       if (!context.knownRules.includes(id)) fail(`rules.${id}: unknown rule id "${id}"`);
       if (!LEVELS.includes(level as RuleLevel)) {
         fail(`rules.${id}: must be one of off, warning, error, got ${JSON.stringify(level)}`);
+      }
+      if (context.gateRules?.includes(id) && level !== 'error') {
+        fail(`rules.${id}: ${id} guards the running release and cannot be set to ${JSON.stringify(level)}; a \`-- bgmigrate-ignore ${id}: <reason>\` on the statement is the way to accept one case`);
       }
       rules[id] = level as RuleLevel;
     }

@@ -4,13 +4,18 @@
  */
 import type { Directives, Phase, Span } from '../model.js';
 import type { Comment, ParsedStatement, ParseProblem } from './statements.js';
+import type { SourceText } from './source.js';
 
 /** A `bgmigrate-ignore` comment and what it covers. */
 export interface Suppression {
   rules: string[];
   reason: string;
   span: Span;
-  /** Top-level statement index it covers, or `file` for a comment above the first statement. */
+  /**
+   * The top-level statement it covers: the one that immediately follows it (only comments and
+   * line breaks between, no blank line), or the one it is written inside. `file` only for rules
+   * that report on the file as a whole (such as `empty-migration`).
+   */
   scope: number | 'file';
 }
 
@@ -27,11 +32,15 @@ const OBJECT_NAME = new RegExp(String.raw`^${IDENT}(?:\.${IDENT}){0,2}$`);
 /**
  * Reads the directives and suppressions of a file.
  * @param knownRules rule ids a suppression may name; any other id is a problem.
+ * @param source the file's text: a blank line between a suppression and a statement ends it.
+ * @param fileRules rules that report on the whole file: a suppression naming only these covers it.
  */
 export function readDirectives(
   comments: readonly Comment[],
   statements: readonly ParsedStatement[],
   knownRules: ReadonlySet<string>,
+  source: SourceText,
+  fileRules: ReadonlySet<string> = new Set(),
 ): DirectiveResult {
   const directives: Directives = { deprecates: [], noTransaction: false };
   const suppressions: Suppression[] = [];
@@ -63,14 +72,24 @@ export function readDirectives(
         problem(`bgmigrate-ignore ${ids.join(', ')} has no reason: write \`-- bgmigrate-ignore ${ids.join(', ')}: <why this is safe>\``);
         continue;
       }
+      if (ids.every((id) => fileRules.has(id))) {
+        suppressions.push({ rules: ids, reason, span: c.span, scope: 'file' });
+        continue;
+      }
       const next = topLevel.find((s) => s.end > c.start);
-      if (!next && topLevel.length > 0) {
+      if (!next) {
+        // A file with no statement that parsed already has its parse-error.
+        if (topLevel.length === 0) continue;
         problem(`bgmigrate-ignore ${ids.join(', ')} follows the last statement and suppresses nothing: put it on the line before the statement`);
         continue;
       }
-      // Above the first statement (or in a file without statements): the whole file.
-      const scope = !next || c.end <= topLevel[0].start ? 'file' : next.index;
-      suppressions.push({ rules: ids, reason, span: c.span, scope });
+      // Only the statement right below it (or the one it sits inside): a blank line ends it, so a
+      // comment at the top of a file never covers the whole file.
+      if (c.end <= next.start && /\n[ \t\r]*\n/.test(blankComments(source, c.end, next.start, comments))) {
+        problem(`bgmigrate-ignore ${ids.join(', ')} is separated from the next statement by a blank line and suppresses nothing: put it on the line right before the statement`);
+        continue;
+      }
+      suppressions.push({ rules: ids, reason, span: c.span, scope: next.index });
       continue;
     }
 
@@ -139,4 +158,16 @@ export function normaliseObjectName(name: string): string {
     parts.push(p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase());
   }
   return parts.join('.');
+}
+
+/** The source between two byte offsets, with every comment in it masked by `#` (its line breaks kept): a comment line is not blank. */
+function blankComments(source: SourceText, start: number, end: number, comments: readonly Comment[]): string {
+  let gap = '';
+  let at = start;
+  for (const c of comments) {
+    if (c.start < at || c.end > end) continue;
+    gap += source.slice(at, c.start) + c.text.replace(/[^\n]/g, '#');
+    at = c.end;
+  }
+  return gap + source.slice(at, end);
 }

@@ -1,8 +1,6 @@
 import { defineRule } from './rule.js';
 
 const WORDS: Record<string, string> = {
-  TRANS_STMT_BEGIN: 'BEGIN',
-  TRANS_STMT_START: 'START TRANSACTION',
   TRANS_STMT_COMMIT: 'COMMIT',
   TRANS_STMT_ROLLBACK: 'ROLLBACK',
   TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
@@ -10,27 +8,36 @@ const WORDS: Record<string, string> = {
   TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
 };
 
-/** Transaction control in a file the runner already runs inside its own transaction. */
+/**
+ * A transaction end in the middle of a file the runner wraps in its own transaction. A `BEGIN`
+ * first and a `COMMIT` last that wrap the whole file are fine: the runner leaves them out and
+ * its transaction is the same one.
+ */
 export default defineRule({
   id: 'transaction-control',
-  category: 'hygiene',
-  defaultLevel: 'warning',
-  summary: '`BEGIN` / `COMMIT` / `ROLLBACK` in a migration the runner wraps in its own transaction',
+  category: 'error',
+  defaultLevel: 'error',
+  summary: '`COMMIT` / `ROLLBACK` / `ABORT` before the end of a migration the runner wraps in its own transaction',
   why:
-    'bgmigrate runs each migration in one transaction together with its ledger row. An inner COMMIT would ' +
-    'commit the ledger row early and run the rest outside any transaction, so bgmigrate leaves the file\'s ' +
-    'BEGIN/COMMIT out: the boundaries the author wrote do not hold, and a ROLLBACK undoes the whole migration.',
+    'bgmigrate runs each migration in one transaction together with its ledger row. A COMMIT in the middle ' +
+    'would commit part of the migration and its ledger row early; a ROLLBACK would undo what came before and ' +
+    'leave the rest running outside any transaction. Either leaves a half-applied migration that re-applying ' +
+    'cannot repair, so `apply` refuses such a file before running any of it.',
   help:
-    'Remove BEGIN/COMMIT and let the runner provide the transaction; if the file needs several transactions, ' +
-    'split it into several migrations or mark it `-- bgmigrate: no-transaction`.',
+    'Remove the inner COMMIT/ROLLBACK and let the runner provide the transaction; if the file needs several ' +
+    'transactions, split it into several migrations or mark it `-- bgmigrate: no-transaction`.',
   check(ctx) {
     const s = ctx.statement;
     if (s.kind !== 'TransactionStmt' || s.inDoBlock || !ctx.file.runnerWrapsInTransaction) return;
     const word = WORDS[String(s.node.kind)];
     if (!word) return;
-    const message = word.startsWith('ROLLBACK')
-      ? `${word} in a migration bgmigrate runs in one transaction with its ledger row: it rolls back the migration, ledger row included, and the rest of the file runs outside any transaction`
-      : `${word} in a migration bgmigrate runs in one transaction with its ledger row: the runner leaves the file's own BEGIN/COMMIT out (a COMMIT there would commit the ledger row early), so what the file meant to commit separately runs as one transaction`;
+    const topLevel = ctx.file.statements.filter((x) => !x.inDoBlock);
+    const last = topLevel[topLevel.length - 1] === s || (topLevel.length > 0 && topLevel[topLevel.length - 1].index === s.index);
+    if (word === 'COMMIT' && last && !s.node.chain) return;
+    const message =
+      word === 'COMMIT'
+        ? `COMMIT before the end of a migration bgmigrate runs in one transaction with its ledger row: the statements after it would not be part of that transaction`
+        : `${word} in a migration bgmigrate runs in one transaction with its ledger row: it would end that transaction part-way, leaving the migration half-applied`;
     return { message };
   },
 });

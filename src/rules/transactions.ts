@@ -1,17 +1,12 @@
 /**
- * Which statements of a migration share a transaction, as PostgreSQL will run them: the
- * runner's own transaction around the file (unless no-transaction), explicit BEGIN … COMMIT
- * blocks, and DO blocks (always one transaction). Rules that care about "the same
+ * Which statements of a migration share a transaction, as the runner will run them: the
+ * runner's own transaction around the file (unless no-transaction; its written BEGIN/COMMIT are
+ * left out), explicit BEGIN … COMMIT blocks otherwise, and DO blocks (always one transaction). Rules that care about "the same
  * transaction" (VALIDATE after ADD … NOT VALID, DML after DDL) ask here.
  */
 import type { FileFacts, StatementFacts } from './rule.js';
 
 type Node = Record<string, unknown>;
-
-const OPENS = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
-const CLOSES = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);
-
-const units = new WeakMap<FileFacts, number[]>();
 
 /** The transaction kind of a `TransactionStmt` (`TRANS_STMT_COMMIT`, …), else undefined. */
 export function transactionKind(s: Pick<StatementFacts, 'kind' | 'node'>): string | undefined {
@@ -20,40 +15,11 @@ export function transactionKind(s: Pick<StatementFacts, 'kind' | 'node'>): strin
 
 /**
  * A transaction number for every statement of the file (aligned with `file.statements`):
- * equal numbers run in the same transaction.
+ * equal numbers run in the same transaction. Computed once by the linter (src/lint.ts) as the
+ * runner will run the file: a wrapped file is one transaction whatever BEGIN/COMMIT it contains.
  */
 export function transactionUnits(file: FileFacts): number[] {
-  const cached = units.get(file);
-  if (cached) return cached;
-  const out: number[] = [];
-  let unit = 0;
-  // BEGIN inside the runner's transaction is a no-op; COMMIT ends it and the rest autocommits.
-  let inTx = file.runnerWrapsInTransaction;
-  let lastTopLevel = 0;
-  for (const s of file.statements) {
-    if (s.inDoBlock) {
-      out.push(lastTopLevel);
-      continue;
-    }
-    const kind = transactionKind(s);
-    if (kind !== undefined && OPENS.has(kind)) {
-      if (!inTx) unit++;
-      inTx = true;
-      out.push(unit);
-    } else if (kind !== undefined && CLOSES.has(kind)) {
-      out.push(unit);
-      inTx = false;
-      unit++;
-    } else if (inTx) {
-      out.push(unit);
-    } else {
-      out.push(++unit);
-      unit++;
-    }
-    lastTopLevel = out[out.length - 1]!;
-  }
-  units.set(file, out);
-  return out;
+  return file.statements.map((s) => s.transaction);
 }
 
 /** Position of a statement in `file.statements`, or -1. */

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, validateConfig } from '../../src/config/config.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { tempProject } from '../support/cli.js';
+import { UsageError } from '../../src/errors.js';
+import { GATE_RULE_IDS, RULE_IDS } from '../../src/rules/index.js';
 
 const knownRules = ['drop-column', 'prefer-text'];
 const validate = (raw: unknown) => validateConfig(raw, { root: '/project', knownRules });
@@ -72,5 +74,33 @@ describe('config', () => {
       200, 2000, 60_000, 86_400_000, 1500,
     ]);
     expect(() => parseDuration('2 parsecs')).toThrowError(/cannot read "2 parsecs"/);
+  });
+});
+
+describe('gate rules keep their level', () => {
+  const gate = (raw: unknown) => validateConfig(raw, { root: '/project', knownRules: RULE_IDS, gateRules: GATE_RULE_IDS });
+
+  it.each(['drop-column', 'drop-table', 'transaction-control', 'unknown-effect', 'dynamic-sql'])('refuses lowering %s (exit 2 naming it)', (id) => {
+    for (const level of ['off', 'warning']) {
+      let error: unknown;
+      try {
+        gate({ rules: { [id]: level } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as Error).message).toBe(
+        `config: rules.${id}: ${id} guards the running release and cannot be set to "${level}"; a \`-- bgmigrate-ignore ${id}: <reason>\` on the statement is the way to accept one case`,
+      );
+    }
+  });
+
+  it('still lets a team tune lock and hygiene rules', () => {
+    expect(gate({ rules: { 'prefer-text': 'off', 'index-not-concurrent': 'warning', 'drop-column': 'error' } }).rules).toEqual({
+      'prefer-text': 'off',
+      'index-not-concurrent': 'warning',
+      'drop-column': 'error',
+    });
   });
 });

@@ -55,12 +55,34 @@ describe('suppressions', () => {
     ]);
   });
 
-  it('applies to the whole file at the top, and to several rules', async () => {
+  it('covers only the statement right below it, for several rules', async () => {
+    const report = await lintSql(`-- bgmigrate-ignore drop-column, drop-table: legacy cleanup\nSELECT 1;\n${drop}\nDROP TABLE t;`);
+    expect(report.findings.map((f) => [f.rule, f.line, f.severity, f.suppressed])).toEqual([
+      ['drop-column', 3, 'error', undefined],
+      ['drop-table', 4, 'error', undefined],
+    ]);
+    const both = await lintSql(`SELECT 1;\n-- bgmigrate-ignore drop-column, drop-table: legacy cleanup\n-- (second comment line)\nALTER TABLE t DROP COLUMN c, DROP COLUMN d;`);
+    expect(both.findings.map((f) => [f.rule, f.line, f.severity, f.suppressed])).toEqual([
+      ['drop-column', 4, 'info', 'legacy cleanup'],
+      ['drop-column', 4, 'info', 'legacy cleanup'],
+    ]);
+  });
+
+  it('never covers the whole file, and a blank line ends it', async () => {
     const report = await lintSql(`-- bgmigrate-ignore drop-column, drop-table: legacy cleanup\n\nSELECT 1;\n${drop}\nDROP TABLE t;`);
     expect(report.findings.map((f) => [f.rule, f.line, f.severity, f.suppressed])).toEqual([
-      ['drop-column', 4, 'info', 'legacy cleanup'],
-      ['drop-table', 5, 'info', 'legacy cleanup'],
+      ['parse-error', 1, 'error', undefined],
+      ['drop-column', 4, 'error', undefined],
+      ['drop-table', 5, 'error', undefined],
     ]);
+    expect(report.findings[0].message).toBe(
+      'bgmigrate-ignore drop-column, drop-table is separated from the next statement by a blank line and suppresses nothing: put it on the line right before the statement',
+    );
+  });
+
+  it('a rule about the whole file is suppressed from anywhere', async () => {
+    const report = await lintSql('-- bgmigrate-ignore empty-migration: placeholder kept for numbering\n');
+    expect(report.findings.map((f) => [f.rule, f.severity, f.suppressed])).toEqual([['empty-migration', 'info', 'placeholder kept for numbering']]);
   });
 
   it('does not suppress other rules', async () => {

@@ -42,8 +42,21 @@ describe(RULE, () => {
     expect(await positions('ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);')).toEqual([]);
   });
 
+  it('flags VALIDATE after a written COMMIT in a wrapped migration: the runner leaves the COMMIT out', async () => {
+    const sql = [
+      'BEGIN;',
+      'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      'COMMIT;',
+      'BEGIN;',
+      'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
+      'COMMIT;',
+    ].join('\n');
+    expect(await positions(sql)).toEqual([[5, 1]]);
+  });
+
   it('does not flag NOT VALID, then VALIDATE in a separate transaction', async () => {
     const sql = [
+      '-- bgmigrate: no-transaction',
       'BEGIN;',
       'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
       'COMMIT;',

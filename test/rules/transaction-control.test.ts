@@ -9,7 +9,7 @@ async function findings(sql: string) {
 }
 
 describe(RULE, () => {
-  it('flags BEGIN, COMMIT and ROLLBACK in a migration the runner wraps in a transaction', async () => {
+  it('flags a COMMIT before the end, and ROLLBACK/ABORT anywhere, in a migration the runner wraps', async () => {
     const sql = [
       'BEGIN;',
       'ALTER TABLE orders ADD COLUMN note text;',
@@ -17,17 +17,31 @@ describe(RULE, () => {
       'START TRANSACTION;',
       'ALTER TABLE orders ADD COLUMN note2 text;',
       'ROLLBACK;',
+      'ABORT;',
+      'END;',
     ].join('\n');
     const found = await findings(sql);
-    expect(found.map((f) => [f.line, f.column])).toEqual([
-      [1, 1],
-      [3, 1],
-      [4, 1],
-      [6, 1],
+    expect(found.map((f) => [f.line, f.column, f.severity])).toEqual([
+      [3, 1, 'error'],
+      [6, 1, 'error'],
+      [7, 1, 'error'],
     ]);
-    expect(found[1]!.severity).toBe('warning');
-    expect(found[1]!.message).toContain('COMMIT');
-    expect(found[1]!.message).toContain('ledger');
+    expect(found[0]!.message).toBe(
+      'COMMIT before the end of a migration bgmigrate runs in one transaction with its ledger row: the statements after it would not be part of that transaction',
+    );
+    expect(found[1]!.message).toBe(
+      'ROLLBACK in a migration bgmigrate runs in one transaction with its ledger row: it would end that transaction part-way, leaving the migration half-applied',
+    );
+  });
+
+  it('does not flag a BEGIN first and a COMMIT last that wrap the whole file', async () => {
+    expect(await findings('BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;')).toEqual([]);
+    expect(await findings('SET lock_timeout = \'1s\';\nBEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;')).toEqual([]);
+  });
+
+  it('flags COMMIT AND CHAIN even at the end, and cannot be turned off', async () => {
+    const report = await lintSql('ALTER TABLE orders ADD COLUMN note text;\nCOMMIT AND CHAIN;', { pgVersion: 15, rules: { [RULE]: 'off' } });
+    expect(report.findings.map((f) => [f.rule, f.line, f.severity])).toEqual([[RULE, 2, 'error']]);
   });
 
   it('does not flag transaction control in a no-transaction migration', async () => {

@@ -39,6 +39,7 @@ describe(RULE, () => {
 
   it('does not flag a batch after the DDL transaction was committed', async () => {
     const sql = [
+      '-- bgmigrate: no-transaction',
       'BEGIN;',
       'ALTER TABLE orders ADD COLUMN total_cents bigint;',
       'COMMIT;',
