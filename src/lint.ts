@@ -110,6 +110,8 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
   const inferredNoTx = split.statements.some((s) => cannotRunInTransaction(s.kind, s.node, pgVersion));
   const runnerWraps = !(dir.directives.noTransaction || inferredNoTx);
   let session: SessionState = initialSession(runnerWraps);
+  // Statements PREPAREd in this file, for EXECUTE (a session-level namespace, like the server's).
+  const perFile = { prepared: new Map<string, { kind: string; node: Record<string, unknown> }>() };
   const facts: AnalyzedFile['facts'] = [];
   const mutations: AnalyzedFile['mutations'] = [];
   const problems = [...split.problems, ...dir.problems];
@@ -122,7 +124,7 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
   for (const stmt of split.statements) {
     const tooNew = versionProblem(stmt, pgVersion);
     if (tooNew) problems.push({ message: tooNew, span: stmt.span });
-    const a = analyzeStatement(stmt, model, session, pgVersion);
+    const a = analyzeStatement(stmt, model, session, pgVersion, perFile);
     const tx = a.effects.find((e) => e.kind === 'transaction')?.detail.transaction;
     const inBlock = explicitBlock;
     let transaction: number;
@@ -154,6 +156,7 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
     session = a.session;
   }
   if (runnerWraps) markRestored(facts);
+  markSubsumed(facts);
   const anyContract = facts.some((s) => s.effects.some((e) => e.class === 'contract'));
   const fileFacts: FileFacts = {
     path: file.path,
@@ -181,6 +184,8 @@ const RESTORED_BY: Partial<Record<AnalyzedEffect['kind'], AnalyzedEffect['kind']
   'drop-view': 'create-view',
   'drop-type': 'create-type',
   'drop-default': 'set-default',
+  // Prisma's way to change a foreign key's actions: drop it and add it again under its name.
+  'drop-constraint': 'add-constraint',
   // RULES.md's own recipe: rename, and leave a simple view under the old name.
   'rename-table': 'create-view',
 };
@@ -207,6 +212,23 @@ function markRestored(facts: AnalyzedFile['facts']): void {
       }
     }
   });
+}
+
+/**
+ * A constraint dropped from a table (or column) that the same file drops later: the table's drop
+ * is the contract effect the ledger judges; the constraint goes with it either way.
+ */
+function markSubsumed(facts: AnalyzedFile['facts']): void {
+  const droppedLater = new Set<string>();
+  for (let i = facts.length - 1; i >= 0; i--) {
+    for (const e of facts[i].effects) {
+      if (e.kind === 'drop-constraint' && e.class === 'contract' && e.table !== undefined && droppedLater.has(e.table)) {
+        e.class = 'neutral';
+        e.detail.subtype = 'table-dropped-later';
+      }
+    }
+    for (const e of facts[i].effects) if (e.kind === 'drop-table' && e.class === 'contract') droppedLater.add(e.object);
+  }
 }
 
 function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions): FileReport {

@@ -5,9 +5,11 @@
  * (Appendix A). Fail closed: what is not understood becomes an `unknown` effect.
  */
 import type { Effect, EffectClass, LockMode } from '../model.js';
-import type { ParsedStatement } from '../parse/statements.js';
+import { routineBody, type ParsedStatement } from '../parse/statements.js';
+import { hasOption } from './transaction-mode.js';
+import { IMMUTABLE_BUILTINS, STABLE_BUILTINS, VOLATILE_BUILTINS } from './builtins.js';
 import { creationListName, creationName, listName, qualify, rangeVarName, strings } from './names.js';
-import type { ConstraintInfo, ConstraintType, SchemaModel, SchemaView } from './schema.js';
+import type { ConstraintInfo, ConstraintType, RoutineInfo, SchemaModel, SchemaView } from './schema.js';
 import { applySetting, applyTransaction, resetAll, unknownSettings, type SessionState } from './session.js';
 import { isMetadataOnlyTypeChange, typeFacts } from './types.js';
 
@@ -35,7 +37,9 @@ export const EFFECT_KINDS = [
   'create-schema', 'drop-schema', 'rename-schema',
   'create-trigger', 'drop-trigger', 'alter-trigger',
   'create-extension', 'drop-extension', 'alter-extension',
-  'create-policy', 'alter-policy', 'drop-policy',
+  'create-policy', 'alter-policy', 'drop-policy', 'row-security', 'create-rule', 'alter-type-attribute', 'tighten-domain',
+  // roles, databases and other sessions: shared with the running release
+  'drop-owned', 'change-role', 'change-database', 'terminate-backend', 'sleep',
   // data and session
   'insert', 'update', 'delete', 'select', 'copy', 'lock-table',
   'set', 'transaction', 'comment', 'grant', 'revoke', 'vacuum', 'analyze', 'cluster', 'do-block',
@@ -71,6 +75,8 @@ export interface ColumnFacts {
   /** Inline REFERENCES: the referenced table (as written) and its columns (empty = primary key). */
   references?: string;
   referencesColumns?: string[];
+  /** The inline REFERENCES has ON DELETE CASCADE / SET NULL / SET DEFAULT. */
+  referencesActions?: boolean;
   /** The column's type is a domain with a CHECK (known to the schema model): adding it rewrites. */
   domainWithCheck?: boolean;
   default?: DefaultKind;
@@ -80,10 +86,16 @@ export interface ColumnFacts {
 export interface EffectDetail {
   /** The statement's relation was created earlier in this file (or by this statement). */
   newInFile?: boolean;
+  /** …by a statement that really created it (not an IF NOT EXISTS that may have found one): no release uses it. */
+  certainlyNew?: boolean;
   /** A migration seen by the model created the relation (else it predates them: assume it exists and is large). */
   known?: boolean;
   column?: string;
   columnFacts?: ColumnFacts;
+  /** The routine (or trigger function) whose body produced this effect. */
+  via?: string;
+  /** DELETE/UPDATE that touches every row (no WHERE, a constant true one, MERGE … DELETE). */
+  allRows?: boolean;
   /** CREATE TABLE: its columns. */
   columns?: ColumnFacts[];
   concurrently?: boolean;
@@ -162,6 +174,10 @@ interface Ctx {
   line?: number;
   /** Static SQL inside a DO block: it may run zero or many times. */
   inDoBlock?: boolean;
+  /** Statements prepared earlier in the file (`PREPARE name AS …`), for `EXECUTE name`. */
+  prepared?: Map<string, { kind: string; node: Node }>;
+  /** Routines whose bodies are being analysed (a call inside a call), outermost first. */
+  via: string[];
 }
 
 const AEL: LockMode = 'AccessExclusiveLock';
@@ -178,8 +194,20 @@ export function analyzeStatement(
   schema: SchemaView,
   session: SessionState,
   pgVersion: number,
+  file: { prepared: Map<string, { kind: string; node: Record<string, unknown> }> } = { prepared: new Map() },
 ): StatementAnalysis {
-  const ctx: Ctx = { schema, session, pgVersion, effects: [], mutations: [], cannotRunInTransaction: false, line: stmt.span.line, inDoBlock: stmt.inDoBlock };
+  const ctx: Ctx = {
+    schema,
+    session,
+    pgVersion,
+    effects: [],
+    mutations: [],
+    cannotRunInTransaction: false,
+    line: stmt.span.line,
+    inDoBlock: stmt.inDoBlock,
+    prepared: file.prepared,
+    via: [],
+  };
   try {
     classify(stmt, ctx);
     if (stmt.kind !== 'SelectStmt') sessionCalls(ctx, stmt.node, false);
@@ -206,6 +234,7 @@ function effect(
     const t = ctx.schema.table(table);
     detail.known ??= t?.createdIn !== undefined || ctx.schema.object(table)?.createdIn !== undefined;
     detail.newInFile ??= ctx.schema.isNewInFile(table);
+    detail.certainlyNew = ctx.schema.isCertainlyNewInFile(table);
     if (t?.kind === 'partitioned-table') detail.partitioned = true;
   }
   // No color uses an object created earlier in this same file: changing it breaks nothing. Only
@@ -270,6 +299,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
         effect(ctx, matview ? 'create-view' : 'create-table', name, 'neutral', null, { table: name, detail: { subtype: 'exists' } });
         return;
       }
+      calls(ctx, n.query);
       effect(ctx, matview ? 'create-view' : 'create-table', name, 'additive', AEL, { table: name, detail: { newInFile: true, known: true, subtype: matview ? 'materialized-view' : 'table-as' } });
       ctx.mutations.push((m) => m.createTable(name, matview ? 'materialized-view' : 'table', [], mayExist));
       if (matview) {
@@ -326,7 +356,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'IndexStmt':
       return createIndex(ctx, n);
     case 'ReindexStmt': {
-      const concurrently = hasDefElem(n.params, 'concurrently');
+      const concurrently = hasOption(n.params as Node[] | undefined, 'concurrently');
       const kind = String(n.kind ?? '');
       let table: string | undefined;
       let object: string;
@@ -360,7 +390,9 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       effect(ctx, 'create-routine', name, 'additive', null, { detail: { subtype: n.replace ? 'replace' : 'create' } });
       // OR REPLACE of a routine the model has (or never saw) keeps its origin: it is not new.
       const known = ctx.schema.object(name);
-      if (!(n.replace && known)) ctx.mutations.push((m) => m.createObject(name, 'routine', Boolean(n.replace)));
+      const routine = routineInfo(stmt, n);
+      if (n.replace && known) ctx.mutations.push((m) => m.replaceRoutine(name, routine));
+      else ctx.mutations.push((m) => m.createObject(name, 'routine', Boolean(n.replace), routine));
       return;
     }
     case 'AlterFunctionStmt':
@@ -406,6 +438,13 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       const def = (n.def as Node | undefined)?.Constraint as Node | undefined;
       const addCheck = n.subtype === 'C' && def?.contype === 'CONSTR_CHECK';
       const notValid = Boolean(def?.skip_validation);
+      // SET NOT NULL, a new CHECK (valid or not: new rows are checked) and a dropped default
+      // tighten what the old release may write into every column of the domain.
+      const tightens = n.subtype === 'O' || addCheck || (n.subtype === 'T' && (n.def === undefined || isNullConst(n.def as Node)));
+      if (tightens) {
+        const what = n.subtype === 'O' ? 'set-not-null' : addCheck ? 'add-check' : 'drop-default';
+        effect(ctx, 'tighten-domain', name, 'contract', null, { detail: { subtype: what } });
+      }
       effect(ctx, 'alter-domain', name, 'neutral', addCheck && !notValid ? SHR : null, {
         scans: (addCheck && !notValid) || n.subtype === 'V',
         detail: { subtype: String(n.subtype), notValid, constraintType: addCheck ? 'check' : undefined },
@@ -431,13 +470,18 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       if (!(n.if_not_exists && ctx.schema.object(name))) ctx.mutations.push((m) => m.createObject(name, 'schema', Boolean(n.if_not_exists)));
       for (const el of (n.schemaElts ?? []) as Node[]) {
         const [k, body] = Object.entries(el)[0] as [string, Node];
-        classify({ ...stmtLike(k, body) }, { ...ctx, session: { ...ctx.session, searchPath: [name] } } as Ctx);
+        const inner: Ctx = { ...ctx, session: { ...ctx.session, searchPath: [name] } };
+        classify({ ...stmtLike(k, body) }, inner);
+        ctx.cannotRunInTransaction ||= inner.cannotRunInTransaction;
       }
       return;
     }
-    case 'CreateExtensionStmt':
-      effect(ctx, 'create-extension', String(n.extname), 'additive', null, { detail: { ifNotExists: Boolean(n.if_not_exists) } });
+    case 'CreateExtensionStmt': {
+      const name = String(n.extname);
+      effect(ctx, 'create-extension', name, 'additive', null, { detail: { ifNotExists: Boolean(n.if_not_exists) } });
+      if (!(n.if_not_exists && ctx.schema.object(name))) ctx.mutations.push((m) => m.createObject(name, 'extension', Boolean(n.if_not_exists)));
       return;
+    }
     case 'AlterExtensionStmt':
     case 'AlterExtensionContentsStmt':
       effect(ctx, 'alter-extension', String(n.extname), 'neutral', null);
@@ -445,25 +489,51 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'CreatePolicyStmt':
     case 'AlterPolicyStmt': {
       const table = rel(ctx, n.table);
-      effect(ctx, stmt.kind === 'CreatePolicyStmt' ? 'create-policy' : 'alter-policy', `${table}.${n.policy_name}`, 'neutral', AEL, { table });
+      const kind = stmt.kind === 'CreatePolicyStmt' ? 'create-policy' : 'alter-policy';
+      effect(ctx, kind, `${table}.${n.policy_name}`, 'neutral', AEL, { table, detail: { subtype: n.permissive === false ? 'restrictive' : 'permissive' } });
+      // Which rows the old release sees or may write changes under it.
+      effect(ctx, 'row-security', table, 'neutral', AEL, { table, detail: { subtype: kind === 'create-policy' ? (n.permissive === false ? 'restrictive policy' : 'new policy') : 'altered policy', value: String(n.policy_name) } });
       return;
     }
     case 'InsertStmt': {
       const table = rel(ctx, n.relation);
       effect(ctx, 'insert', table, 'neutral', 'RowExclusiveLock', { table });
-      return;
+      return dataStatement(ctx, n, table);
     }
     case 'UpdateStmt':
     case 'DeleteStmt': {
       const table = rel(ctx, n.relation);
       const hasWhere = n.whereClause !== undefined;
-      effect(ctx, stmt.kind === 'UpdateStmt' ? 'update' : 'delete', table, 'neutral', 'RowExclusiveLock', { table, scans: !hasWhere, detail: { hasWhere } });
-      return;
+      // `WHERE true` (or any constant true) filters nothing.
+      const allRows = !hasWhere || isTrueConst(n.whereClause as Node);
+      // Deleting every row of a table the old release reads is destructive, like TRUNCATE.
+      const cls = stmt.kind === 'DeleteStmt' && allRows ? 'contract' : 'neutral';
+      effect(ctx, stmt.kind === 'UpdateStmt' ? 'update' : 'delete', table, cls, 'RowExclusiveLock', { table, scans: allRows, detail: { hasWhere: !allRows, allRows } });
+      return dataStatement(ctx, n, table);
     }
     case 'MergeStmt': {
       const table = rel(ctx, n.relation);
       effect(ctx, 'update', table, 'neutral', 'RowExclusiveLock', { table, scans: true, detail: { hasWhere: true, subtype: 'merge' } });
+      // WHEN … THEN DELETE may remove every row of the target.
+      const deletes = ((n.mergeWhenClauses ?? []) as Node[]).some((w) => (w.MergeWhenClause as Node | undefined)?.commandType === 'CMD_DELETE');
+      if (deletes) effect(ctx, 'delete', table, 'contract', 'RowExclusiveLock', { table, scans: true, detail: { hasWhere: false, allRows: true, subtype: 'merge' } });
+      return dataStatement(ctx, n, table);
+    }
+    case 'PrepareStmt': {
+      const query = (n.query ?? {}) as Node;
+      const [k, body] = Object.entries(query)[0] ?? ['', {}];
+      ctx.prepared?.set(String(n.name), { kind: k, node: body as Node });
+      effect(ctx, 'set', 'PREPARE', 'neutral', null, { detail: { subtype: 'PrepareStmt', value: String(n.name) } });
       return;
+    }
+    case 'ExecuteStmt': {
+      const prepared = ctx.prepared?.get(String(n.name));
+      if (!prepared) {
+        effect(ctx, 'dynamic-sql', `EXECUTE ${n.name}`, 'neutral', null, { detail: { dynamicSql: `EXECUTE ${n.name}`, subtype: 'execute' } });
+        return;
+      }
+      // What runs is the prepared statement (its parameters do not change which objects it touches).
+      return classify(stmtLike(prepared.kind, prepared.node), ctx);
     }
     case 'SelectStmt': {
       if (n.intoClause) {
@@ -474,7 +544,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       }
       const certain = sessionCalls(ctx, stmt.node, true);
       effect(ctx, 'select', 'query', 'neutral', null, { detail: certain ? { subtype: 'set_config' } : {} });
-      return;
+      return dataStatement(ctx, n);
     }
     case 'CopyStmt': {
       const table = n.relation ? rel(ctx, n.relation) : 'query';
@@ -542,15 +612,48 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     }
     case 'GrantStmt': {
       const objs = ((n.objects ?? []) as Node[]).map((o) => (o.RangeVar ? rel(ctx, o) : objectName(ctx, o, String(n.objtype))));
-      effect(ctx, n.is_grant ? 'grant' : 'revoke', objs.join(', ') || String(n.objtype), 'neutral', null);
+      if (n.is_grant) {
+        effect(ctx, 'grant', objs.join(', ') || String(n.objtype), 'neutral', null);
+        return;
+      }
+      // The running release may be the role losing the privilege.
+      if (objs.length === 0) effect(ctx, 'revoke', `${String(n.objtype).replace('OBJECT_', '').toLowerCase()} (all in schema)`, 'contract', null, { detail: { subtype: 'all-in-schema' } });
+      for (const o of objs) effect(ctx, 'revoke', o, 'contract', null, { detail: { subtype: String(n.objtype) } });
       return;
     }
-    case 'GrantRoleStmt':
-    case 'CreateRoleStmt':
+    case 'AlterDefaultPrivilegesStmt': {
+      const action = (n.action ?? {}) as Node;
+      if (action.is_grant) effect(ctx, 'grant', 'default privileges', 'neutral', null, { detail: { subtype: stmt.kind } });
+      else effect(ctx, 'revoke', 'default privileges', 'contract', null, { detail: { subtype: 'default-privileges' } });
+      return;
+    }
+    case 'GrantRoleStmt': {
+      const roles = ((n.granted_roles ?? []) as Node[]).map((r) => String((r.AccessPriv as Node | undefined)?.priv_name ?? '?'));
+      if (n.is_grant) effect(ctx, 'grant', roles.join(', '), 'neutral', null, { detail: { subtype: 'role' } });
+      else for (const r of roles) effect(ctx, 'revoke', `role ${r}`, 'contract', null, { detail: { subtype: 'role-membership' } });
+      return;
+    }
+    case 'CreateRoleStmt': {
+      const role = String(n.role ?? '?');
+      effect(ctx, 'neutral-ddl', `role ${role}`, 'neutral', null, { detail: { subtype: stmt.kind } });
+      ctx.mutations.push((m) => m.createObject(`role ${role}`, 'role'));
+      return;
+    }
     case 'AlterRoleStmt':
     case 'AlterRoleSetStmt':
-    case 'DropRoleStmt':
-    case 'AlterDefaultPrivilegesStmt':
+    case 'DropRoleStmt': {
+      const specs = stmt.kind === 'DropRoleStmt' ? ((n.roles ?? []) as Node[]).map((r) => (r.RoleSpec ?? r) as Node) : [(n.role ?? {}) as Node];
+      for (const spec of specs) {
+        const role = spec.roletype === 'ROLESPEC_CSTRING' ? String(spec.rolename) : String(spec.roletype ?? 'ALL').replace('ROLESPEC_', '').toLowerCase();
+        const harmless = stmt.kind === 'AlterRoleStmt' && roleChangeIsHarmless(n);
+        // Roles are shared with the running release: it may be the role that can no longer log in.
+        effect(ctx, 'change-role', `role ${role}`, 'neutral', null, { detail: { subtype: harmless ? 'harmless' : stmt.kind } });
+      }
+      return;
+    }
+    case 'DropOwnedStmt':
+      effect(ctx, 'drop-owned', ((n.roles ?? []) as Node[]).map((r) => `role ${(r.RoleSpec as Node | undefined)?.rolename ?? '?'}`).join(', '), 'neutral', null);
+      return;
     case 'AlterOwnerStmt':
     case 'CreateStatsStmt':
     case 'AlterStatsStmt':
@@ -570,28 +673,34 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'AlterCollationStmt':
     case 'AlterTSConfigurationStmt':
     case 'AlterTSDictionaryStmt':
-    case 'ReassignOwnedStmt':
-    case 'DropOwnedStmt': {
+    case 'ReassignOwnedStmt': {
       const table = stmt.kind === 'CreateStatsStmt' ? firstFromRel(ctx, n) : undefined;
       effect(ctx, 'neutral-ddl', table ?? stmt.kind, 'neutral', table ? SUE : null, { table, detail: { subtype: stmt.kind } });
       return;
     }
     case 'AlterDatabaseStmt':
     case 'AlterDatabaseSetStmt':
+    case 'DropdbStmt': {
+      if (stmt.kind !== 'AlterDatabaseSetStmt') ctx.cannotRunInTransaction = true;
+      // A database's settings and limits apply to the running release's connections too.
+      const harmless = stmt.kind === 'AlterDatabaseStmt' && ((n.options ?? []) as Node[]).every((o) => (o.DefElem as Node | undefined)?.defname === 'tablespace');
+      effect(ctx, 'change-database', `database ${String(n.dbname ?? '?')}`, 'neutral', null, { detail: { subtype: harmless ? 'harmless' : stmt.kind } });
+      return;
+    }
     case 'AlterSystemStmt':
     case 'CreatedbStmt':
-    case 'DropdbStmt':
     case 'CreateTableSpaceStmt':
     case 'DropTableSpaceStmt':
     case 'CreateSubscriptionStmt':
     case 'DropSubscriptionStmt': {
-      if (stmt.kind !== 'AlterDatabaseSetStmt') ctx.cannotRunInTransaction = true;
-      effect(ctx, 'neutral-ddl', String(n.dbname ?? stmt.kind), stmt.kind === 'DropdbStmt' ? 'contract' : 'neutral', null, { detail: { subtype: stmt.kind } });
+      ctx.cannotRunInTransaction = true;
+      effect(ctx, 'neutral-ddl', String(n.dbname ?? stmt.kind), 'neutral', null, { detail: { subtype: stmt.kind } });
       return;
     }
     case 'VacuumStmt': {
       const isVacuum = Boolean(n.is_vacuumcmd);
-      const full = hasDefElem(n.options, 'full');
+      // `FULL false` / `FULL off` / `FULL 0` is a plain VACUUM.
+      const full = hasOption(n.options as Node[] | undefined, 'full');
       const rels = ((n.rels ?? []) as Node[]).map((r) => rel(ctx, (r.VacuumRelation as Node).relation));
       if (isVacuum) ctx.cannotRunInTransaction = true;
       const kind: EffectKind = isVacuum ? 'vacuum' : 'analyze';
@@ -625,12 +734,8 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'DynamicExecute':
       effect(ctx, 'dynamic-sql', 'EXECUTE', 'neutral', null, { detail: { dynamicSql: stmt.dynamicSql ?? stmt.text } });
       return;
-    case 'CallStmt': {
-      const fc = (n.funccall ?? {}) as Node;
-      const name = listName(fc.funcname as Node[], ctx.session);
-      effect(ctx, 'dynamic-sql', name, 'neutral', null, { detail: { dynamicSql: `CALL ${name}(…)`, subtype: 'call' } });
-      return;
-    }
+    case 'CallStmt':
+      return calls(ctx, n);
     case 'CreateForeignTableStmt': {
       const base = (n.base ?? {}) as Node;
       const name = creationName(base.relation as Node, ctx.session);
@@ -643,8 +748,9 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       effect(ctx, 'set-tablespace', String(n.orig_tablespacename), 'neutral', AEL, { rewrites: true });
       return;
     case 'RuleStmt': {
+      // A rule rewrites the old release's own queries on the table (DO INSTEAD replaces them).
       const t = rel(ctx, n.relation);
-      effect(ctx, 'neutral-ddl', `${t}.${n.rulename}`, 'neutral', AEL, { table: t, detail: { subtype: 'rule' } });
+      effect(ctx, 'create-rule', `${t}.${n.rulename}`, 'neutral', AEL, { table: t, detail: { subtype: n.instead ? 'instead' : 'also', value: String(n.event ?? '') } });
       return;
     }
     default:
@@ -678,6 +784,21 @@ function viewReads(ctx: Ctx, query: unknown): Map<string, ReadonlySet<string> | 
   const out = new Map<string, ReadonlySet<string> | 'all'>();
   for (const t of tables) out.set(t, star ? 'all' : columns);
   return out;
+}
+
+/**
+ * ALTER ROLE options that cannot lock the running release out: granting abilities. Anything
+ * else (NOLOGIN, CONNECTION LIMIT, a new PASSWORD, VALID UNTIL, NOINHERIT, …) may.
+ */
+function roleChangeIsHarmless(n: Node): boolean {
+  const opts = (n.options ?? []) as Node[];
+  if (opts.length === 0) return false;
+  return opts.every((o) => {
+    const d = (o.DefElem ?? {}) as Node;
+    const on = (d.arg as Node | undefined)?.Boolean as Node | undefined;
+    const granted = on?.boolval === true;
+    return ['canlogin', 'createdb', 'createrole', 'inherit', 'replication', 'bypassrls', 'superuser', 'isreplication'].includes(String(d.defname)) && granted;
+  });
 }
 
 /** A session TimeZone with a zero offset (PostgreSQL only skips the rewrite then). */
@@ -761,6 +882,21 @@ function sessionCalls(ctx: Ctx, node: Node, selectStatement: boolean): boolean {
   return certain;
 }
 
+/** A USING expression that is the column itself, possibly cast to the new type. */
+function isPlainUsing(expr: Node, column: string, newType: string): boolean {
+  const cast = expr.TypeCast as Node | undefined;
+  if (cast) return typeFacts(cast.typeName as Node).type === newType && isPlainUsing((cast.arg ?? {}) as Node, column, newType);
+  const ref = expr.ColumnRef as Node | undefined;
+  const fields = strings((ref?.fields ?? []) as Node[]);
+  return fields.length === 1 && fields[0] === column;
+}
+
+function isNullConst(node: Node): boolean {
+  if (node.A_Const) return (node.A_Const as Node).isnull === true;
+  const cast = node.TypeCast as Node | undefined;
+  return cast !== undefined && isNullConst((cast.arg ?? {}) as Node);
+}
+
 function isConst(node: Node): boolean {
   if (node.A_Const) return (node.A_Const as Node).isnull !== true;
   const cast = node.TypeCast as Node | undefined;
@@ -791,7 +927,7 @@ function objectName(ctx: Ctx, o: Node, objtype: string): string {
 
 // ---- CREATE TABLE ------------------------------------------------------------------------
 
-function defaultKind(expr: unknown): DefaultKind {
+function defaultKind(expr: unknown, routineVolatility?: (name: string[]) => DefaultKind | undefined): DefaultKind {
   let result: DefaultKind = 'constant';
   const rank = { constant: 0, stable: 1, unknown: 2, volatile: 3 } as const;
   const bump = (k: DefaultKind) => {
@@ -803,8 +939,14 @@ function defaultKind(expr: unknown): DefaultKind {
     const n = v as Node;
     if (n.FuncCall) {
       const fc = n.FuncCall as Node;
-      const name = strings(fc.funcname as Node[]).pop() ?? '';
-      bump(VOLATILE.has(name) ? 'volatile' : STABLE.has(name) ? 'stable' : IMMUTABLE.has(name) ? 'constant' : 'unknown');
+      const parts = strings(fc.funcname as Node[]);
+      const name = parts[parts.length - 1] ?? '';
+      const builtin = parts.length === 1 || parts[0] === 'pg_catalog';
+      const known = routineVolatility?.(parts);
+      if (known) bump(known);
+      else if (VOLATILE.has(name)) bump('volatile');
+      else if (!builtin) bump('unknown');
+      else bump(VOLATILE_BUILTINS.has(name) ? 'volatile' : STABLE_BUILTINS.has(name) ? 'stable' : IMMUTABLE_BUILTINS.has(name) ? 'constant' : 'unknown');
     }
     if (n.SQLValueFunction) bump('stable');
     if (n.SubLink) bump('unknown');
@@ -814,15 +956,161 @@ function defaultKind(expr: unknown): DefaultKind {
   return result;
 }
 
-const VOLATILE = new Set([
-  'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7', 'random', 'random_normal',
-  'clock_timestamp', 'timeofday', 'nextval', 'setseed', 'gen_random_bytes', 'txid_current', 'pg_current_xact_id',
+// ---- code the statement runs: CTEs, routine calls, triggers ------------------------------
+
+const DML = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'SelectStmt']);
+
+/**
+ * What a query or DML statement runs besides its own rows: data-modifying CTEs (`WITH d AS
+ * (DELETE …)`), the routines it calls, and the triggers its writes fire on `table`.
+ */
+function dataStatement(ctx: Ctx, n: Node, table?: string): void {
+  for (const cte of (((n.withClause as Node | undefined)?.ctes ?? []) as Node[])) {
+    const q = ((cte.CommonTableExpr as Node | undefined)?.ctequery ?? {}) as Node;
+    const [k, body] = Object.entries(q)[0] ?? [];
+    if (k && DML.has(k) && k !== 'SelectStmt') classify(stmtLike(k, body as Node), ctx);
+    else if (k === 'SelectStmt') dataStatement(ctx, body as Node);
+  }
+  calls(ctx, { ...n, withClause: undefined });
+  if (table !== undefined) {
+    for (const t of ctx.schema.triggersOn(table)) runRoutine(ctx, t.routine, `trigger ${t.name} on ${table}`);
+  }
+}
+
+/** Built-in functions whose call changes more than the statement's rows. */
+const TERMINATES = new Set(['pg_terminate_backend', 'pg_cancel_backend']);
+const SLEEPS = new Set(['pg_sleep', 'pg_sleep_for', 'pg_sleep_until']);
+/** Functions of common extensions that only compute a value. */
+const HARMLESS_EXTENSION_FUNCTIONS = new Set([
+  'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v3', 'uuid_generate_v4', 'uuid_generate_v5', 'uuid_nil',
+  'gen_random_bytes', 'gen_salt', 'crypt', 'digest', 'hmac', 'encrypt', 'decrypt', 'pgp_sym_encrypt', 'pgp_sym_decrypt',
+  'unaccent', 'similarity', 'word_similarity', 'citext', 'hstore', 'earth_distance', 'll_to_earth',
 ]);
-const STABLE = new Set(['now', 'transaction_timestamp', 'statement_timestamp', 'current_setting', 'to_char', 'current_database', 'current_schema', 'current_user', 'session_user', 'to_timestamp',
-  'timezone', 'date_trunc', 'date_part', 'extract', 'age', 'to_date', 'to_number', 'format', 'concat_ws', 'make_timestamptz']);
-const IMMUTABLE = new Set(['lower', 'upper', 'abs', 'coalesce', 'jsonb_build_object', 'json_build_object', 'jsonb_build_array', 'array', 'make_interval', 'length', 'concat', 'md5', 'trim', 'replace', 'int4', 'int8', 'text',
-  'json_build_array', 'to_jsonb', 'to_json', 'array_to_string', 'string_to_array', 'make_date', 'make_time', 'make_timestamp', 'uuid_nil',
-  'substring', 'substr', 'split_part', 'left', 'right', 'lpad', 'rpad', 'round', 'floor', 'ceil', 'greatest', 'least', 'nullif', 'encode', 'decode']);
+
+/** Every function a statement calls (top-level statements, DML and queries: they run). */
+function calls(ctx: Ctx, node: unknown): void {
+  const visit = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Node;
+    const fc = (o.FuncCall ?? (o.funccall as Node | undefined)) as Node | undefined;
+    if (fc && Array.isArray(fc.funcname)) call(ctx, fc);
+    for (const x of Object.values(o)) visit(x);
+  };
+  visit(node);
+}
+
+function call(ctx: Ctx, fc: Node): void {
+  const parts = strings(fc.funcname as Node[]);
+  const name = parts[parts.length - 1] ?? '';
+  const unqualifiedOrCatalog = parts.length === 1 || parts[0] === 'pg_catalog';
+  if (unqualifiedOrCatalog && name === 'set_config') return; // followed by sessionCalls
+  if (unqualifiedOrCatalog && TERMINATES.has(name)) {
+    effect(ctx, 'terminate-backend', name, 'neutral', null, { detail: { subtype: name } });
+    return;
+  }
+  if (unqualifiedOrCatalog && SLEEPS.has(name)) {
+    effect(ctx, 'sleep', name, 'neutral', null, { detail: { subtype: name } });
+    return;
+  }
+  const builtin = unqualifiedOrCatalog && (VOLATILE_BUILTINS.has(name) || STABLE_BUILTINS.has(name) || IMMUTABLE_BUILTINS.has(name));
+  if (builtin) return;
+  const found = findRoutine(ctx, parts);
+  if (!found && parts.length === 1 && HARMLESS_EXTENSION_FUNCTIONS.has(name)) return;
+  runRoutine(ctx, found?.name ?? qualify(parts.length > 1 ? parts[parts.length - 2] : undefined, name, ctx.session), `${name}()`);
+}
+
+/**
+ * Analyses what a called routine (or trigger function) runs, as if its statements were written
+ * here: from its body when the migrations created it, else an unknown effect that fails closed.
+ */
+function runRoutine(ctx: Ctx, name: string, what: string): void {
+  const routine = ctx.schema.object(name)?.routine;
+  if (!routine || 'unknown' in routine.body) {
+    const reason = routine && 'unknown' in routine.body ? routine.body.unknown : 'bgmigrate has not seen its body (it was not created by these migrations)';
+    effect(ctx, 'dynamic-sql', name, 'neutral', null, { detail: { dynamicSql: `${what}: ${reason}`, subtype: what.startsWith('trigger ') ? 'trigger' : 'call' } });
+    return;
+  }
+  if (ctx.via.includes(name) || ctx.via.length >= 8) return;
+  const body = routine.body;
+  const saved = { inDoBlock: ctx.inDoBlock, via: ctx.via };
+  // A routine's statements may run zero or many times, like a DO block's.
+  ctx.inDoBlock = true;
+  ctx.via = [...ctx.via, name];
+  const first = ctx.effects.length;
+  try {
+    for (const b of body) classify(stmtLike(b.kind, b.node), ctx);
+  } finally {
+    ctx.inDoBlock = saved.inDoBlock;
+    ctx.via = saved.via;
+  }
+  for (const e of ctx.effects.slice(first)) e.detail.via ??= name;
+}
+
+function isTrueConst(node: Node): boolean {
+  const c = node.A_Const as Node | undefined;
+  if (c) return (c.boolval as Node | undefined)?.boolval === true;
+  const cast = node.TypeCast as Node | undefined;
+  if (cast) {
+    const arg = ((cast.arg as Node | undefined)?.A_Const ?? {}) as Node;
+    const text = String((arg.sval as Node | undefined)?.sval ?? '');
+    return /^(t|true|on|yes|y|1)$/i.test(text) || isTrueConst((cast.arg ?? {}) as Node);
+  }
+  const e = node.A_Expr as Node | undefined;
+  if (e && e.kind === 'AEXPR_OP' && strings(e.name as Node[])[0] === '=') {
+    const l = (e.lexpr as Node | undefined)?.A_Const;
+    const r = (e.rexpr as Node | undefined)?.A_Const;
+    return l !== undefined && r !== undefined && JSON.stringify({ ...(l as Node), location: 0 }) === JSON.stringify({ ...(r as Node), location: 0 });
+  }
+  const b = node.BoolExpr as Node | undefined;
+  if (b?.boolop === 'OR_EXPR') return ((b.args ?? []) as Node[]).some(isTrueConst);
+  return false;
+}
+
+/** What a routine created here runs when called, and its declared volatility (VOLATILE unless said). */
+function routineInfo(stmt: ParsedStatement, n: Node): RoutineInfo {
+  const body = stmt.text ? routineBody(stmt.text, n) : { unknown: 'its body was not read' };
+  let volatility: RoutineInfo['volatility'] = 'volatile';
+  for (const o of (n.options ?? []) as Node[]) {
+    const d = (o.DefElem ?? {}) as Node;
+    if (d.defname === 'volatility') volatility = String(((d.arg as Node | undefined)?.String as Node | undefined)?.sval ?? 'volatile') as RoutineInfo['volatility'];
+  }
+  return { body: 'unknown' in body ? body : body.statements, volatility };
+}
+
+/** A column's default volatility with the routines the migrations created; unknown ⇒ volatile. */
+function resolvedDefault(ctx: Ctx, cd: Node): DefaultKind | undefined {
+  const def = ((cd.constraints ?? []) as Node[]).map((c) => c.Constraint as Node | undefined).find((k) => k?.contype === 'CONSTR_DEFAULT');
+  if (!def) return undefined;
+  const kind = defaultKind(def.raw_expr, (parts) => {
+    const routine = findRoutine(ctx, parts);
+    if (!routine?.routine) return undefined;
+    return routine.routine.volatility === 'immutable' ? 'constant' : routine.routine.volatility;
+  });
+  return kind === 'unknown' ? 'volatile' : kind;
+}
+
+/**
+ * The routine a call names, as the model knows it: a qualified name directly, else the first
+ * schema of the search path that has it. Built-in functions win for unqualified names
+ * (pg_catalog is searched first), so those are not looked up.
+ */
+function findRoutine(ctx: Ctx, parts: string[]): { name: string; routine?: RoutineInfo } | undefined {
+  if (parts.length >= 2) {
+    const name = parts.slice(-2).join('.');
+    const o = ctx.schema.object(name);
+    return o?.kind === 'routine' ? { name, routine: o.routine } : undefined;
+  }
+  for (const s of ctx.session.searchPath ?? []) {
+    const name = `${s}.${parts[0]}`;
+    const o = ctx.schema.object(name);
+    if (o?.kind === 'routine') return { name, routine: o.routine };
+  }
+  return undefined;
+}
+
+/** Volatile functions of common extensions (pg_catalog's own come from builtins.ts). */
+const VOLATILE = new Set(['uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'gen_random_bytes', 'gen_random_uuid', 'nextval']);
 
 /** Facts about a column definition node. */
 export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node[] = []): ColumnFacts {
@@ -866,6 +1154,7 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
       case 'CONSTR_FOREIGN':
         facts.references = String(((k.pktable ?? {}) as Node).relname ?? '?');
         facts.referencesColumns = strings(k.pk_attrs as Node[]);
+        facts.referencesActions = k.fk_del_action === 'c' || k.fk_del_action === 'n' || k.fk_del_action === 'd';
         if ((k.pktable as Node | undefined)?.schemaname) facts.references = `${(k.pktable as Node).schemaname}.${facts.references}`;
         break;
     }
@@ -962,6 +1251,7 @@ function inlineForeignKey(ctx: Ctx, table: string, c: ColumnFacts): ConstraintIn
     references: qualifyRef(ctx, c.references!),
     columns: [c.name],
     referencedColumns: c.referencesColumns ?? [],
+    actions: c.referencesActions,
   };
 }
 
@@ -1032,6 +1322,9 @@ function constraintInfo(ctx: Ctx, k: Node, fallbackName: string): ConstraintInfo
       references: rel(ctx, k.pktable),
       columns: strings(k.fk_attrs as Node[]),
       referencedColumns: strings(k.pk_attrs as Node[]),
+      // ON DELETE CASCADE / SET NULL / SET DEFAULT do work the application relies on when it deletes.
+      // ON UPDATE actions only matter when a referenced key changes, which applications rarely do.
+      actions: k.fk_del_action === 'c' || k.fk_del_action === 'n' || k.fk_del_action === 'd',
     };
   }
   let notNullColumn: string | undefined;
@@ -1165,12 +1458,14 @@ function drop(ctx: Ctx, n: Node): void {
         const objName = items.pop() ?? '?';
         const table = items.length > 1 ? items.join('.') : qualify(undefined, items[0] ?? '?', ctx.session, ctx.schema);
         const kind: EffectKind = type === 'OBJECT_TRIGGER' ? 'drop-trigger' : type === 'OBJECT_POLICY' ? 'drop-policy' : 'neutral-ddl';
-        effect(ctx, kind, `${table}.${objName}`, 'neutral', AEL, { table, detail });
+        effect(ctx, kind, `${table}.${objName}`, 'neutral', AEL, { table, detail: type === 'OBJECT_RULE' ? { ...detail, subtype: 'drop-rule' } : detail });
+        if (type === 'OBJECT_POLICY') effect(ctx, 'row-security', table, 'neutral', AEL, { table, detail: { subtype: 'dropped policy', value: objName } });
         if (type === 'OBJECT_TRIGGER') ctx.mutations.push((m) => m.dropTrigger(table, objName));
         break;
       }
       case 'OBJECT_EXTENSION':
-        effect(ctx, 'drop-extension', objectName(ctx, o, type), 'neutral', null, { detail });
+        // Its types, functions and operators go with it, whatever the old release uses of them.
+        effect(ctx, 'drop-extension', objectName(ctx, o, type), 'contract', null, { detail });
         break;
       default:
         effect(ctx, 'neutral-ddl', objectName(ctx, o, type), 'neutral', null, { detail: { ...detail, subtype: `drop ${type}` } });
@@ -1293,7 +1588,16 @@ function alterTable(ctx: Ctx, n: Node): void {
     return;
   }
   if (objtype === 'OBJECT_TYPE') {
-    effect(ctx, 'alter-type', table, 'neutral', null);
+    // ADD ATTRIBUTE adds; DROP ATTRIBUTE and ALTER ATTRIBUTE … TYPE change what the old release reads.
+    for (const c of (n.cmds ?? []) as Node[]) {
+      const cmd = (c.AlterTableCmd ?? {}) as Node;
+      const sub = String(cmd.subtype);
+      if (sub === 'AT_DropColumn' || sub === 'AT_AlterColumnType') {
+        effect(ctx, 'alter-type-attribute', `${table}.${cmd.name}`, 'contract', null, { detail: { subtype: sub === 'AT_DropColumn' ? 'drop' : 'type', column: String(cmd.name) } });
+      } else {
+        effect(ctx, 'alter-type', table, 'neutral', null, { detail: { subtype: sub } });
+      }
+    }
     return;
   }
   const first = ctx.effects.length;
@@ -1318,6 +1622,9 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
     case 'AT_AddColumnToView': {
       const cd = (def.ColumnDef ?? {}) as Node;
       const f = columnFacts(cd, ctx.pgVersion);
+      // A default calling a routine whose volatility is not known is treated as volatile: the
+      // server evaluates it per row (a rewrite) unless it is declared STABLE or IMMUTABLE.
+      if (f.default !== undefined) f.default = resolvedDefault(ctx, cd) ?? f.default;
       const baseType = f.type.replace(/\[\]$/, '');
       const domain = baseType.includes('.') ? baseType : qualify(undefined, baseType, ctx.session, ctx.schema);
       if (ctx.schema.object(domain)?.kind === 'checked-domain') f.domainWithCheck = true;
@@ -1363,7 +1670,8 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const cd = (def.ColumnDef ?? {}) as Node;
       const tf = typeFacts(cd.typeName as Node);
       const oldType = ctx.schema.columnType(table, col!);
-      const using = cd.raw_default !== undefined;
+      // `USING col` (or `USING col::newtype`) is the conversion PostgreSQL does without USING.
+      const using = cd.raw_default !== undefined && !isPlainUsing(cd.raw_default as Node, col!, tf.type);
       const collate = cd.collClause !== undefined;
       const metadataOnly = !using && !collate && isMetadataOnlyTypeChange(oldType, tf.type);
       // Only the column's indexes are rebuilt (the table is not): a collation change of the
@@ -1401,7 +1709,8 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       ctx.mutations.push((m) => m.updateColumn(table, col!, { notNull: false }));
       return;
     case 'AT_ColumnDefault':
-      if (cmd.def === undefined) {
+      // SET DEFAULT NULL drops the default as surely as DROP DEFAULT.
+      if (cmd.def === undefined || isNullConst(cmd.def as Node)) {
         effect(ctx, 'drop-default', colObj, 'contract', AEL, { table, detail: { column: col } });
         ctx.mutations.push((m) => m.updateColumn(table, col!, { hasDefault: false }));
       } else {
@@ -1411,8 +1720,12 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       return;
     case 'AT_AddIdentity':
     case 'AT_SetIdentity':
+      effect(ctx, 'add-identity', colObj, 'neutral', AEL, { table, detail: { column: col, subtype: sub } });
+      return;
     case 'AT_DropIdentity':
-      effect(ctx, 'add-identity', colObj, sub === 'AT_DropIdentity' ? 'contract' : 'neutral', AEL, { table, detail: { column: col, subtype: sub } });
+      // The column loses the value the old release's inserts relied on: a dropped default.
+      effect(ctx, 'drop-default', colObj, 'contract', AEL, { table, detail: { column: col, subtype: 'identity' } });
+      ctx.mutations.push((m) => m.updateColumn(table, col!, { hasDefault: false }));
       return;
     case 'AT_SetStatistics':
     case 'AT_SetOptions':
@@ -1437,7 +1750,11 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
     case 'AT_DropConstraint': {
       const name = String(cmd.name);
       const known = ctx.schema.table(table)?.constraints.get(name);
-      effect(ctx, 'drop-constraint', `${table}.${name}`, 'neutral', AEL, {
+      // What the old release may rely on: a primary key or unique constraint (ON CONFLICT needs
+      // it), an exclusion constraint, a foreign key's ON DELETE/UPDATE action. A plain foreign key
+      // or CHECK only loosens what is accepted. An unknown constraint may be any of these.
+      const relied = known === undefined || known.type === 'primary-key' || known.type === 'unique' || known.type === 'exclusion' || Boolean(known.actions);
+      effect(ctx, 'drop-constraint', `${table}.${name}`, relied ? 'contract' : 'neutral', AEL, {
         table,
         detail: { constraintName: name, constraintType: known?.type, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok) },
       });
@@ -1495,10 +1812,13 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
     case 'AT_DisableTrigUser':
       effect(ctx, 'alter-trigger', `${table}.${cmd.name ?? 'all'}`, 'neutral', SRE, { table, detail: { subtype: sub } });
       return;
-    case 'AT_ChangeOwner':
     case 'AT_EnableRowSecurity':
-    case 'AT_DisableRowSecurity':
     case 'AT_ForceRowSecurity':
+      // From now on the old release sees only the rows some policy grants it: often none.
+      effect(ctx, 'row-security', table, 'neutral', AEL, { table, detail: { subtype: sub === 'AT_EnableRowSecurity' ? 'enable' : 'force' } });
+      return;
+    case 'AT_ChangeOwner':
+    case 'AT_DisableRowSecurity':
     case 'AT_NoForceRowSecurity':
     case 'AT_ReplicaIdentity':
     case 'AT_AddInherit':

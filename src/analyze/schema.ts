@@ -4,6 +4,23 @@
  * known old type. Objects the model does not know are assumed to exist and to be large.
  */
 
+import type { BodyStatement } from '../parse/statements.js';
+
+/** What a routine created by the migrations runs, for analysing calls to it. */
+export interface RoutineInfo {
+  /** Its static SQL, or why it cannot be known. */
+  body: readonly BodyStatement[] | { unknown: string };
+  volatility: 'immutable' | 'stable' | 'volatile';
+}
+
+/** A non-relation object: type, sequence, routine, schema, extension, role. */
+export interface ObjectInfo {
+  readonly kind: string;
+  readonly createdIn?: string;
+  readonly mayHaveExisted?: boolean;
+  readonly routine?: RoutineInfo;
+}
+
 /** A column as the model knows it. */
 export interface ColumnInfo {
   readonly name: string;
@@ -31,6 +48,8 @@ export interface ConstraintInfo {
   readonly references?: string;
   readonly columns?: readonly string[];
   readonly referencedColumns?: readonly string[];
+  /** Foreign keys with ON DELETE CASCADE, SET NULL or SET DEFAULT: behaviour the application may rely on. */
+  readonly actions?: boolean;
 }
 
 /** A foreign key of another table that points at a table. */
@@ -81,7 +100,9 @@ export interface SchemaView {
   /** Table an index (schema-qualified) belongs to, if known. */
   indexTable(index: string): string | undefined;
   /** Is the named non-relation object (type, sequence, routine, schema) known, and where from. */
-  object(name: string): { kind: string; createdIn?: string; mayHaveExisted?: boolean } | undefined;
+  object(name: string): ObjectInfo | undefined;
+  /** Tables' triggers and the routines they call. */
+  triggersOn(table: string): readonly { name: string; routine: string }[];
   /** Known partitions of a partitioned table (PARTITION OF, ATTACH PARTITION). */
   partitionsOf(table: string): readonly string[];
   /** Foreign keys of other tables that reference `table` (and `column`, when given). */
@@ -131,7 +152,7 @@ interface MutableTable {
 export class SchemaModel implements SchemaView {
   private readonly tables = new Map<string, MutableTable>();
   private readonly indexes = new Map<string, string>();
-  private readonly objects = new Map<string, { kind: string; createdIn?: string; mayHaveExisted?: boolean }>();
+  private readonly objects = new Map<string, ObjectInfo>();
   currentFile: string | undefined;
 
   private renamed = new Set<string>();
@@ -369,7 +390,11 @@ export class SchemaModel implements SchemaView {
     return this.indexes.get(index);
   }
 
-  object(name: string): { kind: string; createdIn?: string } | undefined {
+  triggersOn(table: string): readonly { name: string; routine: string }[] {
+    return this.triggers.get(table) ?? [];
+  }
+
+  object(name: string): ObjectInfo | undefined {
     return this.objects.get(name);
   }
 
@@ -508,8 +533,14 @@ export class SchemaModel implements SchemaView {
   }
 
   /** Records a type, sequence, routine or schema; `mayExist` as for {@link createTable}. */
-  createObject(name: string, kind: string, mayExist = false): void {
-    this.put(this.objects, name, { kind, createdIn: this.currentFile, mayHaveExisted: mayExist });
+  createObject(name: string, kind: string, mayExist = false, routine?: RoutineInfo): void {
+    this.put(this.objects, name, { kind, createdIn: this.currentFile, mayHaveExisted: mayExist, ...(routine ? { routine } : {}) });
+  }
+
+  /** `CREATE OR REPLACE` of a known routine: same object, new body. */
+  replaceRoutine(name: string, routine: RoutineInfo): void {
+    const o = this.objects.get(name);
+    if (o) this.put(this.objects, name, { ...o, routine });
   }
 
   /** Renames a type, sequence, routine or schema; columns of a renamed type follow it. */

@@ -337,3 +337,86 @@ function stringLiteral(expr: string): string | undefined {
   if (d && !d[2].includes(d[1])) return d[2];
   return undefined;
 }
+
+// ---- routine bodies ----------------------------------------------------------------------
+
+/** One statement of a routine's body, as the analyser reads it when the routine is called. */
+export interface BodyStatement {
+  kind: string;
+  node: Record<string, unknown>;
+  text: string;
+}
+
+/**
+ * What a `CREATE FUNCTION` / `CREATE PROCEDURE` runs when called: its static SQL (LANGUAGE sql,
+ * SQL-standard `BEGIN ATOMIC` bodies, PL/pgSQL), or why it cannot be known (another language,
+ * `EXECUTE` of a computed string, a body the parsers reject).
+ */
+export function routineBody(createText: string, node: Record<string, unknown>): { statements: BodyStatement[] } | { unknown: string } {
+  if (node.sql_body) {
+    const out: BodyStatement[] = [];
+    const collect = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(collect);
+      if (!v || typeof v !== 'object') return;
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (entries.length === 1 && /Stmt$/.test(entries[0][0]) && entries[0][0] !== 'ReturnStmt') {
+        out.push({ kind: entries[0][0], node: entries[0][1] as Record<string, unknown>, text: '' });
+        return;
+      }
+      if (entries.length === 1 && entries[0][0] === 'ReturnStmt') {
+        out.push({ kind: 'SelectStmt', node: { targetList: [{ ResTarget: { val: (entries[0][1] as Record<string, unknown>).returnval } }] }, text: '' });
+        return;
+      }
+      for (const [, x] of entries) collect(x);
+    };
+    collect(node.sql_body);
+    return { statements: out };
+  }
+  let language = 'sql';
+  let body: string | undefined;
+  for (const o of (node.options ?? []) as Record<string, unknown>[]) {
+    const d = (o.DefElem ?? {}) as { defname?: string; arg?: unknown };
+    if (d.defname === 'language') language = String((d.arg as { String?: { sval?: string } })?.String?.sval ?? language).toLowerCase();
+    if (d.defname === 'as') {
+      const list = ((d.arg as { List?: { items?: unknown[] } })?.List?.items ?? []) as { String?: { sval?: string } }[];
+      body = list[0]?.String?.sval;
+    }
+  }
+  if (body === undefined) return { unknown: 'its body is not SQL text' };
+  if (language === 'sql') {
+    const parsed = parseSql(body);
+    if ('error' in parsed) return { unknown: `its body does not parse: ${parsed.error.message}` };
+    return { statements: parsed.stmts.map((r) => {
+      const [kind, n] = unwrap(r.stmt);
+      return { kind, node: n, text: body! };
+    }) };
+  }
+  if (language !== 'plpgsql') return { unknown: `it is written in ${language}` };
+  const pl = parsePlpgsql(createText);
+  if ('error' in pl) return { unknown: `its body does not parse: ${pl.error.message}` };
+  const out: BodyStatement[] = [];
+  for (const s of walkPl(pl.funcs)) {
+    if (s.type === 'PLpgSQL_stmt_execsql' || s.type === 'PLpgSQL_stmt_perform') {
+      const expr = (s.type === 'PLpgSQL_stmt_execsql' ? s.body.sqlstmt : s.body.expr) as { PLpgSQL_expr?: { query?: string } };
+      const query = expr?.PLpgSQL_expr?.query ?? '';
+      const inner = parseSql(s.type === 'PLpgSQL_stmt_perform' && !/^\s*select\b/i.test(query) ? `SELECT ${query}` : query);
+      if ('error' in inner) return { unknown: `a statement in its body does not parse: ${inner.error.message}` };
+      for (const r of inner.stmts) {
+        const [kind, n] = unwrap(r.stmt);
+        out.push({ kind, node: n, text: query });
+      }
+    } else if (s.type === 'PLpgSQL_stmt_dynexecute') {
+      const expr = ((s.body.query as { PLpgSQL_expr?: { query?: string } })?.PLpgSQL_expr?.query ?? '').trim();
+      const literal = stringLiteral(expr);
+      const inner = literal === undefined ? undefined : parseSql(literal);
+      if (!inner || !('stmts' in inner)) return { unknown: `it runs EXECUTE of a computed string (${expr.slice(0, 60)})` };
+      for (const r of inner.stmts) {
+        const [kind, n] = unwrap(r.stmt);
+        out.push({ kind, node: n, text: literal! });
+      }
+    } else if (s.type === 'PLpgSQL_stmt_dynfors' || (s.type === 'PLpgSQL_stmt_open' && s.body.dynquery)) {
+      return { unknown: 'it runs a query built at run time' };
+    }
+  }
+  return { statements: out };
+}

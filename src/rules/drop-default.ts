@@ -4,10 +4,13 @@ import { contractRule, lockPhrase } from './contract.js';
 export default contractRule(
   {
     id: 'drop-default',
-    summary: '`ALTER COLUMN … DROP DEFAULT`',
+    summary: '`ALTER COLUMN … DROP DEFAULT`, `SET DEFAULT NULL`, `DROP IDENTITY`',
     why: 'Inserts of the old color that omit the column fail (NOT NULL) or silently store NULL.',
     help: 'Drop the default only once every release that relies on it is retired (deprecate the column first).',
   },
   ['drop-default'],
-  (e) => `dropping the default of ${e.object}${lockPhrase(e)} makes inserts of the old color that omit it fail or store NULL`,
+  (e) =>
+    e.detail.subtype === 'identity'
+      ? `dropping the identity of ${e.object}${lockPhrase(e)} makes inserts of the old color that omit it fail or store NULL`
+      : `dropping the default of ${e.object}${lockPhrase(e)} makes inserts of the old color that omit it fail or store NULL`,
 );

@@ -2,6 +2,15 @@
  * The rule registry: a plain list. Add a rule by importing its file and appending it.
  * The order here is the order of the generated docs within each category.
  */
+import dropExtension from './drop-extension.js';
+import dropConstraint from './drop-constraint.js';
+import alterTypeAttribute from './alter-type-attribute.js';
+import tightenDomain from './tighten-domain.js';
+import revokePrivilege from './revoke-privilege.js';
+import deleteAllRows from './delete-all-rows.js';
+import lockTable from './lock-table.js';
+import longStatementUnderLock from './long-statement-under-lock.js';
+import { changeDatabase, changeRole, createRule, dropOwned, enableRowSecurity, terminateBackend } from './errors.js';
 import type { Rule } from './rule.js';
 
 import addRequiredColumn from './add-required-column.js';
@@ -61,10 +70,23 @@ export const RULES: readonly Rule[] = [
   truncateTable,
   setNotNull,
   dropDefault,
+  dropExtension,
+  dropConstraint,
+  alterTypeAttribute,
+  tightenDomain,
+  revokePrivilege,
+  deleteAllRows,
   // errors
   addRequiredColumn,
   phaseMismatch,
   parseError,
+  transactionControl,
+  enableRowSecurity,
+  createRule,
+  dropOwned,
+  changeRole,
+  changeDatabase,
+  terminateBackend,
   // hygiene
   emptyMigration,
   // lock, hygiene and limit rules from "lint-rules":
@@ -77,6 +99,8 @@ export const RULES: readonly Rule[] = [
   refreshMatviewNotConcurrent,
   detachPartitionNotConcurrent,
   concurrentlyInTransaction,
+  lockTable,
+  longStatementUnderLock,
   unbatchedDml,
   missingLockTimeout,
   preferBigint,
@@ -84,7 +108,6 @@ export const RULES: readonly Rule[] = [
   preferTimestamptz,
   preferText,
   banChar,
-  transactionControl,
   dynamicSql,
   unknownEffect,
 ];

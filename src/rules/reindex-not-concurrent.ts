@@ -26,7 +26,9 @@ export default defineRule({
       const target = onTable ? ` ${e.object}` : ['SCHEMA', 'DATABASE', 'SYSTEM'].includes(e.object.replace('REINDEX_OBJECT_', '')) ? '' : ` ${e.object}`;
       const table = onTable && e.table && e.table !== e.object ? `table ${e.table}` : scope === 'TABLE' ? `table ${e.object}` : 'each table';
       const recipe =
-        ctx.pgVersion >= 12
+        scope === 'SYSTEM'
+          ? 'PostgreSQL cannot reindex system catalogs concurrently: run it in a maintenance window, outside migrations'
+          : ctx.pgVersion >= 12
           ? `use REINDEX ${scope} CONCURRENTLY`
           : `PostgreSQL ${ctx.pgVersion} has no REINDEX CONCURRENTLY: build a replacement with CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY the old index`;
       hits.push({

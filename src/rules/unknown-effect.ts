@@ -1,12 +1,12 @@
 import { LOCK_ORDER } from '../model.js';
 import { defineRule, type RuleHit } from './rule.js';
 
-/** A statement the analyser cannot classify that locks an existing table against writes. */
+/** A statement the analyser cannot classify: an error, never assumed safe. */
 export default defineRule({
   id: 'unknown-effect',
   category: 'limit',
-  defaultLevel: 'warning',
-  summary: 'A statement the analyser cannot classify that takes a ShareLock or stronger on an existing table',
+  defaultLevel: 'error',
+  summary: 'A statement the analyser cannot classify',
   why:
     'bgmigrate never assumes an unclassified statement is safe. When it cannot tell what a statement does ' +
     'to an existing table, it assumes the strongest lock PostgreSQL could take for it and says so.',
@@ -17,8 +17,11 @@ export default defineRule({
   check(ctx) {
     const hits: RuleHit[] = [];
     for (const e of ctx.effects) {
-      if (e.kind !== 'unknown' || !e.table || e.detail.newInFile || e.lock === null) continue;
-      if (LOCK_ORDER.indexOf(e.lock) < LOCK_ORDER.indexOf('ShareLock')) continue;
+      if (e.kind !== 'unknown' || e.detail.certainlyNew) continue;
+      if (!e.table || e.lock === null || LOCK_ORDER.indexOf(e.lock) < LOCK_ORDER.indexOf('ShareLock')) {
+        hits.push({ object: e.object, message: `bgmigrate cannot classify ${e.detail.nodeKind ?? ctx.statement.kind}: what it does to the running release is unknown` });
+        continue;
+      }
       hits.push({
         object: e.table,
         lock: e.lock,

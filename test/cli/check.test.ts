@@ -72,11 +72,21 @@ describe('check --format json', () => {
   });
 
   it('honours per-rule severity from the config file', () => {
-    const cwd = dropProject();
-    fs.writeFileSync(path.join(cwd, 'bgmigrate.config.json'), JSON.stringify({ rules: { 'drop-column': 'warning' } }));
+    const cwd = tempProject({ 'migrations/001.sql': 'CREATE INDEX i ON users (email);\n' });
+    fs.writeFileSync(path.join(cwd, 'bgmigrate.config.json'), JSON.stringify({ rules: { 'index-not-concurrent': 'warning' } }));
     const run = runCli(['check', '--format', 'json'], { cwd });
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).summary).toEqual({ files: 2, errors: 0, warnings: 1 });
+    expect(JSON.parse(run.stdout).summary).toEqual({ files: 1, errors: 0, warnings: 1 });
+  });
+
+  it('refuses a config that lowers a contract rule: exit 2 naming the rule', () => {
+    const cwd = dropProject();
+    fs.writeFileSync(path.join(cwd, 'bgmigrate.config.json'), JSON.stringify({ rules: { 'drop-column': 'off' } }));
+    const run = runCli(['check', '--format', 'json'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')[0]).toBe(
+      `bgmigrate: ${path.join(cwd, 'bgmigrate.config.json')}: rules.drop-column: drop-column guards the running release and cannot be set to "off"; a \`-- bgmigrate-ignore drop-column: <reason>\` on the statement is the way to accept one case`,
+    );
   });
 
   it('reads the migrations directory from --dir and files named one by one in the given order', () => {

@@ -22,7 +22,7 @@ describe(RULE, () => {
       [3, 3],
       [4, 3],
     ]);
-    expect(found[0]!.severity).toBe('warning');
+    expect(found[0]!.severity).toBe('error');
     expect(found[0]!.message).toContain('quote_ident');
   });
 

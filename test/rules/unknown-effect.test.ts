@@ -12,7 +12,7 @@ describe(RULE, () => {
   it('flags a statement the analyser cannot classify on an existing table, naming the assumed lock', async () => {
     const found = await findings('SELECT 1;\nALTER TABLE orders SET WITHOUT OIDS;');
     expect(found.map((f) => [f.line, f.column, f.object, f.lock, f.severity])).toEqual([
-      [2, 1, 'public.orders', 'AccessExclusiveLock', 'warning'],
+      [2, 1, 'public.orders', 'AccessExclusiveLock', 'error'],
     ]);
     expect(found[0]!.message).toContain('cannot classify');
     expect(found[0]!.message).toContain('AccessExclusiveLock');

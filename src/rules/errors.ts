@@ -1,0 +1,95 @@
+/**
+ * Statements no ledger can make safe while a release is live: they change what every session
+ * sees (row security, rewrite rules), lock the running release out (roles, databases), or kill
+ * its connections. Each reports on existing objects only: on a table created earlier in the same
+ * file no release can be affected.
+ */
+import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
+import { defineRule, type Rule, type RuleHit, type RuleMeta } from './rule.js';
+
+function errorRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: readonly EffectKind[], message: (e: AnalyzedEffect) => string | undefined): Rule {
+  return defineRule({
+    ...meta,
+    category: 'error',
+    defaultLevel: 'error',
+    effectKinds: kinds,
+    check(ctx) {
+      const hits: RuleHit[] = [];
+      for (const e of ctx.effects) {
+        if (!kinds.includes(e.kind) || e.detail.certainlyNew) continue;
+        const text = message(e);
+        if (text) hits.push({ message: text, object: e.object, lock: e.lock ?? undefined });
+      }
+      return hits;
+    },
+  });
+}
+
+export const enableRowSecurity = errorRule(
+  {
+    id: 'enable-row-security',
+    summary: '`ENABLE`/`FORCE ROW LEVEL SECURITY`, a new, altered or dropped policy on an existing table',
+    why: 'From the moment it commits, every query of the old color sees and writes only the rows some policy grants its role: with no policy for it, none. A restrictive policy narrows that further; a dropped or altered one changes it under a release that was never tested with it.',
+    help: 'Create the table with its policies, or ship row security in a release whose code (and role) were tested with it: enable it only after every deployed release works under it, with a reviewed `bgmigrate-ignore enable-row-security: <reason>`.',
+  },
+  ['row-security'],
+  (e) => {
+    const what = e.detail.subtype === 'enable' ? 'enabling row level security on' : e.detail.subtype === 'force' ? 'forcing row level security on' : `${e.detail.subtype} ${e.detail.value} on`;
+    return `${what} existing table ${e.object} changes which rows the color still running can see and write`;
+  },
+);
+
+export const createRule = errorRule(
+  {
+    id: 'create-rule',
+    summary: '`CREATE RULE` on an existing table (`DO INSTEAD` or `DO ALSO`)',
+    why: "A rewrite rule changes the old color's own INSERT/UPDATE/DELETE/SELECT on the table: DO INSTEAD replaces them (DO INSTEAD NOTHING silently discards its writes).",
+    help: 'Use a trigger for side effects, or a view with its own name for new behaviour; never rewrite the queries of a release that is running.',
+  },
+  ['create-rule'],
+  (e) => `a ${e.detail.subtype === 'instead' ? 'DO INSTEAD' : 'DO ALSO'} rule ${e.object} rewrites the ${String(e.detail.value ?? '').replace('CMD_', '')} queries of the color still running on ${e.table}`,
+);
+
+export const dropOwned = errorRule(
+  {
+    id: 'drop-owned',
+    summary: '`DROP OWNED BY`',
+    why: 'It drops every object the role owns in the database, and revokes every privilege granted to it, without naming any of them: nothing the ledger could check.',
+    help: 'Drop the objects one by one, each after its deprecation, and REVOKE explicitly.',
+  },
+  ['drop-owned'],
+  (e) => `DROP OWNED BY ${e.object.replace(/role /g, '')} drops every object and privilege of that role at once, unseen by the ledger`,
+);
+
+export const changeRole = errorRule(
+  {
+    id: 'change-role',
+    summary: '`ALTER ROLE` (NOLOGIN, CONNECTION LIMIT, PASSWORD, VALID UNTIL, SET …), `DROP ROLE`, renaming a role',
+    why: 'Roles are shared by both colors: the role losing its login, its password or its settings may be the one the running release connects as; its next connection fails or runs with other settings.',
+    help: 'Manage roles outside migrations (infrastructure code), or create a new role for the new release and retire the old one after its release is retired.',
+  },
+  ['change-role'],
+  (e) => (e.detail.subtype === 'harmless' ? undefined : `changing ${e.object} may lock out, or change the settings of, the role the color still running connects as`),
+);
+
+export const changeDatabase = errorRule(
+  {
+    id: 'change-database',
+    summary: '`ALTER DATABASE` (CONNECTION LIMIT, ALLOW_CONNECTIONS, SET …, RENAME), `DROP DATABASE`',
+    why: "A database's connection limit, settings and name apply to the running release's connections: CONNECTION LIMIT 0 refuses them, `SET search_path` changes what its new sessions resolve.",
+    help: 'Change database settings outside migrations, as an operation planned with both colors in mind.',
+  },
+  ['change-database'],
+  (e) => (e.detail.subtype === 'harmless' ? undefined : `changing ${e.object} affects every connection of the color still running`),
+);
+
+export const terminateBackend = errorRule(
+  {
+    id: 'terminate-backend',
+    summary: '`pg_terminate_backend()` / `pg_cancel_backend()` in a migration',
+    why: "It kills (or cancels) other sessions: the running release's connections and queries, in the middle of their work.",
+    help: 'Let the runner wait with its lock timeout and retries instead of killing whoever holds the lock.',
+  },
+  ['terminate-backend'],
+  (e) => `${e.object}() in a migration kills the work of other sessions, the running release's included`,
+);

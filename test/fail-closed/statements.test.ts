@@ -1,0 +1,149 @@
+// Issue classes 6, 7 and 7b: statements that break the running release (or hide code the
+// analyser cannot see) are findings of the right class; harmless neighbours stay quiet.
+import { describe, expect, it } from 'vitest';
+import { lintSql } from '../../src/lint.js';
+
+type Row = [rule: string, line: number, severity: string];
+
+async function rows(sql: string, previous: string[] = []): Promise<Row[]> {
+  const report = await lintSql(sql, { pgVersion: 16, previous });
+  return report.findings.filter((f) => f.severity !== 'info').map((f) => [f.rule, f.line, f.severity]);
+}
+
+const USERS = 'CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE, org_id bigint REFERENCES orgs (id) ON DELETE CASCADE, team_id bigint REFERENCES teams (id), CONSTRAINT email_lower CHECK (email = lower(email)));';
+
+describe('class 6: statements that break the old release', () => {
+  it.each<[string, Row[]]>([
+    ['DROP OWNED BY app;', [['drop-owned', 1, 'error']]],
+    ['DROP EXTENSION pgcrypto;', [['drop-extension', 1, 'error']]],
+    ['DROP EXTENSION IF EXISTS citext CASCADE;', [['drop-extension', 1, 'error']]],
+    ['ALTER TYPE address DROP ATTRIBUTE zip;', [['alter-type-attribute', 1, 'error']]],
+    ['ALTER TYPE address ALTER ATTRIBUTE zip TYPE text;', [['alter-type-attribute', 1, 'error']]],
+    ['ALTER TYPE address ADD ATTRIBUTE country text;', []],
+    ['CREATE RULE no_delete AS ON DELETE TO users DO INSTEAD NOTHING;', [['create-rule', 1, 'error']]],
+    ['ALTER TABLE users ENABLE ROW LEVEL SECURITY;', [['enable-row-security', 1, 'error']]],
+    ['ALTER TABLE users FORCE ROW LEVEL SECURITY;', [['enable-row-security', 1, 'error']]],
+    ["CREATE POLICY only_mine ON users AS RESTRICTIVE USING (id = current_setting('app.user')::bigint);", [['enable-row-security', 1, 'error']]],
+    ['CREATE POLICY all_rows ON users USING (true);', [['enable-row-security', 1, 'error']]],
+    ['DROP POLICY all_rows ON users;', [['enable-row-security', 1, 'error']]],
+    ['ALTER TABLE users DISABLE ROW LEVEL SECURITY;', []],
+    ['REVOKE SELECT ON users FROM app;', [['revoke-privilege', 1, 'error']]],
+    ['REVOKE ALL ON ALL TABLES IN SCHEMA public FROM app;', [['revoke-privilege', 1, 'error']]],
+    ['ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM app;', [['revoke-privilege', 1, 'error']]],
+    ['REVOKE readers FROM app;', [['revoke-privilege', 1, 'error']]],
+    ['GRANT SELECT ON users TO app;', []],
+    ['ALTER ROLE app NOLOGIN;', [['change-role', 1, 'error']]],
+    ["ALTER ROLE app PASSWORD 'x';", [['change-role', 1, 'error']]],
+    ['ALTER ROLE app SET search_path = archive;', [['change-role', 1, 'error']]],
+    ['DROP ROLE app;', [['change-role', 1, 'error']]],
+    ['ALTER ROLE app LOGIN;', []],
+    ['ALTER DATABASE appdb CONNECTION LIMIT 0;', [['change-database', 1, 'error']]],
+    ['ALTER DATABASE appdb SET search_path = archive;', [['change-database', 1, 'error']]],
+    ['DROP DATABASE appdb;', [['change-database', 1, 'error']]],
+    ["SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'app';", [['terminate-backend', 1, 'error']]],
+    ['SELECT pg_cancel_backend(42);', [['terminate-backend', 1, 'error']]],
+    ['ALTER TABLE users ALTER COLUMN email SET DEFAULT NULL;', [['drop-default', 1, 'error']]],
+    ['ALTER TABLE users ALTER COLUMN id DROP IDENTITY;', [['drop-default', 1, 'error']]],
+    ['ALTER DOMAIN email_address SET NOT NULL;', [['tighten-domain', 1, 'error']]],
+    ["ALTER DOMAIN email_address ADD CONSTRAINT has_at CHECK (VALUE LIKE '%@%') NOT VALID;", [['tighten-domain', 1, 'error']]],
+    ['ALTER DOMAIN email_address DROP DEFAULT;', [['tighten-domain', 1, 'error']]],
+    ['ALTER DOMAIN email_address DROP NOT NULL;', []],
+    ['DELETE FROM users WHERE true;', [['delete-all-rows', 1, 'error'], ['unbatched-dml', 1, 'error']]],
+    ['DELETE FROM users WHERE 1 = 1;', [['delete-all-rows', 1, 'error'], ['unbatched-dml', 1, 'error']]],
+    ["DELETE FROM users WHERE created_at < now() - interval '1 year';", []],
+    ['MERGE INTO users u USING staging s ON u.id = s.id WHEN MATCHED THEN DELETE;', [['delete-all-rows', 1, 'error'], ['unbatched-dml', 1, 'error']]],
+    ['WITH gone AS (DELETE FROM users RETURNING id) SELECT count(*) FROM gone;', [['delete-all-rows', 1, 'error'], ['unbatched-dml', 1, 'error']]],
+    ['PREPARE wipe AS DELETE FROM users;\nEXECUTE wipe;', [['delete-all-rows', 2, 'error'], ['unbatched-dml', 2, 'error']]],
+    ['EXECUTE never_prepared;', [['dynamic-sql', 1, 'error']]],
+    ['LOCK TABLE users IN ACCESS EXCLUSIVE MODE;', [['lock-table', 1, 'error']]],
+    ['LOCK TABLE users IN ROW EXCLUSIVE MODE;', []],
+    ['ALTER TABLE users ADD COLUMN nick text;\nSELECT pg_sleep(30);', [['long-statement-under-lock', 2, 'error']]],
+    ['ALTER TABLE users ADD COLUMN nick text;\nUPDATE orders SET total = 0;', [['long-statement-under-lock', 2, 'error'], ['unbatched-dml', 2, 'error']]],
+    ['-- bgmigrate: no-transaction\nALTER TABLE users ADD COLUMN nick text;\nSELECT pg_sleep(1);', []],
+  ])('%s', async (sql, expected) => {
+    expect(await rows(sql)).toEqual(expected);
+  });
+
+  it('drop-constraint: keys and ON DELETE actions the old release relies on; plain foreign keys and checks only loosen', async () => {
+    const drop = async (name: string) => rows(`ALTER TABLE users DROP CONSTRAINT ${name};`, [USERS]);
+    expect(await drop('users_pkey')).toEqual([['drop-constraint', 1, 'error']]);
+    expect(await drop('users_email_key')).toEqual([['drop-constraint', 1, 'error']]);
+    expect(await drop('users_org_id_fkey')).toEqual([['drop-constraint', 1, 'error']]);
+    expect(await drop('users_team_id_fkey')).toEqual([]);
+    expect(await drop('email_lower')).toEqual([]);
+    // Unknown to the migrations: it may be any of these.
+    expect(await drop('something_else')).toEqual([['drop-constraint', 1, 'error']]);
+    // Dropped and added again under its name in the same transaction (Prisma changing actions).
+    expect(await rows('ALTER TABLE users DROP CONSTRAINT users_org_id_fkey;\nALTER TABLE users ADD CONSTRAINT users_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs (id) ON DELETE SET NULL NOT VALID;', [USERS])).toEqual([]);
+  });
+
+  it('objects created earlier in the same file are nobody else\'s', async () => {
+    expect(await rows('CREATE TABLE notes (id int);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON notes USING (true);\nDELETE FROM notes;\nREVOKE ALL ON notes FROM app;')).toEqual([]);
+  });
+});
+
+describe('class 7: code the analyser cannot see fails closed', () => {
+  it('a call of a routine the migrations did not create is an error', async () => {
+    expect(await rows('SELECT archive_old_users();')).toEqual([['dynamic-sql', 1, 'error']]);
+    expect(await rows('CALL rebuild_stats();')).toEqual([['dynamic-sql', 1, 'error']]);
+    expect(await rows('UPDATE users SET email = normalise(email) WHERE id < 100;')).toEqual([['dynamic-sql', 1, 'error']]);
+    // Built-in functions are known.
+    expect(await rows("SELECT now(), lower('X'), count(*) FROM users;")).toEqual([]);
+  });
+
+  it('a call of a routine created by the migrations is analysed like a DO block', async () => {
+    const fn = "CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE users; END $$;";
+    expect(await rows('SELECT purge();', [fn])).toEqual([['drop-table', 1, 'error']]);
+    const sqlFn = "CREATE FUNCTION tidy() RETURNS void LANGUAGE sql AS 'DELETE FROM sessions WHERE expires_at < now()';";
+    expect(await rows('SELECT tidy();', [sqlFn])).toEqual([]);
+    const dyn = "CREATE FUNCTION run(q text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE q; END $$;";
+    expect(await rows("SELECT run('DROP TABLE users');", [dyn])).toEqual([['dynamic-sql', 1, 'error']]);
+  });
+
+  it('DML fires the triggers the migrations created: their bodies are analysed, unknown ones fail closed', async () => {
+    const setup = [
+      'CREATE MATERIALIZED VIEW totals AS SELECT 1 AS n;',
+      'CREATE FUNCTION refresh_totals() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW totals; RETURN NEW; END $$;',
+      'CREATE TABLE orders (id int);\nCREATE TRIGGER t AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refresh_totals();',
+    ];
+    expect(await rows('INSERT INTO orders VALUES (1);', setup)).toEqual([['refresh-matview-not-concurrent', 1, 'error']]);
+    const unknownBody = ['CREATE TABLE orders (id int);\nCREATE TRIGGER t AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION audit.log_change();'];
+    expect(await rows('INSERT INTO orders VALUES (1);', unknownBody)).toEqual([['dynamic-sql', 1, 'error']]);
+  });
+
+  it('a statement the analyser cannot classify is an error', async () => {
+    expect(await rows('CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;').then((r) => r.map((x) => x[0]))).toEqual(['unknown-effect']);
+  });
+});
+
+describe('class 7b: locks and rewrites', () => {
+  it('a default calling a routine of unknown volatility rewrites; a declared STABLE one does not', async () => {
+    expect(await rows('ALTER TABLE users ADD COLUMN code text DEFAULT make_code();')).toEqual([['table-rewrite', 1, 'error']]);
+    const stable = "CREATE FUNCTION make_code() RETURNS text STABLE LANGUAGE sql AS 'select ''x''';";
+    expect(await rows('ALTER TABLE users ADD COLUMN code text DEFAULT make_code();', [stable])).toEqual([]);
+    const vol = "CREATE FUNCTION make_code() RETURNS text LANGUAGE sql AS 'select md5(random()::text)';";
+    expect(await rows('ALTER TABLE users ADD COLUMN code text DEFAULT make_code();', [vol])).toEqual([['table-rewrite', 1, 'error']]);
+  });
+
+  it('USING col is no USING: timestamp → timestamptz under UTC does not rewrite', async () => {
+    const t = ['CREATE TABLE events (at timestamp);'];
+    const report = await lintSql("SET timezone = 'UTC';\nALTER TABLE events ALTER COLUMN at TYPE timestamptz USING at;", { pgVersion: 16, previous: t });
+    const e = report.statements[1].effects.find((x) => x.kind === 'change-column-type')!;
+    expect([e.rewrites, e.scans]).toEqual([false, true]);
+    const cast = await lintSql("SET timezone = 'UTC';\nALTER TABLE events ALTER COLUMN at TYPE timestamptz USING at::timestamptz;", { pgVersion: 16, previous: t });
+    expect(cast.statements[1].effects.find((x) => x.kind === 'change-column-type')!.rewrites).toBe(false);
+    const real = await lintSql("SET timezone = 'UTC';\nALTER TABLE events ALTER COLUMN at TYPE timestamptz USING at + interval '1 hour';", { pgVersion: 16, previous: t });
+    expect(real.statements[1].effects.find((x) => x.kind === 'change-column-type')!.rewrites).toBe(true);
+  });
+
+  it('VACUUM (FULL false / off / 0) is a plain VACUUM', async () => {
+    for (const v of ['false', 'off', '0']) expect(await rows(`VACUUM (FULL ${v}) users;`)).toEqual([]);
+    expect(await rows('VACUUM (FULL) users;')).toEqual([['table-rewrite', 1, 'error']]);
+  });
+
+  it('REINDEX SYSTEM is not told to use CONCURRENTLY', async () => {
+    const report = await lintSql('REINDEX SYSTEM appdb;', { pgVersion: 16 });
+    expect(report.findings[0].message).toContain('PostgreSQL cannot reindex system catalogs concurrently');
+    expect(report.findings[0].message).not.toContain('use REINDEX SYSTEM CONCURRENTLY');
+  });
+});
