@@ -9,8 +9,8 @@ import { routineBody, type ParsedStatement } from '../parse/statements.js';
 import { hasOption } from './transaction-mode.js';
 import { IMMUTABLE_BUILTINS, STABLE_BUILTINS, VOLATILE_BUILTINS } from './builtins.js';
 import { creationListName, creationName, listName, qualify, rangeVarName, strings } from './names.js';
-import type { ConstraintInfo, ConstraintType, RoutineInfo, SchemaModel, SchemaView } from './schema.js';
-import { applySetting, applyTransaction, resetAll, unknownSettings, type SessionState } from './session.js';
+import type { ConstraintInfo, ConstraintType, RoutineInfo, SchemaModel, SchemaView, Use } from './schema.js';
+import { applySetting, applyTransaction, resetAll, splitIdentifiers, unknownSettings, type SessionState } from './session.js';
 import { isMetadataOnlyTypeChange, typeFacts } from './types.js';
 
 type Node = Record<string, unknown>;
@@ -304,7 +304,11 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       ctx.mutations.push((m) => m.createTable(name, matview ? 'materialized-view' : 'table', [], mayExist));
       if (matview) {
         const reads = viewReads(ctx, n.query);
-        ctx.mutations.push((m) => m.setView(name, reads));
+        const routines = usedNames(ctx, n.query);
+        ctx.mutations.push((m) => {
+          m.setView(name, reads);
+          m.setUses({ kind: 'view', table: name }, routines);
+        });
       }
       return;
     }
@@ -314,7 +318,11 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       // OR REPLACE of a view the migrations never created replaces one assumed in use.
       if (!ctx.schema.table(name)) ctx.mutations.push((m) => m.createTable(name, 'view', [], Boolean(n.replace) && !name.startsWith('pg_temp.')));
       const reads = viewReads(ctx, n.query);
-      ctx.mutations.push((m) => m.setView(name, reads));
+      const routines = usedNames(ctx, n.query);
+      ctx.mutations.push((m) => {
+        m.setView(name, reads);
+        m.setUses({ kind: 'view', table: name }, routines);
+      });
       return;
     }
     case 'AlterTableStmt':
@@ -1078,6 +1086,53 @@ function routineInfo(stmt: ParsedStatement, n: Node): RoutineInfo {
   return { body: 'unknown' in body ? body : body.statements, volatility };
 }
 
+/** Routines and sequences an expression calls: what `DROP … CASCADE` of them would take with it. */
+function usedNames(ctx: Ctx, expr: unknown): string[] {
+  const out = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(visit);
+    const o = v as Node;
+    const fc = o.FuncCall as Node | undefined;
+    if (fc) {
+      const parts = strings(fc.funcname as Node[]);
+      const name = parts[parts.length - 1] ?? '';
+      const arg = ((fc.args ?? []) as Node[])[0];
+      if (['nextval', 'currval', 'setval'].includes(name) && arg && isConst(arg)) {
+        const seq = splitIdentifiers(constText(arg)) ?? [];
+        if (seq.length > 0) out.add(seq.length > 1 ? seq.slice(-2).join('.') : qualify(undefined, seq[0], ctx.session, ctx.schema));
+      } else if (!(parts.length === 1 && (VOLATILE_BUILTINS.has(name) || STABLE_BUILTINS.has(name) || IMMUTABLE_BUILTINS.has(name)))) {
+        out.add(findRoutine(ctx, parts)?.name ?? qualify(parts.length > 1 ? parts[parts.length - 2] : undefined, name, ctx.session));
+      }
+    }
+    for (const x of Object.values(o)) visit(x);
+  };
+  visit(expr);
+  return [...out];
+}
+
+/** What a column definition's default and generation expression use (a serial's own sequence included). */
+function columnUses(ctx: Ctx, table: string, cd: Node): { default: string[]; generated: string[] } {
+  const out = { default: [] as string[], generated: [] as string[] };
+  for (const c of (cd.constraints ?? []) as Node[]) {
+    const k = (c.Constraint ?? {}) as Node;
+    if (k.contype === 'CONSTR_DEFAULT') out.default.push(...usedNames(ctx, k.raw_expr));
+    if (k.contype === 'CONSTR_GENERATED') out.generated.push(...usedNames(ctx, k.raw_expr));
+  }
+  const type = strings(((cd.typeName as Node | undefined)?.names ?? []) as Node[]).pop() ?? '';
+  if (/^(small|big)?serial[248]?$/.test(type)) out.default.push(`${table.split('.')[0]}.${table.split('.').pop()}_${cd.colname}_seq`);
+  return out;
+}
+
+function recordColumnUses(ctx: Ctx, table: string, cd: Node): void {
+  const uses = columnUses(ctx, table, cd);
+  const column = String(cd.colname);
+  ctx.mutations.push((m) => {
+    m.setUses({ kind: 'default', table, column }, uses.default);
+    m.setUses({ kind: 'generated', table, column }, uses.generated);
+  });
+}
+
 /** A column's default volatility with the routines the migrations created; unknown ⇒ volatile. */
 function resolvedDefault(ctx: Ctx, cd: Node): DefaultKind | undefined {
   const def = ((cd.constraints ?? []) as Node[]).map((c) => c.Constraint as Node | undefined).find((k) => k?.contype === 'CONSTR_DEFAULT');
@@ -1196,6 +1251,7 @@ function createTable(ctx: Ctx, n: Node): void {
     const k = c.Constraint as Node;
     if (k.contype === 'CONSTR_FOREIGN') refs.add(rel(ctx, k.pktable));
   }
+  if (!(exists && ifNotExists)) for (const e of elts) if (e.ColumnDef) recordColumnUses(ctx, name, e.ColumnDef as Node);
   for (const r of refs) {
     if (r === name) continue;
     effect(ctx, 'add-constraint', `${r}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
@@ -1240,6 +1296,64 @@ function dropDependents(ctx: Ctx, name: string, cascade: boolean): void {
     effect(ctx, 'drop-view', view, 'contract', AEL, { table: view, detail: { cascade, cascadeFrom: name, subtype: kind } });
     ctx.mutations.push((m) => m.dropTable(view));
   }
+}
+
+/**
+ * What `DROP … CASCADE` of a routine or sequence removes besides it: views calling it, column
+ * defaults using it (the columns stay, without their default) and generated columns computed
+ * by it. Each is a contract effect of its own, judged by the ledger like a direct drop.
+ */
+function dropUsers(ctx: Ctx, name: string): void {
+  for (const u of ctx.schema.usesOf(name)) {
+    if (u.kind === 'view') {
+      const kind = ctx.schema.table(u.table)?.kind === 'materialized-view' ? 'materialized-view' : 'view';
+      effect(ctx, 'drop-view', u.table, 'contract', AEL, { table: u.table, detail: { cascade: true, cascadeFrom: name, subtype: kind } });
+      ctx.mutations.push((m) => m.dropTable(u.table));
+      dropDependents(ctx, u.table, true);
+    } else if (u.kind === 'default') {
+      effect(ctx, 'drop-default', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name } });
+      ctx.mutations.push((m) => m.updateColumn(u.table, u.column!, { hasDefault: false }));
+    } else {
+      effect(ctx, 'drop-column', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name, subtype: 'generated' } });
+      ctx.mutations.push((m) => m.dropColumn(u.table, u.column!));
+    }
+  }
+}
+
+/** `DROP SCHEMA … CASCADE`: everything the model knows in it, and what depends on that elsewhere. */
+function dropSchemaContents(ctx: Ctx, schema: string): void {
+  const { relations, objects } = ctx.schema.inSchema(schema);
+  const detail = { cascade: true, cascadeFrom: schema };
+  for (const t of relations) {
+    if (t.kind === 'view' || t.kind === 'materialized-view') effect(ctx, 'drop-view', t.name, 'contract', AEL, { table: t.name, detail: { ...detail, subtype: t.kind } });
+    else effect(ctx, 'drop-table', t.name, 'contract', AEL, { table: t.name, detail });
+  }
+  const inside = new Set(relations.map((t) => t.name));
+  for (const t of relations) {
+    // Views in other schemas that read a table in this one go too.
+    for (const v of ctx.schema.viewsOn(t.name)) {
+      if (inside.has(v)) continue;
+      inside.add(v);
+      effect(ctx, 'drop-view', v, 'contract', AEL, { table: v, detail: { cascade: true, cascadeFrom: t.name } });
+    }
+  }
+  for (const o of objects) {
+    if (o.kind === 'routine') effect(ctx, 'drop-routine', o.name, 'contract', null, { detail });
+    else if (o.kind === 'sequence') effect(ctx, 'drop-sequence', o.name, 'contract', null, { detail });
+    else if (o.kind === 'type' || o.kind === 'checked-domain') effect(ctx, 'drop-type', o.name, 'contract', null, { detail });
+    else continue;
+    if (o.kind === 'routine' || o.kind === 'sequence') {
+      for (const u of ctx.schema.usesOf(o.name)) if (!inside.has(u.table)) dropUsersOne(ctx, o.name, u);
+    } else {
+      for (const c of ctx.schema.columnsOfType(o.name)) if (!inside.has(c.table)) effect(ctx, 'drop-column', `${c.table}.${c.column}`, 'contract', AEL, { table: c.table, detail: { column: c.column, cascade: true, cascadeFrom: o.name } });
+    }
+  }
+}
+
+function dropUsersOne(ctx: Ctx, name: string, u: Use): void {
+  if (u.kind === 'view') effect(ctx, 'drop-view', u.table, 'contract', AEL, { table: u.table, detail: { cascade: true, cascadeFrom: name } });
+  else if (u.kind === 'default') effect(ctx, 'drop-default', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name } });
+  else effect(ctx, 'drop-column', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name, subtype: 'generated' } });
 }
 
 /** The constraint an inline `REFERENCES` creates (named as PostgreSQL names it). */
@@ -1416,6 +1530,7 @@ function drop(ctx: Ctx, n: Node): void {
         const name = objectName(ctx, o, type);
         effect(ctx, 'drop-routine', name, 'contract', null, { detail: { ...detail, subtype: type } });
         ctx.mutations.push((m) => m.dropObject(name));
+        if (cascade) dropUsers(ctx, name);
         if (cascade) {
           // CASCADE drops the triggers that call it (AccessExclusiveLock on their tables).
           for (const t of ctx.schema.triggersUsing(name)) {
@@ -1443,11 +1558,13 @@ function drop(ctx: Ctx, n: Node): void {
         const name = objectName(ctx, o, type);
         effect(ctx, 'drop-sequence', name, 'contract', null, { detail });
         ctx.mutations.push((m) => m.dropObject(name));
+        if (cascade) dropUsers(ctx, name);
         break;
       }
       case 'OBJECT_SCHEMA': {
         const name = objectName(ctx, o, type);
         effect(ctx, 'drop-schema', name, 'contract', null, { detail });
+        if (cascade) dropSchemaContents(ctx, name);
         ctx.mutations.push((m) => m.dropSchema(name));
         break;
       }
@@ -1648,6 +1765,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       }
       const fk = f.references && !alreadyExists ? inlineForeignKey(ctx, table.split('.').pop()!, f) : undefined;
       if (!alreadyExists) {
+        recordColumnUses(ctx, table, cd);
         ctx.mutations.push((m) => {
           m.setColumn(table, { name: f.name, type: f.type, notNull: f.notNull, hasDefault: f.default !== undefined || f.serial || f.identity }, mayExist);
           if (fk) m.addConstraint(table, fk);
@@ -1660,6 +1778,14 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
         table,
         detail: { column: col, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok), usedByViews: ctx.schema.viewsUsing(table, col!) },
       });
+      // CASCADE drops the views that read the column.
+      if (cmd.behavior === 'DROP_CASCADE') {
+        for (const view of ctx.schema.viewsUsing(table, col!)) {
+          effect(ctx, 'drop-view', view, 'contract', AEL, { table: view, detail: { cascade: true, cascadeFrom: colObj } });
+          ctx.mutations.push((m) => m.dropTable(view));
+          dropDependents(ctx, view, true);
+        }
+      }
       // A column in a foreign key takes the key (and its triggers on the referenced table) with it.
       for (const fk of ctx.schema.foreignKeysOf(table, col)) {
         if (fk.references && fk.references !== table) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, fk.references, 'referenced-table');
@@ -1712,10 +1838,17 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       // SET DEFAULT NULL drops the default as surely as DROP DEFAULT.
       if (cmd.def === undefined || isNullConst(cmd.def as Node)) {
         effect(ctx, 'drop-default', colObj, 'contract', AEL, { table, detail: { column: col } });
-        ctx.mutations.push((m) => m.updateColumn(table, col!, { hasDefault: false }));
+        ctx.mutations.push((m) => {
+          m.updateColumn(table, col!, { hasDefault: false });
+          m.setUses({ kind: 'default', table, column: col! }, []);
+        });
       } else {
         effect(ctx, 'set-default', colObj, 'additive', AEL, { table, detail: { column: col } });
-        ctx.mutations.push((m) => m.updateColumn(table, col!, { hasDefault: true }));
+        const uses = usedNames(ctx, cmd.def);
+        ctx.mutations.push((m) => {
+          m.updateColumn(table, col!, { hasDefault: true });
+          m.setUses({ kind: 'default', table, column: col! }, uses);
+        });
       }
       return;
     case 'AT_AddIdentity':

@@ -6,6 +6,14 @@
 
 import type { BodyStatement } from '../parse/statements.js';
 
+/** Something that uses a routine or sequence. */
+export interface Use {
+  kind: 'view' | 'default' | 'generated';
+  /** The view, or the column's table. */
+  table: string;
+  column?: string;
+}
+
 /** What a routine created by the migrations runs, for analysing calls to it. */
 export interface RoutineInfo {
   /** Its static SQL, or why it cannot be known. */
@@ -101,6 +109,13 @@ export interface SchemaView {
   indexTable(index: string): string | undefined;
   /** Is the named non-relation object (type, sequence, routine, schema) known, and where from. */
   object(name: string): ObjectInfo | undefined;
+  /**
+   * What depends on a routine or sequence (what `DROP … CASCADE` of it removes): views calling
+   * it, column defaults calling it (`nextval('seq')` included) and generated columns computed by it.
+   */
+  usesOf(name: string): readonly Use[];
+  /** Every relation and object the model knows in a schema. */
+  inSchema(schema: string): { relations: readonly TableInfo[]; objects: readonly { name: string; kind: string }[] };
   /** Tables' triggers and the routines they call. */
   triggersOn(table: string): readonly { name: string; routine: string }[];
   /** Known partitions of a partitioned table (PARTITION OF, ATTACH PARTITION). */
@@ -158,6 +173,8 @@ export class SchemaModel implements SchemaView {
   private renamed = new Set<string>();
   private partitions = new Map<string, readonly string[]>();
   private triggers = new Map<string, readonly { name: string; routine: string }[]>();
+  /** routine or sequence → what uses it (see {@link SchemaView.usesOf}). */
+  private uses = new Map<string, readonly Use[]>();
   /** table → views reading it, with the columns they name (`all` for `*`). */
   private viewDeps = new Map<string, readonly { view: string; columns: ReadonlySet<string> | 'all' }[]>();
 
@@ -388,6 +405,25 @@ export class SchemaModel implements SchemaView {
 
   indexTable(index: string): string | undefined {
     return this.indexes.get(index);
+  }
+
+  usesOf(name: string): readonly Use[] {
+    return (this.uses.get(name) ?? []).filter((u) => (u.kind === 'view' ? this.tables.has(u.table) : this.tables.get(u.table)?.columns.has(u.column!)));
+  }
+
+  /** Records that `user` uses each of `names` (routines, sequences); replaces what `user` used before. */
+  setUses(user: Omit<Use, never>, names: readonly string[]): void {
+    const same = (u: Use) => u.kind === user.kind && u.table === user.table && u.column === user.column;
+    for (const [name, list] of this.uses) if (list.some(same)) this.put(this.uses, name, list.filter((u) => !same(u)));
+    for (const name of names) this.put(this.uses, name, [...(this.uses.get(name) ?? []), user]);
+  }
+
+  inSchema(schema: string): { relations: readonly TableInfo[]; objects: readonly { name: string; kind: string }[] } {
+    const prefix = `${schema}.`;
+    return {
+      relations: [...this.tables.values()].filter((t) => t.name.startsWith(prefix)),
+      objects: [...this.objects].filter(([name]) => name.startsWith(prefix)).map(([name, o]) => ({ name, kind: o.kind })),
+    };
   }
 
   triggersOn(table: string): readonly { name: string; routine: string }[] {

@@ -21,7 +21,9 @@ export function contractRule(
       for (const e of ctx.effects) {
         if (!kinds.includes(e.kind) || e.class !== 'contract') continue;
         if (extra && !extra(e)) continue;
-        hits.push({ message: message(e, ctx.pgVersion), object: e.object, lock: e.lock ?? undefined, effect: e });
+        const text = message(e, ctx.pgVersion);
+        const cascade = e.detail.cascadeFrom && !text.includes('CASCADE') ? ` (removed by CASCADE from ${e.detail.cascadeFrom})` : '';
+        hits.push({ message: text + cascade, object: e.object, lock: e.lock ?? undefined, effect: e });
       }
       return hits;
     },
