@@ -7,6 +7,7 @@
  * idle); the work connection runs the migrations. See applier-lock.ts for why.
  */
 import { contractVerdict } from '../contract-verdict.js';
+import { addDatabaseDependents } from './cascade.js';
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
@@ -220,6 +221,8 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       const report = reportOf.get(file.id)!;
       // Judged again right before it runs, against the ledger as it is now.
       const gate = options.phase === 'contract' ? await ledger.gate(work, now()) : planGate;
+      // CASCADE: every dependent the database records is judged too (src/apply/cascade.ts).
+      if (options.phase === 'contract' && work) await addDatabaseDependents(work, report);
       const reasons = judge(report, options.phase, gate);
       entry.verdict = reasons.length === 0 ? 'ok' : 'refused';
       if (reasons.length > 0) {

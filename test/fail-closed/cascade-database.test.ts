@@ -1,0 +1,61 @@
+/**
+ * `apply --phase contract` asks the database (pg_depend) what a CASCADE would remove: a view made
+ * by hand, which no migration created and no deprecation names, stops the drop of the column it
+ * reads even though the column itself is deprecated and every older release is retired.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempProject } from '../support/cli.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
+
+let db: TestDatabase;
+let project: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('cascade_db');
+  project = tempProject({
+    'migrations/001_users.sql': 'CREATE TABLE users (id int PRIMARY KEY, name text, full_name text);\n',
+    'bgmigrate.config.json': JSON.stringify({ apply: { lockTimeout: '500ms', maxRetries: 1, retryDelay: '10ms' } }),
+  });
+  expect(bgmigrate('apply', '--phase', 'expand', '--release', 'v1', '--skip-pool-check').code).toBe(0);
+  expect(bgmigrate('release', 'ship', 'v1').code).toBe(0);
+  fs.writeFileSync(path.join(project, 'migrations', '002_deprecate.sql'), '-- bgmigrate: phase=expand\n-- bgmigrate: deprecates public.users.name\nCOMMENT ON COLUMN users.name IS \'deprecated\';\n');
+  expect(bgmigrate('apply', '--phase', 'expand', '--release', 'v2', '--skip-pool-check').code).toBe(0);
+  expect(bgmigrate('release', 'ship', 'v2').code).toBe(0);
+  expect(bgmigrate('release', 'retire', 'v1').code).toBe(0);
+  // Made by hand on the server: no migration knows it.
+  await withClient(db.url, (c) => c.query('CREATE VIEW report_names AS SELECT id, name FROM users'));
+});
+afterAll(async () => {
+  await db?.drop();
+  fs.rmSync(project, { recursive: true, force: true });
+});
+
+function bgmigrate(...args: string[]) {
+  return runCli(['--database', db.url, ...args], { cwd: project });
+}
+
+const exists = (sql: string) => withClient(db.url, async (c) => (await c.query(sql)).rows.length);
+
+describe('apply --phase contract with CASCADE', () => {
+  it('refuses while a dependent the ledger knows nothing about would go with it, and names it', async () => {
+    fs.writeFileSync(path.join(project, 'migrations', '003_drop_name.sql'), 'ALTER TABLE users DROP COLUMN name CASCADE;\n');
+    const check = bgmigrate('check', '--format', 'json');
+    // The schema model does not know the hand-made view: check allows the deprecated column.
+    expect(check.code).toBe(0);
+    const run = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check');
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toMatch(/^bgmigrate: migrations\/003_drop_name\.sql:1:1: drop-view: .*public\.report_names/);
+    expect(await exists("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")).toBe(1);
+    expect(await exists("SELECT 1 FROM pg_views WHERE viewname = 'report_names'")).toBe(1);
+  });
+
+  it('applies once the dependent is gone (or deprecated itself)', async () => {
+    await withClient(db.url, (c) => c.query('DROP VIEW report_names'));
+    const run = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(await exists("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")).toBe(0);
+  });
+});
