@@ -87,22 +87,33 @@ export function renderRulePage(rule: RuleMeta): string {
     '',
   ];
   if (rule.versionNotes) parts.push('## PostgreSQL versions', '', rule.versionNotes, '');
+  const gate = rule.category === 'contract' || rule.category === 'error' || rule.category === 'limit';
+  parts.push('## Configuration', '');
+  if (gate) {
+    parts.push(
+      'This rule guards the running release: its level cannot be changed in `bgmigrate.config.json` (trying is a',
+      'configuration error, exit 2).' + (rule.category === 'contract' ? ' The phase ledger decides each finding: a deprecation whose older releases are all retired allows it.' : ''),
+      'To accept one case, put a suppression with the reason on the line right before the statement:',
+      '',
+    );
+  } else {
+    parts.push(
+      'Change the level in `bgmigrate.config.json`:',
+      '',
+      '```json',
+      `{ "rules": { "${rule.id}": "${rule.defaultLevel === 'off' ? 'warning' : 'off'}" } }`,
+      '```',
+      '',
+      'or silence one statement with a reason, on the line right before it:',
+      '',
+    );
+  }
   parts.push(
-    '## Configuration',
-    '',
-    'Change the level in `bgmigrate.config.json`:',
-    '',
-    '```json',
-    `{ "rules": { "${rule.id}": "${rule.defaultLevel === 'off' ? 'warning' : 'off'}" } }`,
-    '```',
-    '',
-    'or silence one statement with a reason, on the line before it:',
-    '',
     '```sql',
     `-- bgmigrate-ignore ${rule.id}: <why this is safe here>`,
     '```',
     '',
-    '_This page is generated from the rule\'s metadata in `src/rules/' + rule.id + '.ts`._',
+    '_This page is generated from the rule\'s metadata in `src/rules/' + (rule.source ?? `${rule.id}.ts`) + '`._',
     '',
   );
   return parts.join('\n');

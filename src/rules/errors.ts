@@ -9,6 +9,7 @@ import { defineRule, type Rule, type RuleHit, type RuleMeta } from './rule.js';
 
 function errorRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: readonly EffectKind[], message: (e: AnalyzedEffect) => string | undefined): Rule {
   return defineRule({
+    source: 'errors.ts',
     ...meta,
     category: 'error',
     defaultLevel: 'error',

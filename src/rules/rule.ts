@@ -45,6 +45,8 @@ export interface RuleMeta {
   help: string;
   /** How the verdict changes with the PostgreSQL version, if it does. */
   versionNotes?: string;
+  /** The file under src/rules/ that defines it, when it is not `<id>.ts`. */
+  source?: string;
 }
 
 /** One statement as rules see it. */
