@@ -65,3 +65,20 @@ describe('CASCADE is judged object by object', () => {
     ]);
   });
 });
+
+describe('a name whose schema is unknown matches no deprecation', () => {
+  const everything: LedgerGate = { judge: () => ({ allowed: true, reason: 'deprecated' }) };
+
+  it.each([
+    ["SELECT set_config('search_path', 'archive', false) WHERE false;\nDROP TABLE users;", '?.users'],
+    ["SELECT set_config('search_path', current_setting('app.schema'), false);\nDROP TABLE users;", '?.users'],
+    ['SET search_path TO archive, public;\nALTER TABLE accounts DROP COLUMN note;', '?.accounts.note'],
+  ])('%s', async (sql, object) => {
+    const report = await lintSql(sql, { pgVersion: 16, ledger: everything });
+    const f = report.findings.find((x) => x.ledger)!;
+    expect([f.object, f.severity, f.ledger!.allowed]).toEqual([object, 'error', false]);
+    expect(f.ledger!.reason).toBe(
+      `${f.rule === 'drop-table' ? 'drop-table' : 'drop-column'} of ${object.slice(2)} cannot be matched to a deprecation: its schema is unknown (the search path is unknown here, or several schemas are searched and none is known to hold it); qualify the name with its schema`,
+    );
+  });
+});

@@ -73,6 +73,7 @@ const hostile: [name: string, sql: string, errors: [string, number][]][] = [
   ['savepoint rollback restores the search path', 'SAVEPOINT s;\nSET search_path TO archive;\nROLLBACK TO SAVEPOINT s;\nDROP TABLE users CASCADE;\n', [['drop-table', 4], ['drop-view', 4]]],
   ['a call of a routine bgmigrate has not seen', 'SELECT pg_catalog.pg_sleep(0), cleanup_everything();\n', [['dynamic-sql', 1]]],
   ['DELETE … WHERE true', 'DELETE FROM users WHERE true;\n', [['delete-all-rows', 1], ['unbatched-dml', 1]]],
+  ['ROLLBACK before the end of an expand migration: refused before any of it runs', 'CREATE TABLE scratch (id int);\nROLLBACK;\nCREATE TABLE scratch2 (id int);\n', [['transaction-control', 2]]],
   ['ROLLBACK in the middle of a wrapped migration', 'CREATE TABLE scratch (id int);\nROLLBACK;\nDROP VIEW active_users;\n', [['transaction-control', 2], ['drop-view', 3]]],
 ];
 
