@@ -186,6 +186,8 @@ const RESTORED_BY: Partial<Record<AnalyzedEffect['kind'], AnalyzedEffect['kind']
   'drop-default': 'set-default',
   // Prisma's way to change a foreign key's actions: drop it and add it again under its name.
   'drop-constraint': 'add-constraint',
+  // …and a unique index rebuilt under its name (Prisma changing a unique key's columns).
+  'drop-unique-index': 'create-index',
   // RULES.md's own recipe: rename, and leave a simple view under the old name.
   'rename-table': 'create-view',
 };

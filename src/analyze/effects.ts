@@ -36,7 +36,7 @@ export const EFFECT_KINDS = [
   'create-sequence', 'drop-sequence', 'rename-sequence', 'alter-sequence',
   'create-schema', 'drop-schema', 'rename-schema',
   'create-trigger', 'drop-trigger', 'alter-trigger',
-  'create-extension', 'drop-extension', 'alter-extension',
+  'create-extension', 'drop-extension', 'alter-extension', 'drop-unique-index', 'drop-object', 'rename-other',
   'create-policy', 'alter-policy', 'drop-policy', 'row-security', 'create-rule', 'alter-type-attribute', 'tighten-domain',
   // roles, databases and other sessions: shared with the running release
   'drop-owned', 'change-role', 'change-database', 'terminate-backend', 'sleep',
@@ -1475,7 +1475,7 @@ function createIndex(ctx: Ctx, n: Node): void {
     // An index on a partitioned table is built on every partition.
     for (const p of allPartitions(ctx, table)) relatedLock(ctx, { lock: concurrently ? SUE : SHR, rewrites: false, scans: true }, p, 'partition');
   }
-  ctx.mutations.push((m) => m.addIndex(table, idx));
+  ctx.mutations.push((m) => m.addIndex(table, idx, Boolean(n.unique)));
 }
 
 function indexCols(n: Node): string {
@@ -1520,6 +1520,10 @@ function drop(ctx: Ctx, n: Node): void {
           e.detail.known = false;
           e.detail.newInFile = false;
         }
+        // A UNIQUE index (or one bgmigrate does not know) may be what the old release's
+        // `INSERT … ON CONFLICT` needs.
+        const unique = ctx.schema.isUniqueIndex(name);
+        if (unique !== false) effect(ctx, 'drop-unique-index', name, 'contract', null, { table: table ?? undefined, detail: { ...detail, known: unique !== undefined } });
         ctx.mutations.push((m) => m.dropIndex(name));
         break;
       }
@@ -1584,8 +1588,17 @@ function drop(ctx: Ctx, n: Node): void {
         // Its types, functions and operators go with it, whatever the old release uses of them.
         effect(ctx, 'drop-extension', objectName(ctx, o, type), 'contract', null, { detail });
         break;
-      default:
+      case 'OBJECT_STATISTIC_EXT':
+      case 'OBJECT_EVENT_TRIGGER':
+      case 'OBJECT_PUBLICATION':
+      case 'OBJECT_SUBSCRIPTION':
+      case 'OBJECT_TABLESPACE':
         effect(ctx, 'neutral-ddl', objectName(ctx, o, type), 'neutral', null, { detail: { ...detail, subtype: `drop ${type}` } });
+        break;
+      default:
+        // Operators, casts, collations, text search objects, languages, servers…: the old
+        // release's queries may use any of them.
+        effect(ctx, 'drop-object', objectName(ctx, o, type), 'contract', null, { detail: { ...detail, subtype: type.replace('OBJECT_', '').toLowerCase().replace(/_/g, ' ') } });
     }
   }
 }
@@ -1675,8 +1688,25 @@ function rename(ctx: Ctx, n: Node): void {
       effect(ctx, 'neutral-ddl', `${table}.${n.subname}`, 'neutral', AEL, { table, detail: { newName, subtype: `rename ${type}` } });
       return;
     }
-    default:
+    case 'OBJECT_ROLE':
+      effect(ctx, 'change-role', `role ${n.subname}`, 'neutral', null, { detail: { newName, subtype: 'rename' } });
+      return;
+    case 'OBJECT_DATABASE':
+      effect(ctx, 'change-database', `database ${n.subname}`, 'neutral', null, { detail: { newName, subtype: 'rename' } });
+      return;
+    case 'OBJECT_TABLESPACE':
+    case 'OBJECT_EVENT_TRIGGER':
+    case 'OBJECT_PUBLICATION':
+    case 'OBJECT_SUBSCRIPTION':
+    case 'OBJECT_STATISTIC_EXT':
       effect(ctx, 'neutral-ddl', String(n.subname ?? type), 'neutral', null, { detail: { newName, subtype: `rename ${type}` } });
+      return;
+    default: {
+      // Collations, conversions, text search objects, operator classes, languages, servers…:
+      // the old release may name them.
+      const name = n.object ? objectName(ctx, n.object as Node, type) : String(n.subname ?? type);
+      effect(ctx, 'rename-other', name, 'contract', null, { detail: { newName, subtype: type.replace('OBJECT_', '').toLowerCase().replace(/_/g, ' ') } });
+    }
   }
 }
 

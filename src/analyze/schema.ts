@@ -116,6 +116,8 @@ export interface SchemaView {
   usesOf(name: string): readonly Use[];
   /** Every relation and object the model knows in a schema. */
   inSchema(schema: string): { relations: readonly TableInfo[]; objects: readonly { name: string; kind: string }[] };
+  /** Whether a known index is UNIQUE (`undefined`: the model does not know the index). */
+  isUniqueIndex(index: string): boolean | undefined;
   /** Tables' triggers and the routines they call. */
   triggersOn(table: string): readonly { name: string; routine: string }[];
   /** Known partitions of a partitioned table (PARTITION OF, ATTACH PARTITION). */
@@ -173,6 +175,8 @@ export class SchemaModel implements SchemaView {
   private renamed = new Set<string>();
   private partitions = new Map<string, readonly string[]>();
   private triggers = new Map<string, readonly { name: string; routine: string }[]>();
+  /** Standalone UNIQUE indexes (ON CONFLICT may need them). */
+  private uniqueIndexes = new Map<string, boolean>();
   /** routine or sequence → what uses it (see {@link SchemaView.usesOf}). */
   private uses = new Map<string, readonly Use[]>();
   /** table → views reading it, with the columns they name (`all` for `*`). */
@@ -550,7 +554,13 @@ export class SchemaModel implements SchemaView {
     if (this.tables.get(table)?.constraints.has(name)) this.writable(table)?.constraints.delete(name);
   }
 
-  addIndex(table: string, index: string): void {
+  /** Whether a known index is UNIQUE (`undefined`: the model does not know the index). */
+  isUniqueIndex(index: string): boolean | undefined {
+    return this.indexes.has(index) ? this.uniqueIndexes.get(index) === true : undefined;
+  }
+
+  addIndex(table: string, index: string, unique = false): void {
+    if (unique) this.put(this.uniqueIndexes, index, true);
     this.put(this.indexes, index, table);
     this.writable(table)?.indexes.add(index);
   }
@@ -559,13 +569,15 @@ export class SchemaModel implements SchemaView {
     const table = this.indexes.get(index);
     if (table) this.writable(table)?.indexes.delete(index);
     this.del(this.indexes, index);
+    this.del(this.uniqueIndexes, index);
   }
 
   renameIndex(from: string, to: string): void {
     const table = this.indexes.get(from);
     if (!table) return;
+    const unique = this.uniqueIndexes.get(from) === true;
     this.dropIndex(from);
-    this.addIndex(table, to);
+    this.addIndex(table, to, unique);
   }
 
   /** Records a type, sequence, routine or schema; `mayExist` as for {@link createTable}. */

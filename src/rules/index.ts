@@ -3,6 +3,8 @@
  * The order here is the order of the generated docs within each category.
  */
 import dropExtension from './drop-extension.js';
+import dropUniqueIndex from './drop-unique-index.js';
+import dropObject from './drop-object.js';
 import dropConstraint from './drop-constraint.js';
 import alterTypeAttribute from './alter-type-attribute.js';
 import tightenDomain from './tighten-domain.js';
@@ -76,6 +78,8 @@ export const RULES: readonly Rule[] = [
   tightenDomain,
   revokePrivilege,
   deleteAllRows,
+  dropUniqueIndex,
+  dropObject,
   // errors
   addRequiredColumn,
   phaseMismatch,

@@ -5,12 +5,12 @@ import { contractRule, lockPhrase } from './contract.js';
 export default contractRule(
   {
     id: 'rename-object',
-    summary: 'renames of views, materialized views, types, enum values (`RENAME VALUE`), schemas, routines, sequences; `ALTER … SET SCHEMA`',
+    summary: 'renames of views, materialized views, types, enum values (`RENAME VALUE`), schemas, routines, sequences, collations, text search objects and other named objects; `ALTER … SET SCHEMA`',
     why: 'The color that still uses the old name (or the old enum value) fails.',
     help: 'Add the new object beside the old one (for an enum, `ADD VALUE` the new label and backfill), deprecate the old one, and drop it in a later release once every older release is retired.',
     versionNotes: '`ALTER TYPE … RENAME VALUE` exists from PostgreSQL 10; `ADD VALUE` runs inside a transaction from PostgreSQL 12.',
   },
-  ['rename-view', 'rename-routine', 'rename-type', 'rename-enum-value', 'rename-schema', 'rename-sequence', 'set-schema'],
+  ['rename-view', 'rename-routine', 'rename-type', 'rename-enum-value', 'rename-schema', 'rename-sequence', 'set-schema', 'rename-other'],
   (e) => `${what(e)}${lockPhrase(e)} breaks the color still using the old name`,
 );
 
@@ -28,6 +28,8 @@ function what(e: AnalyzedEffect): string {
       return `renaming type ${e.object} to ${e.detail.newName}`;
     case 'rename-schema':
       return `renaming schema ${e.object} to ${e.detail.newName}`;
+    case 'rename-other':
+      return `renaming ${e.detail.subtype} ${e.object} to ${e.detail.newName}`;
     default:
       return `renaming sequence ${e.object} to ${e.detail.newName}`;
   }

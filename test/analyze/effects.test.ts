@@ -23,8 +23,9 @@ describe('effects: objects, classes, locks (PostgreSQL 18.4 measurements)', () =
     ['ALTER TABLE users ALTER COLUMN a DROP DEFAULT', [['drop-default', 'public.users.a', 'contract', 'AccessExclusiveLock', false, false]]],
     ['CREATE INDEX i ON users (a)', [['create-index', 'public.i', 'additive', 'ShareLock', false, true]]],
     ['CREATE INDEX CONCURRENTLY i ON users (a)', [['create-index', 'public.i', 'additive', 'ShareUpdateExclusiveLock', false, true]]],
-    ['DROP INDEX i', [['drop-index', 'public.i', 'neutral', 'AccessExclusiveLock', false, false]]],
-    ['DROP INDEX CONCURRENTLY i', [['drop-index', 'public.i', 'neutral', 'ShareUpdateExclusiveLock', false, false]]],
+    // An index the model does not know may be unique: its drop is also a contract effect.
+    ['DROP INDEX i', [['drop-index', 'public.i', 'neutral', 'AccessExclusiveLock', false, false], ['drop-unique-index', 'public.i', 'contract', null, false, false]]],
+    ['DROP INDEX CONCURRENTLY i', [['drop-index', 'public.i', 'neutral', 'ShareUpdateExclusiveLock', false, false], ['drop-unique-index', 'public.i', 'contract', null, false, false]]],
     ['REINDEX TABLE users', [['reindex', 'public.users', 'neutral', 'ShareLock', false, true]]],
     ['ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0)', [['add-constraint', 'public.users.c', 'additive', 'AccessExclusiveLock', false, true]]],
     ['ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0) NOT VALID', [['add-constraint', 'public.users.c', 'additive', 'AccessExclusiveLock', false, false]]],

@@ -60,6 +60,14 @@ describe('class 6: statements that break the old release', () => {
     ['ALTER TABLE users ADD COLUMN nick text;\nSELECT pg_sleep(30);', [['long-statement-under-lock', 2, 'error']]],
     ['ALTER TABLE users ADD COLUMN nick text;\nUPDATE orders SET total = 0;', [['long-statement-under-lock', 2, 'error'], ['unbatched-dml', 2, 'error']]],
     ['-- bgmigrate: no-transaction\nALTER TABLE users ADD COLUMN nick text;\nSELECT pg_sleep(1);', []],
+    ['DROP INDEX CONCURRENTLY users_email_idx;', [['drop-unique-index', 1, 'error']]],
+    ['DROP COLLATION german;', [['drop-object', 1, 'error']]],
+    ['DROP TEXT SEARCH CONFIGURATION english_unaccent;', [['drop-object', 1, 'error']]],
+    ['DROP CAST (text AS citext);', [['drop-object', 1, 'error']]],
+    ['DROP STATISTICS users_stats;', []],
+    ['ALTER COLLATION german RENAME TO deutsch;', [['rename-object', 1, 'error']]],
+    ['ALTER ROLE app RENAME TO app_old;', [['change-role', 1, 'error']]],
+    ['ALTER DATABASE appdb RENAME TO olddb;', [['change-database', 1, 'error']]],
   ])('%s', async (sql, expected) => {
     expect(await rows(sql)).toEqual(expected);
   });
@@ -75,6 +83,14 @@ describe('class 6: statements that break the old release', () => {
     expect(await drop('something_else')).toEqual([['drop-constraint', 1, 'error']]);
     // Dropped and added again under its name in the same transaction (Prisma changing actions).
     expect(await rows('ALTER TABLE users DROP CONSTRAINT users_org_id_fkey;\nALTER TABLE users ADD CONSTRAINT users_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs (id) ON DELETE SET NULL NOT VALID;', [USERS])).toEqual([]);
+  });
+
+  it('drop-unique-index: only unique or unknown indexes', async () => {
+    const idx = ['CREATE TABLE users (id int, email text);\nCREATE UNIQUE INDEX users_email_uq ON users (email);\nCREATE INDEX users_id_idx ON users (id);'];
+    expect(await rows('DROP INDEX CONCURRENTLY users_email_uq;', idx)).toEqual([['drop-unique-index', 1, 'error']]);
+    expect(await rows('DROP INDEX CONCURRENTLY users_id_idx;', idx)).toEqual([]);
+    // Rebuilt under its name in the same transaction: a replacement.
+    expect(await rows('DROP INDEX users_email_uq;\nCREATE UNIQUE INDEX users_email_uq ON users (lower(email));', idx).then((r) => r.map((x) => x[0]))).toEqual(['drop-index-not-concurrent', 'index-not-concurrent']);
   });
 
   it('objects created earlier in the same file are nobody else\'s', async () => {
