@@ -3,6 +3,7 @@
  * migrations, releases and their states, deprecations, and which pending contract effects the
  * ledger allows right now. Reads only, in one READ ONLY snapshot; never creates the ledger.
  */
+import { contractVerdict } from '../contract-verdict.js';
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
@@ -152,7 +153,7 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
         for (const statement of runnableStatements(reports[i])) {
           for (const effect of statement.effects) {
             if (effect.class !== 'contract') continue;
-            const verdict = gate.judge(effect);
+            const verdict = contractVerdict(effect, gate);
             contractEffects.push({
               migration: file.id,
               path: file.path,
