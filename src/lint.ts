@@ -57,7 +57,8 @@ export async function lintMigrations(files: MigrationFile[], options: LintOption
   const model = new SchemaModel();
   const pgVersion = options.pgVersion ?? 15;
   for (const h of options.history ?? []) analyzeFile(h, model, pgVersion);
-  return files.map((f) => lintFile(f, model, { ...options, pgVersion }));
+  const perRun = { ...options, pgVersion };
+  return files.map((f) => lintFile(f, model, perRun));
 }
 
 /**
@@ -240,14 +241,13 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
   const before = model;
   before.beginFile(file.id);
   const findings: Finding[] = [];
-  const active = RULES.filter((r) => level(r, options) !== 'off');
-
-  const checks = active.filter((r) => r.check);
+  const { active, checks, byKind } = activeRules(options);
   a.facts.forEach((stmt, i) => {
     const ctx = { statement: stmt, effects: stmt.effects, file: a.fileFacts, pgVersion: options.pgVersion, schema: before };
-    const kinds = new Set(stmt.effects.map((e) => e.kind));
+    const candidates = new Set<Rule>();
+    for (const e of stmt.effects) for (const r of byKind.get(e.kind) ?? []) candidates.add(r);
     for (const rule of checks) {
-      if (rule.effectKinds && !rule.effectKinds.some((k) => kinds.has(k))) continue;
+      if (rule.effectKinds && !candidates.has(rule)) continue;
       const hits = rule.check!(ctx);
       if (hits) for (const hit of asList(hits)) findings.push(finding(rule, hit, stmt.span, stmt.index, a, options));
     }
@@ -295,6 +295,28 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
     statements,
     findings,
   };
+}
+
+interface ActiveRules {
+  active: readonly Rule[];
+  checks: readonly Rule[];
+  /** Which rules can fire on an effect kind (rules without effectKinds see every statement). */
+  byKind: ReadonlyMap<string, ReadonlySet<Rule>>;
+}
+
+const activeByOptions = new WeakMap<LintOptions, ActiveRules>();
+
+/** The rules that run under `options`, worked out once per lint run. */
+function activeRules(options: LintOptions): ActiveRules {
+  const cached = activeByOptions.get(options);
+  if (cached) return cached;
+  const active = RULES.filter((r) => level(r, options) !== 'off');
+  const checks = active.filter((r) => r.check);
+  const byKind = new Map<string, Set<Rule>>();
+  for (const rule of checks) for (const k of rule.effectKinds ?? []) (byKind.get(k) ?? byKind.set(k, new Set()).get(k)!).add(rule);
+  const out = { active, checks, byKind };
+  activeByOptions.set(options, out);
+  return out;
 }
 
 function asList(hits: RuleHit[] | RuleHit | undefined | void): RuleHit[] {

@@ -210,7 +210,8 @@ export function analyzeStatement(
   };
   try {
     classify(stmt, ctx);
-    if (stmt.kind !== 'SelectStmt') sessionCalls(ctx, stmt.node, false);
+    // Walking the whole tree is only worth it when the text can hold a call.
+    if (stmt.kind !== 'SelectStmt' && (stmt.text === '' || /set_config/i.test(stmt.text))) sessionCalls(ctx, stmt.node, false);
   } catch {
     // A node shape we did not expect: never assume it safe.
     ctx.effects.length = 0;
@@ -550,7 +551,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
         ctx.mutations.push((m) => m.createTable(name, 'table', []));
         return;
       }
-      const certain = sessionCalls(ctx, stmt.node, true);
+      const certain = stmt.text === '' || /set_config/i.test(stmt.text) ? sessionCalls(ctx, stmt.node, true) : false;
       effect(ctx, 'select', 'query', 'neutral', null, { detail: certain ? { subtype: 'set_config' } : {} });
       return dataStatement(ctx, n);
     }
@@ -1077,13 +1078,24 @@ function isTrueConst(node: Node): boolean {
 
 /** What a routine created here runs when called, and its declared volatility (VOLATILE unless said). */
 function routineInfo(stmt: ParsedStatement, n: Node): RoutineInfo {
-  const body = stmt.text ? routineBody(stmt.text, n) : { unknown: 'its body was not read' };
   let volatility: RoutineInfo['volatility'] = 'volatile';
   for (const o of (n.options ?? []) as Node[]) {
     const d = (o.DefElem ?? {}) as Node;
     if (d.defname === 'volatility') volatility = String(((d.arg as Node | undefined)?.String as Node | undefined)?.sval ?? 'volatile') as RoutineInfo['volatility'];
   }
-  return { body: 'unknown' in body ? body : body.statements, volatility };
+  // Parsed when the routine is first called: most routines a migration creates never are.
+  let body: RoutineInfo['body'] | undefined;
+  const text = stmt.text;
+  return {
+    volatility,
+    get body() {
+      if (body === undefined) {
+        const read = text ? routineBody(text, n) : { unknown: 'its body was not read' };
+        body = 'unknown' in read ? read : read.statements;
+      }
+      return body;
+    },
+  };
 }
 
 /** Routines and sequences an expression calls: what `DROP … CASCADE` of them would take with it. */

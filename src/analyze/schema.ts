@@ -179,6 +179,8 @@ export class SchemaModel implements SchemaView {
   private uniqueIndexes = new Map<string, boolean>();
   /** routine or sequence → what uses it (see {@link SchemaView.usesOf}). */
   private uses = new Map<string, readonly Use[]>();
+  /** The reverse: `kind table column` of a user → the names it uses. */
+  private usedBy = new Map<string, readonly string[]>();
   /** table → views reading it, with the columns they name (`all` for `*`). */
   private viewDeps = new Map<string, readonly { view: string; columns: ReadonlySet<string> | 'all' }[]>();
 
@@ -416,10 +418,18 @@ export class SchemaModel implements SchemaView {
   }
 
   /** Records that `user` uses each of `names` (routines, sequences); replaces what `user` used before. */
-  setUses(user: Omit<Use, never>, names: readonly string[]): void {
+  setUses(user: Use, names: readonly string[]): void {
+    const key = `${user.kind} ${user.table} ${user.column ?? ''}`;
+    const before = this.usedBy.get(key);
+    if (before === undefined && names.length === 0) return;
     const same = (u: Use) => u.kind === user.kind && u.table === user.table && u.column === user.column;
-    for (const [name, list] of this.uses) if (list.some(same)) this.put(this.uses, name, list.filter((u) => !same(u)));
+    for (const name of before ?? []) {
+      const list = this.uses.get(name);
+      if (list) this.put(this.uses, name, list.filter((u) => !same(u)));
+    }
     for (const name of names) this.put(this.uses, name, [...(this.uses.get(name) ?? []), user]);
+    if (names.length > 0) this.put(this.usedBy, key, names);
+    else this.del(this.usedBy, key);
   }
 
   inSchema(schema: string): { relations: readonly TableInfo[]; objects: readonly { name: string; kind: string }[] } {
