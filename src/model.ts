@@ -59,6 +59,12 @@ export interface Effect {
    * effect's finding: the reason. `apply` reads it (by identity, never by line).
    */
   suppressed?: string;
+  /**
+   * Set by `apply --phase contract` on an effect the ledger allowed: the release whose
+   * deprecation allowed it. Stored with the applied migration; releases that could not survive
+   * the effect are sealed from it (src/ledger/releases.ts).
+   */
+  allowedBy?: string;
   class: EffectClass;
   /** The strongest table-level lock the statement takes for this effect, if any. */
   lock: LockMode | null;
@@ -86,6 +92,8 @@ export interface Finding extends Span {
 export interface LedgerVerdict {
   allowed: boolean;
   reason: string;
+  /** When allowed: the release whose deprecation allowed it (releases that shipped before it get sealed). */
+  allowedBy?: string;
 }
 
 /**

@@ -415,6 +415,8 @@ export function judge(report: FileReport, phase: Phase, gate: LedgerGate): strin
       if (effect.suppressed !== undefined) continue;
       const verdict = contractVerdict(effect, gate);
       if (!verdict.allowed) reasons.push(`${where(statement.line, statement.column)}: ${effect.kind}: ${verdict.reason}`);
+      // Recorded with the migration: the releases that shipped before this one get sealed.
+      else if (verdict.allowedBy !== undefined) effect.allowedBy = verdict.allowedBy;
     }
   }
   return reasons;

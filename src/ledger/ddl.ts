@@ -98,6 +98,11 @@ export const LEDGER_MIGRATIONS: readonly { version: number; description: string;
         budget jsonb
       );`,
   },
+  {
+    version: 4,
+    description: 'why a release was retired (deployed and rolled-back releases need a reason)',
+    sql: `ALTER TABLE @.release_events ADD COLUMN reason text;`,
+  },
 ];
 
 /** The ledger version this bgmigrate writes. */

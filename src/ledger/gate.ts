@@ -1,8 +1,9 @@
 /**
- * The ledger rule (PRODUCT.md): a contract effect on X is allowed iff the ledger has a
- * deprecation of X (or of its table) at release R, R has shipped, and every release older than
- * R is retired (explicitly, or as a standby past the rollback window). Otherwise the verdict
- * names the missing fact.
+ * The ledger rule: a contract effect on X is allowed iff the ledger has a deprecation of X (or of
+ * its table) at release R, R has shipped, and every other release that did not first ship after R
+ * is retired (by command, or as a standby past the rollback window): a live or standby release
+ * that shipped earlier, a deployed release that never shipped, a rolled-back release. Otherwise
+ * the verdict names the missing fact. See docs/architecture.md and the README's "phase ledger".
  *
  * The ledger is read once, as a snapshot, with a constant number of queries; judging is pure.
  */
@@ -143,26 +144,40 @@ export async function ledgerGate(client: pg.ClientBase, options: GateOptions & S
 }
 
 type Attempt =
-  | { kind: 'allowed'; reason: string }
+  | { kind: 'allowed'; reason: string; allowedBy: string }
   | { kind: 'unshipped'; reason: string }
   | { kind: 'blocked'; reason: string };
+
+/**
+ * Whether `q` could still take traffic using what `r` stopped using: it is not retired (by
+ * command, or as a standby past the rollback window) and it did not first ship after `r`.
+ * "Older" is by time of first shipping, never by registration: a hotfix built from older code
+ * and shipped before `r` is older than `r` even if it was registered later.
+ */
+export function blocksContractOf(q: ReleaseInfo, r: ReleaseInfo): boolean {
+  if (q.release === r.release) return false;
+  if (q.state === 'retired' || q.retiredByWindow) return false;
+  if (q.shippedAt === null || r.shippedAt === null) return true;
+  return q.shippedAt.getTime() < r.shippedAt.getTime() || (q.shippedAt.getTime() === r.shippedAt.getTime() && q.order < r.order);
+}
+
+/** Which blocker to name first: the one that takes traffic now, then the nearest rollback target. */
+const BLOCKER_RANK: Record<string, number> = { live: 0, standby: 1, 'rolled-back': 2, deployed: 3 };
 
 /** Builds the pure gate from a snapshot. */
 export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions): SnapshotGate {
   const now = options.now ?? snapshot.serverNow;
   const releases = snapshot.releases.map((row) => releaseInfo(row, options.rollbackWindowMs, now));
   const byName = new Map(releases.map((info) => [info.release, info]));
-  // For each release, what the releases older than it still do: one pass, so judging is O(1).
-  const olderThan = new Map<string, { live?: ReleaseInfo; target?: ReleaseInfo }>();
-  let live: ReleaseInfo | undefined;
-  let target: ReleaseInfo | undefined;
-  for (const info of releases) {
-    olderThan.set(info.release, { live, target });
-    if (info.state === 'live') live ??= info;
-    if (info.state === 'standby' && !info.retiredByWindow) {
-      if (!target || info.rollbackTargetUntil!.getTime() > target.rollbackTargetUntil!.getTime()) target = info;
+  // For each deprecating release, the release that still blocks its contracts (computed once).
+  const blockerOf = new Map<string, ReleaseInfo | undefined>();
+  const blocker = (r: ReleaseInfo): ReleaseInfo | undefined => {
+    if (!blockerOf.has(r.release)) {
+      const found = releases.filter((q) => blocksContractOf(q, r)).sort((a, b) => BLOCKER_RANK[a.state] - BLOCKER_RANK[b.state] || b.order - a.order)[0];
+      blockerOf.set(r.release, found);
     }
-  }
+    return blockerOf.get(r.release);
+  };
   const deprecationsOf = new Map<string, LedgerSnapshot['deprecations']>();
   for (const deprecation of snapshot.deprecations) {
     const list = deprecationsOf.get(deprecation.object) ?? [];
@@ -179,17 +194,23 @@ export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions)
         reason: `${object} is ${at}, but ${deprecation.release} has not shipped yet (run "bgmigrate release ship ${deprecation.release}" when it serves traffic)`,
       };
     }
-    const { live, target } = olderThan.get(release.release)!;
-    if (live) return { kind: 'blocked', reason: `release ${live.release} still uses ${object} and is live` };
-    if (target) {
-      return {
-        kind: 'blocked',
-        reason: `release ${target.release} still uses ${object} and is a rollback target until it is retired or until ${formatInstant(target.rollbackTargetUntil!, 'up')}`,
-      };
+    const q = blocker(release);
+    if (q) {
+      const retire = `"bgmigrate release retire ${q.release} --reason <why>"`;
+      const reason =
+        q.state === 'live'
+          ? `release ${q.release} still uses ${object} and is live`
+          : q.state === 'standby'
+            ? `release ${q.release} still uses ${object} and is a rollback target until it is retired or until ${formatInstant(q.rollbackTargetUntil!, 'up')}`
+            : q.state === 'rolled-back'
+              ? `release ${q.release} was rolled back but may still be deployed again, and it may use ${object}: retire it (${retire}) once it never will`
+              : `release ${q.release} is deployed but has not shipped, and it may be built from code that still uses ${object}: ship it (a release that ships after ${release.release} does not block) or retire it (${retire})`;
+      return { kind: 'blocked', reason };
     }
     return {
       kind: 'allowed',
-      reason: `${object} is ${at}, which has shipped, and no older release can receive traffic`,
+      reason: `${object} is ${at}, which has shipped, and no release that shipped before it (or never shipped) can receive traffic`,
+      allowedBy: release.release,
     };
   };
 
@@ -213,7 +234,7 @@ export function gateFromSnapshot(snapshot: LedgerSnapshot, options: GateOptions)
     }
     const attempts = candidates.map(([deprecation, via]) => attempt(object, deprecation, via));
     const allowed = attempts.find((a) => a.kind === 'allowed');
-    if (allowed) return { allowed: true, reason: allowed.reason };
+    if (allowed?.kind === 'allowed') return { allowed: true, reason: allowed.reason, allowedBy: allowed.allowedBy };
     const best = attempts.find((a) => a.kind === 'blocked') ?? attempts[0];
     return { allowed: false, reason: best.reason };
   };

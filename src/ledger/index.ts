@@ -74,6 +74,8 @@ export {
   listReleases,
   releaseEvents,
   retireRelease,
+  retireExpired,
+  sealOf,
   rollbackRelease,
   shipRelease,
   type ReleaseEvent,

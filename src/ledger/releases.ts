@@ -140,6 +140,7 @@ export async function shipRelease(
     if (self?.state === 'retired') {
       throw new RefusalError(`release ${name} is retired and can never receive traffic again; ship a new release`);
     }
+    if (self) await refuseSealed(client, options, rows, self, 'ship');
     const live = rows.find((row) => row.state === 'live');
     const color: ReleaseColor | null =
       (options.color as ReleaseColor | undefined) ?? (live?.color ? (live.color === 'blue' ? 'green' : 'blue') : null);
@@ -152,30 +153,92 @@ export async function shipRelease(
 }
 
 /**
- * `release retire R`: a standby release stops being a rollback target for good.
+ * `release retire R`: R can never receive traffic again. A standby stops being a rollback
+ * target; a deployed release that never shipped, or a rolled-back one, stops blocking contract
+ * migrations (it needs a `reason`, recorded with the event: it is a decision about code that
+ * may still use what they remove).
  *
- * @throws UsageError when R is unknown; RefusalError when R is not a standby (live, deployed,
- *   rolled back, or already retired).
+ * @throws UsageError when R is unknown, or a deployed / rolled-back R comes without a reason;
+ *   RefusalError when R is live or already retired.
  */
-export async function retireRelease(client: pg.ClientBase, release: string, options: LedgerOptions = {}): Promise<void> {
+export async function retireRelease(client: pg.ClientBase, release: string, options: LedgerOptions & { reason?: string } = {}): Promise<void> {
   const name = checkReleaseName(release);
+  const reason = options.reason?.trim() || undefined;
   await inLedgerTransaction(client, options, async (rows) => {
     const self = rows.find((row) => row.release === name);
     if (!self) throw new UsageError(`release ${name} is not in the ledger`);
     switch (self.state) {
       case 'live':
-        throw new RefusalError(`release ${name} is live: only a standby release can be retired (ship its successor first)`);
+        throw new RefusalError(`release ${name} is live: ship its successor first, then retire it`);
       case 'retired':
         throw new RefusalError(`release ${name} is already retired`);
       case 'deployed':
-        throw new RefusalError(`release ${name} has never served traffic: only a standby release can be retired`);
       case 'rolled-back':
-        throw new RefusalError(`release ${name} was rolled back: only a standby release can be retired`);
+        if (!reason) {
+          throw new UsageError(
+            `release ${name} ${self.state === 'deployed' ? 'was deployed but never shipped' : 'was rolled back'}: retiring it needs --reason (why it will never serve traffic), which the ledger records`,
+          );
+        }
+        break;
       case 'standby':
         break;
     }
-    await ledgerDb(client, options).insertInto('release_events').values({ release: name, state: 'retired', color: null }).execute();
+    await ledgerDb(client, options).insertInto('release_events').values({ release: name, state: 'retired', color: null, reason: reason ?? null }).execute();
   });
+}
+
+/**
+ * `release retire --expired`: retires every standby whose rollback window has passed (they
+ * already count as retired; this records it, so they can never be shipped again by mistake).
+ * Returns the releases retired.
+ */
+export async function retireExpired(client: pg.ClientBase, options: WindowOptions): Promise<string[]> {
+  return inLedgerTransaction(client, options, async (rows, serverTime) => {
+    const now = options.now ?? serverTime;
+    const expired = rows.filter((row) => releaseInfo(row, options.rollbackWindowMs, now).retiredByWindow);
+    const db = ledgerDb(client, options);
+    for (const row of expired) {
+      await db
+        .insertInto('release_events')
+        .values({ release: row.release, state: 'retired', color: null, reason: `rollback window ended ${formatInstant(releaseInfo(row, options.rollbackWindowMs, now).rollbackTargetUntil!, 'up')}` })
+        .execute();
+    }
+    return expired.map((row) => row.release);
+  });
+}
+
+/**
+ * Why `release` may never take traffic again, if it is sealed: a contract migration was applied
+ * on the strength of a deprecation at release R (recorded on each effect as `allowedBy`), and
+ * `release` did not first ship after R, so what R stopped using may be what `release` uses.
+ */
+export async function sealOf(client: pg.ClientBase, options: LedgerOptions, rows: readonly ReleaseRow[], release: ReleaseRow): Promise<string | undefined> {
+  const schema = ledgerSchema(options);
+  const { rows: applied } = await client.query<{ id: string; object: string; kind: string; allowed_by: string; applied_at: Date }>(
+    `SELECT m.id, e->>'object' AS object, e->>'kind' AS kind, e->>'allowedBy' AS allowed_by, m.applied_at
+       FROM "${schema}".migrations m CROSS JOIN LATERAL jsonb_array_elements(m.effects) e
+      WHERE m.phase = 'contract' AND e ? 'allowedBy' AND e->>'allowedBy' <> $1
+      ORDER BY m.seq`,
+    [release.release],
+  );
+  for (const a of applied) {
+    const r = rows.find((row) => row.release === a.allowed_by);
+    if (!r || r.shippedAt === null) continue;
+    const shippedAfter =
+      release.shippedAt !== null &&
+      (release.shippedAt.getTime() > r.shippedAt.getTime() || (release.shippedAt.getTime() === r.shippedAt.getTime() && release.order > r.order));
+    if (!shippedAfter) {
+      return `contract migration ${a.id} removed ${a.object} (${a.kind}) on ${formatInstant(a.applied_at)}, allowed by its deprecation at release ${r.release}, and ${release.release} did not ship after ${r.release}`;
+    }
+  }
+  return undefined;
+}
+
+async function refuseSealed(client: pg.ClientBase, options: LedgerOptions, rows: readonly ReleaseRow[], release: ReleaseRow, action: 'ship' | 'rollback'): Promise<void> {
+  const seal = await sealOf(client, options, rows, release);
+  if (seal) {
+    throw new RefusalError(`release ${release.release} is sealed and cannot ${action === 'ship' ? 'be shipped' : 'be rolled back to'}: ${seal}; ship a newer release`);
+  }
 }
 
 /** What `release rollback` did. */
@@ -204,6 +267,7 @@ export async function rollbackRelease(client: pg.ClientBase, options: WindowOpti
     const target = standbys[0];
     if (!target) throw new RefusalError(`release ${live.release} is live and no standby release is left to roll back to`);
     const info = releaseInfo(target, options.rollbackWindowMs, now);
+    await refuseSealed(client, options, rows, target, 'rollback');
     if (info.retiredByWindow) {
       throw new RefusalError(
         `release ${target.release} left the rollback window at ${formatInstant(info.rollbackTargetUntil!, 'up')} and counts as retired: ` +

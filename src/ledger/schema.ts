@@ -54,6 +54,7 @@ export interface ReleaseEventsTable {
   color: ReleaseColor | null;
   at: Timestamp;
   by: ColumnType<string, string | undefined, never>;
+  reason: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface DeprecationsTable {

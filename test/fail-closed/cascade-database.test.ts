@@ -57,5 +57,10 @@ describe('apply --phase contract with CASCADE', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(await exists("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")).toBe(0);
+    // The ledger records which deprecation allowed the effect: the basis of sealing.
+    const recorded = await withClient(db.url, async (c) =>
+      (await c.query(`SELECT e->>'kind' AS kind, e->>'object' AS object, e->>'allowedBy' AS allowed_by FROM bgmigrate.migrations m, jsonb_array_elements(m.effects) e WHERE m.id = '003_drop_name.sql' AND e->>'class' = 'contract'`)).rows,
+    );
+    expect(recorded).toEqual([{ kind: 'drop-column', object: 'public.users.name', allowed_by: 'v2' }]);
   });
 });

@@ -36,7 +36,7 @@ describe('bgmigrate release and ledger commands', () => {
     expect(bgmigrate('release', 'retire', 'v2')).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'bgmigrate: release v2 is live: only a standby release can be retired (ship its successor first)\n',
+      stderr: 'bgmigrate: release v2 is live: ship its successor first, then retire it\n',
     });
     expect(bgmigrate('release', 'ship', 'v3')).toMatchObject({ code: 0 });
     expect(bgmigrate('release', 'rollback')).toEqual({
@@ -68,7 +68,7 @@ describe('bgmigrate release and ledger commands', () => {
     const show = bgmigrate('ledger', 'show', '--format', 'json');
     expect(show.code).toBe(0);
     const contents = JSON.parse(show.stdout) as { version: number; deprecations: { object: string; release: string; source: string }[] };
-    expect(contents.version).toBe(3);
+    expect(contents.version).toBe(4);
     expect(contents.deprecations.map((d) => [d.object, d.release, d.source])).toEqual([['public.users.name', 'v4', 'command']]);
   });
 

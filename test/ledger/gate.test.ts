@@ -119,7 +119,8 @@ describe('the ledger rule', () => {
     await retireRelease(c, 'v42', { schema });
     expect(await judge(schema)).toEqual({
       allowed: true,
-      reason: 'public.users.name is deprecated at release v43, which has shipped, and no older release can receive traffic',
+      reason: 'public.users.name is deprecated at release v43, which has shipped, and no release that shipped before it (or never shipped) can receive traffic',
+      allowedBy: 'v43',
     });
   });
 
@@ -130,7 +131,8 @@ describe('the ledger rule', () => {
     const since = await standbyAt(schema, 'v42');
     expect(await judge(schema, dropName, new Date(since + DAY))).toEqual({
       allowed: true,
-      reason: 'public.users.name is deprecated at release v43, which has shipped, and no older release can receive traffic',
+      reason: 'public.users.name is deprecated at release v43, which has shipped, and no release that shipped before it (or never shipped) can receive traffic',
+      allowedBy: 'v43',
     });
   });
 
@@ -170,7 +172,8 @@ describe('the ledger rule', () => {
     expect(await judge(schema)).toEqual({
       allowed: true,
       reason:
-        'public.users.name is deprecated at release v2 (via its table public.users), which has shipped, and no older release can receive traffic',
+        'public.users.name is deprecated at release v2 (via its table public.users), which has shipped, and no release that shipped before it (or never shipped) can receive traffic',
+      allowedBy: 'v2',
     });
     expect((await judge(schema, effect('drop-column', 'public.accounts.name', 'public.accounts'))).allowed).toBe(false);
   });
@@ -201,7 +204,7 @@ describe('the ledger rule', () => {
     const snapshot = await readLedgerSnapshot(c, { schema });
     await c.query('COMMIT');
     const gate = gateFromSnapshot(snapshot, { rollbackWindowMs: DAY });
-    expect(snapshot.version).toBe(3);
+    expect(snapshot.version).toBe(4);
     expect(snapshot.applied).toEqual([{ id: '0004_read_full_name.sql', checksum: 'a' }]);
     expect(gate.judge(dropName).allowed).toBe(false);
     expect(gate.drift([{ id: '0004_read_full_name.sql', checksum: 'b' }])).toEqual([

@@ -6,6 +6,7 @@ import {
   recordMigration,
   ensureLedger,
   releaseEvents,
+  retireExpired,
   retireRelease,
   rollbackRelease,
   shipRelease,
@@ -137,11 +138,11 @@ describe('release retire', () => {
     await shipRelease(c, 'v1', { schema });
     const error = await thrown(() => retireRelease(c, 'v1', { schema }));
     expect(error).toBeInstanceOf(RefusalError);
-    expect(error.message).toBe('release v1 is live: only a standby release can be retired (ship its successor first)');
+    expect(error.message).toBe('release v1 is live: ship its successor first, then retire it');
     expect(await events(schema)).toEqual([['v1', 'live', null]]);
   });
 
-  it('refuses a retired, deployed, rolled-back or unknown release', async () => {
+  it('refuses a retired or unknown release; a deployed or rolled-back one only with a reason, which it records', async () => {
     const schema = freshSchema();
     await shipRelease(c, 'v1', { schema });
     await shipRelease(c, 'v2', { schema });
@@ -149,17 +150,32 @@ describe('release retire', () => {
     expect((await thrown(() => retireRelease(c, 'v1', { schema }))).message).toBe('release v1 is already retired');
     await ensureLedger(c, { schema });
     await recordMigration(c, { id: 'a.sql', checksum: 'a', phase: 'expand', release: 'v3', durationMs: 1 }, { schema });
-    expect((await thrown(() => retireRelease(c, 'v3', { schema }))).message).toBe(
-      'release v3 has never served traffic: only a standby release can be retired',
-    );
+    const deployed = await thrown(() => retireRelease(c, 'v3', { schema }));
+    expect(deployed).toBeInstanceOf(UsageError);
+    expect(deployed.message).toBe('release v3 was deployed but never shipped: retiring it needs --reason (why it will never serve traffic), which the ledger records');
     await shipRelease(c, 'v3', { schema });
     await rollbackRelease(c, { schema, rollbackWindowMs: DAY });
     expect((await thrown(() => retireRelease(c, 'v3', { schema }))).message).toBe(
-      'release v3 was rolled back: only a standby release can be retired',
+      'release v3 was rolled back: retiring it needs --reason (why it will never serve traffic), which the ledger records',
     );
+    await retireRelease(c, 'v3', { schema, reason: 'broken build, replaced by v4' });
+    const last = (await c.query(`SELECT release, state, reason FROM "${schema}".release_events ORDER BY seq DESC LIMIT 1`)).rows[0];
+    expect(last).toEqual({ release: 'v3', state: 'retired', reason: 'broken build, replaced by v4' });
     const unknown = await thrown(() => retireRelease(c, 'v9', { schema }));
     expect(unknown).toBeInstanceOf(UsageError);
     expect(unknown.message).toBe('release v9 is not in the ledger');
+  });
+
+  it('--expired retires every standby past the rollback window, with the reason', async () => {
+    const schema = freshSchema();
+    await shipRelease(c, 'v1', { schema });
+    await shipRelease(c, 'v2', { schema });
+    await shipRelease(c, 'v3', { schema });
+    expect(await retireExpired(c, { schema, rollbackWindowMs: DAY })).toEqual([]);
+    expect(await retireExpired(c, { schema, rollbackWindowMs: DAY, now: new Date(Date.now() + 2 * DAY) })).toEqual(['v1', 'v2']);
+    expect(await states(schema)).toEqual({ v1: 'retired', v2: 'retired', v3: 'live' });
+    const reasons = (await c.query(`SELECT reason FROM "${schema}".release_events WHERE state = 'retired' ORDER BY seq`)).rows.map((r) => r.reason);
+    expect(reasons.every((r: string) => /^rollback window ended \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(r))).toBe(true);
   });
 });
 

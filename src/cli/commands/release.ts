@@ -2,12 +2,14 @@ import { Command, Option } from 'commander';
 import {
   formatInstant,
   listReleases,
+  retireExpired,
   retireRelease,
   rollbackRelease,
   shipRelease,
   type ReleaseInfo,
 } from '../../ledger/index.js';
 import type { CliContext } from '../context.js';
+import { UsageError } from '../../errors.js';
 import { withDatabase } from '../database.js';
 
 const FORMATS = ['pretty', 'json'] as const;
@@ -61,12 +63,34 @@ Examples:
     });
 
   release
-    .command('retire <release>')
-    .description('a standby release can never receive traffic again')
-    .action(async (name: string) => {
+    .command('retire [release]')
+    .description('R can never receive traffic again (a standby; or, with --reason, a deployed or rolled-back release)')
+    .option('--reason <why>', 'why it will never serve traffic (required for a deployed or rolled-back release; recorded)')
+    .option('--expired', 'retire every standby whose rollback window has passed')
+    .addHelpText(
+      'after',
+      `
+A release that is not retired and did not ship after R blocks contract migrations on what R
+deprecated: a standby within the rollback window, a deployed release that never shipped (it may
+be a hotfix built from older code), a rolled-back release. Retiring it is a decision; for a
+deployed or rolled-back release the ledger records who made it and why.
+
+Examples:
+  bgmigrate release retire v42
+  bgmigrate release retire v41-hotfix --reason "superseded by v43, never to be deployed"
+  bgmigrate release retire --expired`,
+    )
+    .action(async (name: string | undefined, flags: { reason?: string; expired?: boolean }) => {
       const c = ctx();
+      if (flags.expired && name !== undefined) throw new UsageError('release retire: give a release or --expired, not both');
+      if (!flags.expired && name === undefined) throw new UsageError('release retire: missing the release to retire (or --expired)');
       await withDatabase(c, 'release retire', async (client) => {
-        await retireRelease(client, name, ledgerOptions(c));
+        if (flags.expired) {
+          const retired = await retireExpired(client, ledgerOptions(c));
+          c.out.line(retired.length === 0 ? 'no standby release is past the rollback window' : `retired (rollback window passed): ${retired.join(', ')}`);
+          return;
+        }
+        await retireRelease(client, name!, { ...ledgerOptions(c), reason: flags.reason });
         c.out.line(`${name} is retired`);
       });
     });
