@@ -8,6 +8,7 @@ import type { Effect, EffectClass, LockMode } from '../model.js';
 import { routineBody, type ParsedStatement } from '../parse/statements.js';
 import { hasOption } from './transaction-mode.js';
 import { IMMUTABLE_BUILTINS, STABLE_BUILTINS, VOLATILE_BUILTINS } from './builtins.js';
+import { part } from '../object-name.js';
 import { creationListName, creationName, listName, qualify, rangeVarName, strings } from './names.js';
 import type { ConstraintInfo, ConstraintType, RoutineInfo, SchemaModel, SchemaView, Use } from './schema.js';
 import { applySetting, applyTransaction, resetAll, splitIdentifiers, unknownSettings, type SessionState } from './session.js';
@@ -335,9 +336,9 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       const isRel = Boolean(n.relation);
       effect(ctx, 'set-schema', name, 'contract', isRel ? AEL : null, {
         table: isRel ? name : undefined,
-        detail: { newName: `${n.newschema}.${name.split('.').pop()}`, subtype: String(n.objectType) },
+        detail: { newName: `${part(String(n.newschema))}.${name.split('.').pop()}`, subtype: String(n.objectType) },
       });
-      if (isRel) ctx.mutations.push((m) => m.renameTable(name, `${n.newschema}.${name.split('.').pop()}`));
+      if (isRel) ctx.mutations.push((m) => m.renameTable(name, `${part(String(n.newschema))}.${name.split('.').pop()}`));
       return;
     }
     case 'DropStmt':
@@ -410,7 +411,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'CreateTrigStmt': {
       const table = rel(ctx, n.relation);
       const routine = listName(n.funcname as Node[], ctx.session, ctx.schema);
-      effect(ctx, 'create-trigger', `${table}.${n.trigname}`, 'additive', SRE, { table });
+      effect(ctx, 'create-trigger', `${table}.${part(n.trigname)}`, 'additive', SRE, { table });
       ctx.mutations.push((m) => m.addTrigger(table, String(n.trigname), routine));
       return;
     }
@@ -435,7 +436,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'AlterEnumStmt': {
       const name = listName(n.typeName as Node[], ctx.session);
       if (n.oldVal !== undefined) {
-        effect(ctx, 'rename-enum-value', `${name}.${n.oldVal}`, 'contract', null, { detail: { newName: String(n.newVal) } });
+        effect(ctx, 'rename-enum-value', `${name}.${part(n.oldVal)}`, 'contract', null, { detail: { newName: String(n.newVal) } });
       } else {
         if (ctx.pgVersion < 12) ctx.cannotRunInTransaction = true;
         effect(ctx, 'add-enum-value', name, 'additive', null, { detail: { value: String(n.newVal), ordered: n.newValNeighbor !== undefined, ifNotExists: Boolean(n.skipIfNewValExists) } });
@@ -499,7 +500,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'AlterPolicyStmt': {
       const table = rel(ctx, n.table);
       const kind = stmt.kind === 'CreatePolicyStmt' ? 'create-policy' : 'alter-policy';
-      effect(ctx, kind, `${table}.${n.policy_name}`, 'neutral', AEL, { table, detail: { subtype: n.permissive === false ? 'restrictive' : 'permissive' } });
+      effect(ctx, kind, `${table}.${part(n.policy_name)}`, 'neutral', AEL, { table, detail: { subtype: n.permissive === false ? 'restrictive' : 'permissive' } });
       // Which rows the old release sees or may write changes under it.
       effect(ctx, 'row-security', table, 'neutral', AEL, { table, detail: { subtype: kind === 'create-policy' ? (n.permissive === false ? 'restrictive policy' : 'new policy') : 'altered policy', value: String(n.policy_name) } });
       return;
@@ -759,7 +760,7 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
     case 'RuleStmt': {
       // A rule rewrites the old release's own queries on the table (DO INSTEAD replaces them).
       const t = rel(ctx, n.relation);
-      effect(ctx, 'create-rule', `${t}.${n.rulename}`, 'neutral', AEL, { table: t, detail: { subtype: n.instead ? 'instead' : 'also', value: String(n.event ?? '') } });
+      effect(ctx, 'create-rule', `${t}.${part(n.rulename)}`, 'neutral', AEL, { table: t, detail: { subtype: n.instead ? 'instead' : 'also', value: String(n.event ?? '') } });
       return;
     }
     default:
@@ -919,7 +920,7 @@ function objectName(ctx: Ctx, o: Node, objtype: string): string {
     const items = strings((o.List as Node).items as Node[]);
     if (objtype === 'OBJECT_COLUMN') {
       const col = items.pop()!;
-      return `${qualify(items.length > 1 ? items[0] : undefined, items[items.length - 1] ?? '?', ctx.session, ctx.schema)}.${col}`;
+      return `${qualify(items.length > 1 ? items[0] : undefined, items[items.length - 1] ?? '?', ctx.session, ctx.schema)}.${part(col)}`;
     }
     if (items.length === 1) return qualify(undefined, items[0], ctx.session, ctx.schema);
     return items.slice(-2).join('.');
@@ -1132,7 +1133,7 @@ function columnUses(ctx: Ctx, table: string, cd: Node): { default: string[]; gen
     if (k.contype === 'CONSTR_GENERATED') out.generated.push(...usedNames(ctx, k.raw_expr));
   }
   const type = strings(((cd.typeName as Node | undefined)?.names ?? []) as Node[]).pop() ?? '';
-  if (/^(small|big)?serial[248]?$/.test(type)) out.default.push(`${table.split('.')[0]}.${table.split('.').pop()}_${cd.colname}_seq`);
+  if (/^(small|big)?serial[248]?$/.test(type)) out.default.push(`${table.split('.')[0]}.${part(`${table.split('.').pop()}_${cd.colname}_seq`)}`);
   return out;
 }
 
@@ -1169,7 +1170,7 @@ function findRoutine(ctx: Ctx, parts: string[]): { name: string; routine?: Routi
     return o?.kind === 'routine' ? { name, routine: o.routine } : undefined;
   }
   for (const s of ctx.session.searchPath ?? []) {
-    const name = `${s}.${parts[0]}`;
+    const name = `${part(s)}.${part(parts[0])}`;
     const o = ctx.schema.object(name);
     if (o?.kind === 'routine') return { name, routine: o.routine };
   }
@@ -1222,7 +1223,7 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
         facts.references = String(((k.pktable ?? {}) as Node).relname ?? '?');
         facts.referencesColumns = strings(k.pk_attrs as Node[]);
         facts.referencesActions = k.fk_del_action === 'c' || k.fk_del_action === 'n' || k.fk_del_action === 'd';
-        if ((k.pktable as Node | undefined)?.schemaname) facts.references = `${(k.pktable as Node).schemaname}.${facts.references}`;
+        if ((k.pktable as Node | undefined)?.schemaname) facts.references = `${(k.pktable as Node).schemaname}.${part(facts.references)}`;
         break;
     }
   }
@@ -1323,10 +1324,10 @@ function dropUsers(ctx: Ctx, name: string): void {
       ctx.mutations.push((m) => m.dropTable(u.table));
       dropDependents(ctx, u.table, true);
     } else if (u.kind === 'default') {
-      effect(ctx, 'drop-default', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name } });
+      effect(ctx, 'drop-default', `${u.table}.${part(u.column)}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name } });
       ctx.mutations.push((m) => m.updateColumn(u.table, u.column!, { hasDefault: false }));
     } else {
-      effect(ctx, 'drop-column', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name, subtype: 'generated' } });
+      effect(ctx, 'drop-column', `${u.table}.${part(u.column)}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name, subtype: 'generated' } });
       ctx.mutations.push((m) => m.dropColumn(u.table, u.column!));
     }
   }
@@ -1357,15 +1358,15 @@ function dropSchemaContents(ctx: Ctx, schema: string): void {
     if (o.kind === 'routine' || o.kind === 'sequence') {
       for (const u of ctx.schema.usesOf(o.name)) if (!inside.has(u.table)) dropUsersOne(ctx, o.name, u);
     } else {
-      for (const c of ctx.schema.columnsOfType(o.name)) if (!inside.has(c.table)) effect(ctx, 'drop-column', `${c.table}.${c.column}`, 'contract', AEL, { table: c.table, detail: { column: c.column, cascade: true, cascadeFrom: o.name } });
+      for (const c of ctx.schema.columnsOfType(o.name)) if (!inside.has(c.table)) effect(ctx, 'drop-column', `${c.table}.${part(c.column)}`, 'contract', AEL, { table: c.table, detail: { column: c.column, cascade: true, cascadeFrom: o.name } });
     }
   }
 }
 
 function dropUsersOne(ctx: Ctx, name: string, u: Use): void {
   if (u.kind === 'view') effect(ctx, 'drop-view', u.table, 'contract', AEL, { table: u.table, detail: { cascade: true, cascadeFrom: name } });
-  else if (u.kind === 'default') effect(ctx, 'drop-default', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name } });
-  else effect(ctx, 'drop-column', `${u.table}.${u.column}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name, subtype: 'generated' } });
+  else if (u.kind === 'default') effect(ctx, 'drop-default', `${u.table}.${part(u.column)}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name } });
+  else effect(ctx, 'drop-column', `${u.table}.${part(u.column)}`, 'contract', AEL, { table: u.table, detail: { column: u.column, cascade: true, cascadeFrom: name, subtype: 'generated' } });
 }
 
 /** The constraint an inline `REFERENCES` creates (named as PostgreSQL names it). */
@@ -1473,7 +1474,7 @@ function constraintInfo(ctx: Ctx, k: Node, fallbackName: string): ConstraintInfo
 function createIndex(ctx: Ctx, n: Node): void {
   const table = rel(ctx, n.relation);
   const schemaName = table.split('.')[0];
-  const idx = n.idxname ? `${schemaName}.${n.idxname}` : `${table}(${indexCols(n)})`;
+  const idx = n.idxname ? `${schemaName}.${part(n.idxname)}` : `${table}(${indexCols(n)})`;
   const concurrently = Boolean(n.concurrent);
   if (concurrently) ctx.cannotRunInTransaction = true;
   // libpg-query leaves `inh` out for `ON ONLY`.
@@ -1550,7 +1551,7 @@ function drop(ctx: Ctx, n: Node): void {
         if (cascade) {
           // CASCADE drops the triggers that call it (AccessExclusiveLock on their tables).
           for (const t of ctx.schema.triggersUsing(name)) {
-            effect(ctx, 'drop-trigger', `${t.table}.${t.trigger}`, 'neutral', AEL, { table: t.table, detail: { cascade, cascadeFrom: name } });
+            effect(ctx, 'drop-trigger', `${t.table}.${part(t.trigger)}`, 'neutral', AEL, { table: t.table, detail: { cascade, cascadeFrom: name } });
             ctx.mutations.push((m) => m.dropTrigger(t.table, t.trigger));
           }
         }
@@ -1564,7 +1565,7 @@ function drop(ctx: Ctx, n: Node): void {
         if (cascade) {
           // CASCADE drops every column of the type.
           for (const c of ctx.schema.columnsOfType(name)) {
-            effect(ctx, 'drop-column', `${c.table}.${c.column}`, 'contract', AEL, { table: c.table, detail: { column: c.column, cascade, cascadeFrom: name } });
+            effect(ctx, 'drop-column', `${c.table}.${part(c.column)}`, 'contract', AEL, { table: c.table, detail: { column: c.column, cascade, cascadeFrom: name } });
             ctx.mutations.push((m) => m.dropColumn(c.table, c.column));
           }
         }
@@ -1591,7 +1592,7 @@ function drop(ctx: Ctx, n: Node): void {
         const objName = items.pop() ?? '?';
         const table = items.length > 1 ? items.join('.') : qualify(undefined, items[0] ?? '?', ctx.session, ctx.schema);
         const kind: EffectKind = type === 'OBJECT_TRIGGER' ? 'drop-trigger' : type === 'OBJECT_POLICY' ? 'drop-policy' : 'neutral-ddl';
-        effect(ctx, kind, `${table}.${objName}`, 'neutral', AEL, { table, detail: type === 'OBJECT_RULE' ? { ...detail, subtype: 'drop-rule' } : detail });
+        effect(ctx, kind, `${table}.${part(objName)}`, 'neutral', AEL, { table, detail: type === 'OBJECT_RULE' ? { ...detail, subtype: 'drop-rule' } : detail });
         if (type === 'OBJECT_POLICY') effect(ctx, 'row-security', table, 'neutral', AEL, { table, detail: { subtype: 'dropped policy', value: objName } });
         if (type === 'OBJECT_TRIGGER') ctx.mutations.push((m) => m.dropTrigger(table, objName));
         break;
@@ -1624,7 +1625,7 @@ function rename(ctx: Ctx, n: Node): void {
     case 'OBJECT_TABLE':
     case 'OBJECT_FOREIGN_TABLE': {
       const name = rel(ctx, n.relation);
-      const to = `${name.split('.')[0]}.${newName}`;
+      const to = `${name.split('.')[0]}.${part(newName)}`;
       effect(ctx, 'rename-table', name, 'contract', AEL, { table: name, detail: { newName: to } });
       ctx.mutations.push((m) => m.renameTable(name, to));
       return;
@@ -1633,28 +1634,28 @@ function rename(ctx: Ctx, n: Node): void {
       const table = rel(ctx, n.relation);
       const col = String(n.subname);
       const isView = n.relationType === 'OBJECT_VIEW' || n.relationType === 'OBJECT_MATVIEW';
-      effect(ctx, isView ? 'rename-view' : 'rename-column', `${table}.${col}`, 'contract', AEL, { table, detail: { column: col, newName } });
+      effect(ctx, isView ? 'rename-view' : 'rename-column', `${table}.${part(col)}`, 'contract', AEL, { table, detail: { column: col, newName } });
       ctx.mutations.push((m) => m.renameColumn(table, col, newName));
       return;
     }
     case 'OBJECT_VIEW':
     case 'OBJECT_MATVIEW': {
       const name = rel(ctx, n.relation);
-      const to = `${name.split('.')[0]}.${newName}`;
+      const to = `${name.split('.')[0]}.${part(newName)}`;
       effect(ctx, 'rename-view', name, 'contract', AEL, { table: name, detail: { newName: to } });
       ctx.mutations.push((m) => m.renameTable(name, to));
       return;
     }
     case 'OBJECT_INDEX': {
       const name = rel(ctx, n.relation);
-      const to = `${name.split('.')[0]}.${newName}`;
+      const to = `${name.split('.')[0]}.${part(newName)}`;
       effect(ctx, 'rename-index', name, 'neutral', null, { detail: { newName: to } });
       ctx.mutations.push((m) => m.renameIndex(name, to));
       return;
     }
     case 'OBJECT_SEQUENCE': {
       const name = rel(ctx, n.relation);
-      const to = `${name.split('.')[0]}.${newName}`;
+      const to = `${name.split('.')[0]}.${part(newName)}`;
       effect(ctx, 'rename-sequence', name, 'contract', null, { detail: { newName: to } });
       ctx.mutations.push((m) => m.renameObject(name, to, 'sequence'));
       return;
@@ -1662,12 +1663,12 @@ function rename(ctx: Ctx, n: Node): void {
     case 'OBJECT_TABCONSTRAINT':
     case 'OBJECT_DOMCONSTRAINT': {
       const table = n.relation ? rel(ctx, n.relation) : objectName(ctx, n.object as Node, type);
-      effect(ctx, 'rename-constraint', `${table}.${n.subname}`, 'neutral', n.relation ? AEL : null, { table: n.relation ? table : undefined, detail: { newName } });
+      effect(ctx, 'rename-constraint', `${table}.${part(n.subname)}`, 'neutral', n.relation ? AEL : null, { table: n.relation ? table : undefined, detail: { newName } });
       return;
     }
     case 'OBJECT_TRIGGER': {
       const table = rel(ctx, n.relation);
-      effect(ctx, 'alter-trigger', `${table}.${n.subname}`, 'neutral', AEL, { table, detail: { newName, subtype: 'rename' } });
+      effect(ctx, 'alter-trigger', `${table}.${part(n.subname)}`, 'neutral', AEL, { table, detail: { newName, subtype: 'rename' } });
       return;
     }
     case 'OBJECT_FUNCTION':
@@ -1675,7 +1676,7 @@ function rename(ctx: Ctx, n: Node): void {
     case 'OBJECT_ROUTINE':
     case 'OBJECT_AGGREGATE': {
       const name = objectName(ctx, n.object as Node, type);
-      const to = `${name.split('.')[0]}.${newName}`;
+      const to = `${name.split('.')[0]}.${part(newName)}`;
       effect(ctx, 'rename-routine', name, 'contract', null, { detail: { newName: to } });
       ctx.mutations.push((m) => m.renameObject(name, to, 'routine'));
       return;
@@ -1683,7 +1684,7 @@ function rename(ctx: Ctx, n: Node): void {
     case 'OBJECT_TYPE':
     case 'OBJECT_DOMAIN': {
       const name = objectName(ctx, n.object as Node, type);
-      const to = `${name.split('.')[0]}.${newName}`;
+      const to = `${name.split('.')[0]}.${part(newName)}`;
       effect(ctx, 'rename-type', name, 'contract', null, { detail: { newName: to } });
       ctx.mutations.push((m) => m.renameObject(name, to, 'type'));
       return;
@@ -1692,12 +1693,12 @@ function rename(ctx: Ctx, n: Node): void {
       effect(ctx, 'rename-schema', String(n.subname), 'contract', null, { detail: { newName } });
       return;
     case 'OBJECT_ATTRIBUTE':
-      effect(ctx, 'rename-type', `${rel(ctx, n.relation)}.${n.subname}`, 'contract', null, { detail: { newName, subtype: 'attribute' } });
+      effect(ctx, 'rename-type', `${rel(ctx, n.relation)}.${part(n.subname)}`, 'contract', null, { detail: { newName, subtype: 'attribute' } });
       return;
     case 'OBJECT_POLICY':
     case 'OBJECT_RULE': {
       const table = rel(ctx, n.relation);
-      effect(ctx, 'neutral-ddl', `${table}.${n.subname}`, 'neutral', AEL, { table, detail: { newName, subtype: `rename ${type}` } });
+      effect(ctx, 'neutral-ddl', `${table}.${part(n.subname)}`, 'neutral', AEL, { table, detail: { newName, subtype: `rename ${type}` } });
       return;
     }
     case 'OBJECT_ROLE':
@@ -1752,7 +1753,7 @@ function alterTable(ctx: Ctx, n: Node): void {
       const cmd = (c.AlterTableCmd ?? {}) as Node;
       const sub = String(cmd.subtype);
       if (sub === 'AT_DropColumn' || sub === 'AT_AlterColumnType') {
-        effect(ctx, 'alter-type-attribute', `${table}.${cmd.name}`, 'contract', null, { detail: { subtype: sub === 'AT_DropColumn' ? 'drop' : 'type', column: String(cmd.name) } });
+        effect(ctx, 'alter-type-attribute', `${table}.${part(cmd.name)}`, 'contract', null, { detail: { subtype: sub === 'AT_DropColumn' ? 'drop' : 'type', column: String(cmd.name) } });
       } else {
         effect(ctx, 'alter-type', table, 'neutral', null, { detail: { subtype: sub } });
       }
@@ -1774,7 +1775,7 @@ const NO_RECURSION: ReadonlySet<EffectKind> = new Set(['attach-partition', 'deta
 function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
   const sub = String(cmd.subtype);
   const col = cmd.name !== undefined ? String(cmd.name) : undefined;
-  const colObj = `${table}.${col}`;
+  const colObj = `${table}.${part(col)}`;
   const def = (cmd.def ?? {}) as Node;
   switch (sub) {
     case 'AT_AddColumn':
@@ -1795,7 +1796,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const alreadyExists = Boolean(cmd.missing_ok) && ctx.schema.column(table, f.name) !== undefined;
       const t = ctx.schema.table(table);
       const mayExist = Boolean(cmd.missing_ok) && (t?.createdIn === undefined || Boolean(t.mayHaveExisted));
-      effect(ctx, 'add-column', `${table}.${f.name}`, alreadyExists ? 'neutral' : 'additive', AEL, {
+      effect(ctx, 'add-column', `${table}.${part(f.name)}`, alreadyExists ? 'neutral' : 'additive', AEL, {
         table,
         rewrites: rewrites && !alreadyExists,
         scans: scans && !alreadyExists,
@@ -1803,7 +1804,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       });
       if (f.references) {
         const r = qualifyRef(ctx, f.references);
-        effect(ctx, 'add-constraint', `${table}.${f.name}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
+        effect(ctx, 'add-constraint', `${table}.${part(f.name)}`, 'additive', SRE, { table: r, detail: { constraintType: 'foreign-key', referencedTable: r, subtype: 'referenced' } });
       }
       const fk = f.references && !alreadyExists ? inlineForeignKey(ctx, table.split('.').pop()!, f) : undefined;
       if (!alreadyExists) {
@@ -1918,7 +1919,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       return addConstraint(ctx, table, (def.Constraint ?? {}) as Node);
     case 'AT_ValidateConstraint': {
       const name = String(cmd.name);
-      effect(ctx, 'validate-constraint', `${table}.${name}`, 'additive', SUE, { table, scans: true, detail: { constraintName: name, constraintType: ctx.schema.table(table)?.constraints.get(name)?.type } });
+      effect(ctx, 'validate-constraint', `${table}.${part(name)}`, 'additive', SUE, { table, scans: true, detail: { constraintName: name, constraintType: ctx.schema.table(table)?.constraints.get(name)?.type } });
       ctx.mutations.push((m) => m.validateConstraint(table, name));
       return;
     }
@@ -1929,7 +1930,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       // it), an exclusion constraint, a foreign key's ON DELETE/UPDATE action. A plain foreign key
       // or CHECK only loosens what is accepted. An unknown constraint may be any of these.
       const relied = known === undefined || known.type === 'primary-key' || known.type === 'unique' || known.type === 'exclusion' || Boolean(known.actions);
-      effect(ctx, 'drop-constraint', `${table}.${name}`, relied ? 'contract' : 'neutral', AEL, {
+      effect(ctx, 'drop-constraint', `${table}.${part(name)}`, relied ? 'contract' : 'neutral', AEL, {
         table,
         detail: { constraintName: name, constraintType: known?.type, cascade: cmd.behavior === 'DROP_CASCADE', ifExists: Boolean(cmd.missing_ok) },
       });
@@ -1941,7 +1942,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
     case 'AT_AlterConstraint': {
       const ac = (def.ATAlterConstraint ?? def.Constraint) as Node | undefined;
       const name = String(ac?.conname ?? '?');
-      effect(ctx, 'alter-constraint', `${table}.${name}`, 'neutral', AEL, { table, detail: { constraintName: name, subtype: sub } });
+      effect(ctx, 'alter-constraint', `${table}.${part(name)}`, 'neutral', AEL, { table, detail: { constraintName: name, subtype: sub } });
       return;
     }
     case 'AT_SetLogged':
@@ -1985,7 +1986,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
     case 'AT_DisableTrigAll':
     case 'AT_EnableTrigUser':
     case 'AT_DisableTrigUser':
-      effect(ctx, 'alter-trigger', `${table}.${cmd.name ?? 'all'}`, 'neutral', SRE, { table, detail: { subtype: sub } });
+      effect(ctx, 'alter-trigger', `${table}.${part(cmd.name ?? 'all')}`, 'neutral', SRE, { table, detail: { subtype: sub } });
       return;
     case 'AT_EnableRowSecurity':
     case 'AT_ForceRowSecurity':
@@ -2017,7 +2018,7 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
 function addConstraint(ctx: Ctx, table: string, k: Node): void {
   const type = CONTYPES[String(k.contype)];
   const name = k.conname !== undefined ? String(k.conname) : undefined;
-  const object = `${table}.${name ?? type ?? 'constraint'}`;
+  const object = `${table}.${part(name ?? type ?? 'constraint')}`;
   const notValid = Boolean(k.skip_validation);
   const usingIndex = k.indexname !== undefined;
   const detail: EffectDetail = { constraintType: type, constraintName: name, notValid, usingIndex };

@@ -4,6 +4,7 @@
  */
 import type { SessionState } from './session.js';
 import type { SchemaView } from './schema.js';
+import { part } from '../object-name.js';
 
 type Node = Record<string, unknown>;
 
@@ -23,27 +24,27 @@ export const TEMP_SCHEMA = 'pg_temp';
  * an unknown search path, the schema is {@link UNKNOWN_SCHEMA}.
  */
 export function qualify(schemaname: string | undefined, name: string, session: SessionState, schema?: SchemaView): string {
-  if (schemaname) return `${schemaname}.${name}`;
+  if (schemaname) return `${part(schemaname)}.${part(name)}`;
   if (schema) {
-    const temp = `${TEMP_SCHEMA}.${name}`;
+    const temp = `${TEMP_SCHEMA}.${part(name)}`;
     if (schema.table(temp)) return temp;
   }
   const path = session.searchPath;
-  if (path === null) return `${UNKNOWN_SCHEMA}.${name}`;
+  if (path === null) return `${UNKNOWN_SCHEMA}.${part(name)}`;
   if (schema) {
     for (const s of path) {
-      const q = `${s}.${name}`;
+      const q = `${part(s)}.${part(name)}`;
       if (schema.table(q) || schema.object(q) || schema.indexTable(q)) return q;
     }
   }
-  if (path.length === 1) return `${path[0]}.${name}`;
-  return `${UNKNOWN_SCHEMA}.${name}`;
+  if (path.length === 1) return `${part(path[0])}.${part(name)}`;
+  return `${UNKNOWN_SCHEMA}.${part(name)}`;
 }
 
 /** A `RangeVar` node → `schema.name` (`pg_temp.name` for `CREATE TEMP TABLE`). */
 export function rangeVarName(rv: Node | undefined, session: SessionState, schema?: SchemaView): string {
   const r = (rv?.RangeVar ?? rv ?? {}) as Node;
-  if (r.relpersistence === 't' && !r.schemaname) return `${TEMP_SCHEMA}.${String(r.relname ?? '?')}`;
+  if (r.relpersistence === 't' && !r.schemaname) return `${TEMP_SCHEMA}.${part(String(r.relname ?? '?'))}`;
   return qualify(r.schemaname as string | undefined, String(r.relname ?? '?'), session, schema);
 }
 
@@ -53,18 +54,18 @@ export function rangeVarName(rv: Node | undefined, session: SessionState, schema
  */
 export function creationName(rv: Node | undefined, session: SessionState): string {
   const r = (rv?.RangeVar ?? rv ?? {}) as Node;
-  const name = String(r.relname ?? '?');
-  if (r.schemaname) return `${r.schemaname}.${name}`;
+  const name = part(String(r.relname ?? '?'));
+  if (r.schemaname) return `${part(String(r.schemaname))}.${name}`;
   if (r.relpersistence === 't') return `${TEMP_SCHEMA}.${name}`;
-  return `${session.searchPath?.[0] ?? UNKNOWN_SCHEMA}.${name}`;
+  return `${session.searchPath?.[0] !== undefined ? part(session.searchPath[0]) : UNKNOWN_SCHEMA}.${name}`;
 }
 
 /** {@link creationName} for a name given as a list of `String` nodes (routines, types). */
 export function creationListName(items: Node[] | undefined, session: SessionState): string {
   const parts = strings(items);
   if (parts.length === 0) return '?';
-  if (parts.length > 1) return parts.slice(-2).join('.');
-  return `${session.searchPath?.[0] ?? UNKNOWN_SCHEMA}.${parts[0]}`;
+  if (parts.length > 1) return parts.slice(-2).map(part).join('.');
+  return `${session.searchPath?.[0] !== undefined ? part(session.searchPath[0]) : UNKNOWN_SCHEMA}.${part(parts[0])}`;
 }
 
 /** Whether a name's schema could not be resolved (see {@link UNKNOWN_SCHEMA}). */
@@ -77,7 +78,7 @@ export function listName(items: Node[] | undefined, session: SessionState, schem
   const parts = strings(items);
   if (parts.length === 0) return '?';
   if (parts.length === 1) return qualify(undefined, parts[0], session, schema);
-  return parts.slice(-2).join('.');
+  return parts.slice(-2).map(part).join('.');
 }
 
 export function strings(items: Node[] | undefined): string[] {

@@ -3,6 +3,7 @@
  * runs on the caller's client, inside the caller's transaction when there is one, so a
  * migration and its ledger rows commit together. Call {@link ensureLedger} once first.
  */
+import { normaliseObjectName } from '../object-name.js';
 import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { RefusalError, UsageError } from '../errors.js';
@@ -86,56 +87,8 @@ export function checkReleaseName(release: string): string {
   return name;
 }
 
-/**
- * An object name normalised as PostgreSQL resolves it and as effects name objects: unquoted
- * parts folded to lower case, quoted parts kept exactly, joined with dots
- * (`Public.Users."Name"` → `public.users.Name`).
- * @throws UsageError on an empty or malformed name.
- */
-export function normalizeObjectName(text: string): string {
-  const parts: string[] = [];
-  let i = 0;
-  const source = text.trim();
-  const fail = (): never => {
-    throw new UsageError(`invalid object name ${JSON.stringify(text)}: expected schema.table or schema.table.column`);
-  };
-  if (source === '') fail();
-  while (i < source.length) {
-    let part = '';
-    if (source[i] === '"') {
-      i += 1;
-      for (;;) {
-        if (i >= source.length) fail();
-        if (source[i] === '"') {
-          if (source[i + 1] === '"') {
-            part += '"';
-            i += 2;
-            continue;
-          }
-          i += 1;
-          break;
-        }
-        part += source[i];
-        i += 1;
-      }
-    } else {
-      while (i < source.length && source[i] !== '.') {
-        part += source[i];
-        i += 1;
-      }
-      part = part.trim().toLowerCase();
-      if (/[\s"]/.test(part)) fail();
-    }
-    if (part === '') fail();
-    parts.push(part);
-    if (i < source.length) {
-      if (source[i] !== '.') fail();
-      i += 1;
-      if (i === source.length) fail();
-    }
-  }
-  return parts.join('.');
-}
+/** A user-written object name in the form effects use (see src/object-name.ts). */
+export { normaliseObjectName as normalizeObjectName } from '../object-name.js';
 
 /**
  * Adds `release` to the ledger if it is new, with a `deployed` event when `deployed` is set.
@@ -377,7 +330,7 @@ export async function deprecateObject(
   release: string,
   options: LedgerOptions = {},
 ): Promise<Deprecation | null> {
-  const normalized = normalizeObjectName(object);
+  const normalized = normaliseObjectName(object);
   const name = checkReleaseName(release);
   await ensureLedger(client, options);
   await client.query('BEGIN');

@@ -5,6 +5,7 @@
 import type { Directives, Phase, Span } from '../model.js';
 import type { Comment, ParsedStatement, ParseProblem } from './statements.js';
 import type { SourceText } from './source.js';
+import { normaliseObjectName } from '../object-name.js';
 
 /** A `bgmigrate-ignore` comment and what it covers. */
 export interface Suppression {
@@ -131,7 +132,13 @@ export function readDirectives(
         continue;
       }
       for (const n of names) {
-        const normal = normaliseObjectName(n);
+        let normal: string;
+        try {
+          normal = normaliseObjectName(n);
+        } catch (error) {
+          problem(`malformed bgmigrate directive: ${(error as Error).message}`);
+          break;
+        }
         if (!directives.deprecates.includes(normal)) directives.deprecates.push(normal);
       }
       continue;
@@ -145,20 +152,7 @@ export function readDirectives(
   return { directives, suppressions, problems };
 }
 
-/**
- * `Public.Users."Name"` → `public.users.Name`: unquoted parts lower-cased, quotes removed, as
- * effects name objects and as the ledger normalises `ledger deprecate` input. A bare name stays
- * bare: it names a schema (tables and columns are written schema-qualified).
- */
-export function normaliseObjectName(name: string): string {
-  const parts: string[] = [];
-  const re = new RegExp(IDENT, 'g');
-  for (const m of name.matchAll(re)) {
-    const p = m[0];
-    parts.push(p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase());
-  }
-  return parts.join('.');
-}
+export { normaliseObjectName } from '../object-name.js';
 
 /** The source between two byte offsets, with every comment in it masked by `#` (its line breaks kept): a comment line is not blank. */
 function blankComments(source: SourceText, start: number, end: number, comments: readonly Comment[]): string {

@@ -184,16 +184,18 @@ describe('deprecations', () => {
   it('rejects a malformed object name', async () => {
     const error = await thrown(() => deprecateObject(c, 'public..name', 'v1', { schema: freshSchema() }));
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toBe('invalid object name "public..name": expected schema.table or schema.table.column');
+    expect(error.message).toBe('invalid object name "public..name": expected schema.table, schema.table.column or schema.routine');
   });
 });
 
 describe('normalizeObjectName', () => {
   it('folds unquoted parts and keeps quoted ones', () => {
     expect(normalizeObjectName('Public.Users.Name')).toBe('public.users.name');
-    expect(normalizeObjectName(' public."Users"."a.b" ')).toBe('public.Users.a.b');
-    expect(normalizeObjectName('"we""ird"')).toBe('we"ird');
-    for (const bad of ['', 'a.', '.a', '"open', 'a b.c', 'a."b"c']) {
+    // A part holding a dot stays quoted: the table "a.b" is not the column b of table a.
+    expect(normalizeObjectName(' public."Users"."a.b" ')).toBe('public.Users."a.b"');
+    expect(normalizeObjectName('public."users.name"')).not.toBe(normalizeObjectName('public.users.name'));
+    expect(normalizeObjectName('"we""ird"')).toBe('"we""ird"');
+    for (const bad of ['', 'a.', '.a', '"open', 'a b.c', 'a."b"c', 'public.f(integer)', 'a.b.c.d']) {
       expect(() => normalizeObjectName(bad), bad).toThrow(UsageError);
     }
   });
