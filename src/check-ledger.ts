@@ -8,6 +8,7 @@ import { RefusalError } from './errors.js';
 // Not ./ledger/index.js: the gate and drift modules avoid loading Kysely (~150 ms) for a read.
 import { describeDrift } from './ledger/drift.js';
 import { ledgerGate } from './ledger/gate.js';
+import { catalogObjects } from './ledger/objects.js';
 import type { LedgerGate, MigrationFile } from './model.js';
 
 /** What `check --database` reads from the server before linting. */
@@ -16,6 +17,8 @@ export interface LedgerReading {
   serverMajor: number;
   /** The ledger rule, read once in a READ ONLY transaction. */
   gate: LedgerGate;
+  /** Every object the database has that a deprecation may name (src/ledger/objects.ts). */
+  catalog: Set<string>;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function readLedgerForCheck(
           changed.map((d) => `  ${describeDrift(d)}`).join('\n'),
       );
     }
-    return { serverMajor, gate };
+    return { serverMajor, gate, catalog: await catalogObjects(client) };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -8,6 +8,7 @@
  */
 import { contractVerdict } from '../contract-verdict.js';
 import { addDatabaseDependents } from './cascade.js';
+import { catalogObjects, resolveReportDeprecations } from '../ledger/objects.js';
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
@@ -211,6 +212,13 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     const kept = options.files.filter((f) => !skipped.has(f.id));
     const keptReports = skipped.size === 0 ? reports : await lint(kept, [], planGate);
     const reportOf = new Map(kept.map((f, i) => [f.id, keptReports[i]]));
+    // Pre-flight: every deprecation the migrations to run declare must name a known object (it is
+    // stored qualified); a typo stops the run before anything is applied.
+    const declaring = toRun.map((e) => reportOf.get(e.id)).filter((r): r is FileReport => r !== undefined && r.directives.deprecates.length > 0);
+    if (declaring.length > 0) {
+      const sources = new Map(options.files.map((f) => [f.path, f.bytes.toString('utf8')]));
+      resolveReportDeprecations(declaring, await catalogObjects(work), keptReports, sources);
+    }
     let refused = false;
     for (const [position, entry] of toRun.entries()) {
       if (refused) {

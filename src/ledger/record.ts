@@ -328,9 +328,10 @@ export async function deprecateObject(
   client: pg.ClientBase,
   object: string,
   release: string,
-  options: LedgerOptions = {},
+  options: LedgerOptions & { normalized?: boolean } = {},
 ): Promise<Deprecation | null> {
-  const normalized = normaliseObjectName(object);
+  // `normalized`: the name is already in the form effects use (resolved by src/ledger/objects.ts).
+  const normalized = options.normalized ? object : normaliseObjectName(object);
   const name = checkReleaseName(release);
   await ensureLedger(client, options);
   await client.query('BEGIN');

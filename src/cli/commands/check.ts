@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { resolveReportDeprecations } from '../../ledger/objects.js';
 import { Command, Option } from 'commander';
 import { check } from '../../check.js';
 import type { LedgerGate } from '../../model.js';
@@ -37,6 +39,7 @@ Examples:
       const config = c.config();
       let pgVersion = parsePgVersion(opts.pgVersion) ?? config.pgVersion;
       let ledger: LedgerGate | undefined;
+      let catalog: Set<string> | undefined;
 
       const url = opts.offline ? undefined : await c.databaseUrl();
       if (url) {
@@ -46,6 +49,7 @@ Examples:
         const reading = await readLedgerForCheck(url, config, migrations);
         pgVersion ??= reading.serverMajor;
         ledger = reading.gate;
+        catalog = reading.catalog;
       }
 
       const { report, targets } = await check({
@@ -57,6 +61,12 @@ Examples:
         pgVersion: pgVersion ?? 15,
         ledger,
       });
+
+      // With a database, every deprecation must name an object it or the migrations know (exit 2).
+      if (catalog) {
+        const sources = new Map(report.files.map((f) => [f.path, readText(path.resolve(c.cwd, f.path))]));
+        resolveReportDeprecations(report.files, catalog, report.files, sources);
+      }
 
       if (opts.staged && report.files.length === 0 && opts.format === 'pretty') {
         c.out.note('bgmigrate: no staged migrations');
@@ -86,5 +96,14 @@ function tryOr<T>(read: () => T, fallback: T): T {
     return read();
   } catch {
     return fallback;
+  }
+}
+
+/** A file's text, or '' when it cannot be read (only used to point at a directive's line). */
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }

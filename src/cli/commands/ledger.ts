@@ -1,4 +1,7 @@
 import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import { lintMigrations } from '../../lint.js';
+import { catalogObjects, objectsCreatedBy, resolveDeprecation } from '../../ledger/objects.js';
 import { deprecateObject, describeDrift, formatInstant, showLedger, verifyLedger } from '../../ledger/index.js';
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
@@ -29,7 +32,13 @@ Examples:
     .action(async (object: string, flags: { release: string }) => {
       const c = ctx();
       await withDatabase(c, 'ledger deprecate', async (client) => {
-        const added = await deprecateObject(client, object, flags.release, { schema: c.config().ledger.schema });
+        // The name must be one the database or the migrations know (exit 2 with the closest one);
+        // a bare table.column resolves through the search path and is stored qualified.
+        const files = fs.existsSync(c.migrationsDir()) ? c.migrations() : [];
+        const reports = files.length > 0 ? await lintMigrations(files, { pgVersion: c.config().pgVersion ?? 15 }) : [];
+        const known = new Set([...(await catalogObjects(client)), ...objectsCreatedBy(reports)]);
+        const resolved = resolveDeprecation(object, known, '');
+        const added = await deprecateObject(client, resolved, flags.release, { schema: c.config().ledger.schema, normalized: true });
         if (added) c.out.line(`recorded: ${added.object} is deprecated from release ${added.release}`);
         else c.out.line(`already recorded: ${object} is deprecated from release ${flags.release}`);
       });
