@@ -624,16 +624,41 @@ class MigrationRunner {
   }
 
   private async execute(sql: string): Promise<void> {
+    // A session-level SET an earlier statement (or migration) left behind must not lift the cap either.
+    await this.capTimeouts();
     this.watch?.start(this.pid);
     try {
       await this.work.query(sql);
     } finally {
       await this.watch?.stop();
     }
+    await this.capTimeouts();
   }
+
+  /**
+   * The runner's lock timeout (and statement timeout, when it sets one) wins over the
+   * migration's: after each statement, a `SET lock_timeout = 0`, a larger value, a `set_config`
+   * or a `RESET` it ran is brought back to the cap (a smaller value is kept). Live traffic never
+   * queues behind the migration for longer than the configured timeout.
+   */
+  private async capTimeouts(): Promise<void> {
+    const local = this.inTransaction_;
+    const caps: [string, number][] = [['lock_timeout', Math.round(this.settings.lockTimeoutMs)]];
+    if (this.settings.statementTimeoutMs > 0) caps.push(['statement_timeout', Math.round(this.settings.statementTimeoutMs)]);
+    for (const [name, cap] of caps) {
+      await this.work.query(
+        `SELECT set_config($1, $2, $3) FROM pg_settings WHERE name = $1 AND (setting::bigint = 0 OR setting::bigint > $4::bigint)`,
+        [name, `${cap}ms`, local, cap],
+      );
+    }
+  }
+
+  /** Inside the runner's own transaction (SET LOCAL semantics for the cap). */
+  private inTransaction_ = false;
 
   private async transaction(body: () => Promise<void>): Promise<void> {
     await this.work.query('BEGIN');
+    this.inTransaction_ = true;
     try {
       await this.work.query(`SET LOCAL lock_timeout = ${Math.round(this.settings.lockTimeoutMs)}`);
       await this.work.query(`SET LOCAL statement_timeout = ${Math.round(this.settings.statementTimeoutMs)}`);
@@ -642,6 +667,8 @@ class MigrationRunner {
     } catch (error) {
       await this.work.query('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      this.inTransaction_ = false;
     }
   }
 
