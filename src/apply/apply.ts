@@ -219,6 +219,20 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       const sources = new Map(options.files.map((f) => [f.path, f.bytes.toString('utf8')]));
       resolveReportDeprecations(declaring, await catalogObjects(work), keptReports, sources);
     }
+    // Pre-flight: every migration of the phase is judged before the first one runs, so a parse
+    // error (or a refused effect) in the last file stops the run with nothing applied.
+    if (!dryRun) {
+      for (const entry of toRun) {
+        const report = reportOf.get(entry.id)!;
+        if (options.phase === 'contract') await addDatabaseDependents(work, report);
+        const reasons = judge(report, options.phase, planGate);
+        if (reasons.length > 0) {
+          entry.verdict = 'refused';
+          entry.reasons = reasons;
+          throw new ApplyRefusal(refusalMessage(reasons), { reasons, applied: result.applied });
+        }
+      }
+    }
     let refused = false;
     for (const [position, entry] of toRun.entries()) {
       if (refused) {
