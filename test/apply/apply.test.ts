@@ -72,7 +72,7 @@ describe('apply --phase expand', () => {
     expect(await columnsOf(admin, 'accounts')).toEqual(['id', 'name', 'email']);
   });
 
-  it('stops at the first migration the re-lint refuses; the ones before it stay applied', async () => {
+  it('refuses before running anything when any migration of the phase is refused (pre-flight)', async () => {
     const { clients, admin } = await db('lint_refusal');
     const config = testConfig(fast);
     const dir = migrationsDir({
@@ -83,9 +83,9 @@ describe('apply --phase expand', () => {
     const error = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' }).catch((e) => e);
     expect(error).toBeInstanceOf(ApplyRefusal);
     expect((error as Error).message).toMatch(/^002_index\.sql:2:1: index-not-concurrent: /);
-    expect((error as ApplyRefusal).applied.map((a) => a.id)).toEqual(['001_accounts.sql']);
-    expect((await ledgerPort(config).applied(admin)).map((a) => a.id)).toEqual(['001_accounts.sql']);
-    expect(await columnsOf(admin, 'accounts')).toEqual(['id', 'name']);
+    expect((error as ApplyRefusal).applied.map((a) => a.id)).toEqual([]);
+    expect((await ledgerPort(config).applied(admin)).map((a) => a.id)).toEqual([]);
+    expect(await columnsOf(admin, 'accounts')).toEqual([]);
   });
 
   it('the contract phase will not run ahead of a pending expand migration', async () => {
