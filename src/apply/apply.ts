@@ -444,6 +444,12 @@ export function judge(report: FileReport, phase: Phase, gate: LedgerGate): strin
   return reasons;
 }
 
+/** A statement whose only lasting effect is on the session: safe, and needed, to run again on resume. */
+function changesSession(statement: RunnableStatement): boolean {
+  if (statement.kind === 'VariableSetStmt' || statement.kind === 'DiscardStmt') return true;
+  return statement.kind === 'SelectStmt' && /\bset_config\s*\(/i.test(statement.text) && statement.effects.every((e) => e.kind === 'select' || e.kind === 'set');
+}
+
 function refusalMessage(reasons: string[]): string {
   const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more; --dry-run lists them all)` : '';
   return `${reasons[0]}${more}`;
@@ -513,7 +519,12 @@ class MigrationRunner {
     } else {
       const doneSet = new Set(done);
       for (const statement of statements) {
-        if (doneSet.has(statement.index)) continue;
+        if (doneSet.has(statement.index)) {
+          // Resuming after a crash: the session settings the finished statements made
+          // (search_path, timeouts, set_config) are in force again before the next one.
+          if (changesSession(statement)) await this.execute(statement.text);
+          continue;
+        }
         await this.alone(file, statement, statements, started, counter, release);
       }
       await this.finish(file, counter, record);
