@@ -108,7 +108,8 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
   const dir = readDirectives(split.comments, split.statements, RULE_ID_SET, source, FILE_RULES);
   model.beginFile(file.id);
   // Decided before any statement is analysed: it decides what SET LOCAL, COMMIT and ROLLBACK do.
-  const inferredNoTx = split.statements.some((s) => cannotRunInTransaction(s.kind, s.node, pgVersion));
+  // A DO block that COMMITs cannot run inside a transaction block either.
+  const inferredNoTx = split.statements.some((s) => s.commits === true || cannotRunInTransaction(s.kind, s.node, pgVersion));
   const runnerWraps = !(dir.directives.noTransaction || inferredNoTx);
   let session: SessionState = initialSession(runnerWraps);
   // Statements PREPAREd in this file, for EXECUTE (a session-level namespace, like the server's).

@@ -123,6 +123,11 @@ export interface Directives {
   phase?: Phase;
   deprecates: string[];
   noTransaction: boolean;
+  /**
+   * `-- bgmigrate: idempotent`: running the migration's statements again from the start is safe
+   * (a DO block that commits per batch may then be re-run after an interruption).
+   */
+  idempotent?: boolean;
 }
 
 /** One statement of a migration after analysis. */

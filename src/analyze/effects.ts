@@ -739,7 +739,8 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return;
     }
     case 'DoStmt':
-      effect(ctx, 'do-block', 'DO', 'neutral', null);
+      if (stmt.commits) ctx.cannotRunInTransaction = true;
+      effect(ctx, 'do-block', 'DO', 'neutral', null, stmt.commits ? { detail: { subtype: 'commits' } } : {});
       return;
     case 'DynamicExecute':
       effect(ctx, 'dynamic-sql', 'EXECUTE', 'neutral', null, { detail: { dynamicSql: stmt.dynamicSql ?? stmt.text } });

@@ -7,6 +7,7 @@
  * idle); the work connection runs the migrations. See applier-lock.ts for why.
  */
 import { contractVerdict } from '../contract-verdict.js';
+import { formatInstant } from '../ledger/state.js';
 import { addDatabaseDependents } from './cascade.js';
 import { catalogObjects, resolveReportDeprecations } from '../ledger/objects.js';
 import type pg from 'pg';
@@ -444,6 +445,11 @@ export function judge(report: FileReport, phase: Phase, gate: LedgerGate): strin
   return reasons;
 }
 
+/** A DO block with COMMIT/ROLLBACK in its body, or a procedure call (procedures may commit). */
+function commitsAsItGoes(statement: RunnableStatement): boolean {
+  return statement.kind === 'CallStmt' || statement.effects.some((e) => e.kind === 'do-block' && (e as { detail?: { subtype?: string } }).detail?.subtype === 'commits');
+}
+
 /** A statement whose only lasting effect is on the session: safe, and needed, to run again on resume. */
 function changesSession(statement: RunnableStatement): boolean {
   if (statement.kind === 'VariableSetStmt' || statement.kind === 'DiscardStmt') return true;
@@ -518,6 +524,21 @@ class MigrationRunner {
       await this.inTransaction(file, statements, statements, started, counter, record, before);
     } else {
       const doneSet = new Set(done);
+      // A statement that commits as it goes and was started by an earlier run, never finished:
+      // part of it is committed. It is re-run only when the migration says that is safe.
+      const starts = statements.some(commitsAsItGoes) ? await this.ledger.starts(this.work, file.id, file.checksum) : [];
+      for (const statement of statements) {
+        if (doneSet.has(statement.index)) continue;
+        const earlier = starts.find((s) => s.index === statement.index);
+        if (earlier && commitsAsItGoes(statement) && !report.directives.idempotent) {
+          throw new RefusalError(
+            `${file.path}:${statement.line}:${statement.column}: this ${statement.kind === 'CallStmt' ? 'procedure call' : 'DO block'} commits as it goes, and an earlier run started it at ${formatInstant(earlier.at)} and did not finish: ` +
+              `some of its batches are committed, and running it again from the start would repeat them. Finish or undo its work by hand; ` +
+              `to let bgmigrate re-run it, make every batch idempotent and declare the migration "-- bgmigrate: idempotent" in a new migration file`,
+          );
+        }
+        break;
+      }
       for (const statement of statements) {
         if (doneSet.has(statement.index)) {
           // Resuming after a crash: the session settings the finished statements made
@@ -525,6 +546,7 @@ class MigrationRunner {
           if (changesSession(statement)) await this.execute(statement.text);
           continue;
         }
+        if (commitsAsItGoes(statement)) await this.ledger.recordStart(this.work, { id: file.id, checksum: file.checksum, index: statement.index });
         await this.alone(file, statement, statements, started, counter, release);
       }
       await this.finish(file, counter, record);

@@ -15,11 +15,12 @@ import {
   statementProgress,
 } from '../ledger/index.js';
 import { registerRelease } from '../ledger/record.js';
-import { ledgerDb, ledgerLockSql, ledgerVersion } from '../ledger/schema.js';
+import { ledgerDb, ledgerLockSql, ledgerSchema, ledgerVersion } from '../ledger/schema.js';
 import type { LedgerPort, PartialRecord } from './ledger-port.js';
 
 export function ledgerPort(config: Config): LedgerPort {
   const options = { schema: config.ledger.schema };
+  const ledgerSchemaName = ledgerSchema(options);
   return {
     async exists(client) {
       return (await ledgerVersion(client, options)) > 0;
@@ -50,6 +51,16 @@ export function ledgerPort(config: Config): LedgerPort {
     },
     async recordMigration(client, record) {
       await recordMigration(client, record, options);
+    },
+    async recordStart(client, start) {
+      await client.query(`INSERT INTO "${ledgerSchemaName}".statement_starts (migration_id, checksum, statement_index) VALUES ($1, $2, $3)`, [start.id, start.checksum, start.index]);
+    },
+    async starts(client, id, checksum) {
+      const { rows } = await client.query<{ index: number; at: Date }>(
+        `SELECT statement_index AS index, started_at AS at FROM "${ledgerSchemaName}".statement_starts WHERE migration_id = $1 AND checksum = $2 ORDER BY seq`,
+        [id, checksum],
+      );
+      return rows;
     },
     async recordStatement(client, progress) {
       await recordStatementProgress(

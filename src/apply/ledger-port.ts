@@ -43,6 +43,10 @@ export interface LedgerPort {
     client: pg.ClientBase,
     progress: { id: string; checksum: string; index: number; total: number; durationMs: number; release: string | null },
   ): Promise<void>;
+  /** Records (committed at once) that a statement which commits as it goes has started. */
+  recordStart(client: pg.ClientBase, start: { id: string; checksum: string; index: number }): Promise<void>;
+  /** When statements of this file content were started by {@link recordStart}, oldest first. */
+  starts(client: pg.ClientBase, id: string, checksum: string): Promise<{ index: number; at: Date }[]>;
   recordDeprecations(client: pg.ClientBase, deprecation: { objects: string[]; release: string; migrationId: string }): Promise<void>;
   /** Records that `release` is deployed (green is up, no traffic yet), if it is new. */
   recordDeployed(client: pg.ClientBase, release: string): Promise<void>;

@@ -100,8 +100,16 @@ export const LEDGER_MIGRATIONS: readonly { version: number; description: string;
   },
   {
     version: 4,
-    description: 'why a release was retired (deployed and rolled-back releases need a reason)',
-    sql: `ALTER TABLE @.release_events ADD COLUMN reason text;`,
+    description: 'why a release was retired; when a statement that commits as it goes was started',
+    sql: `
+      ALTER TABLE @.release_events ADD COLUMN reason text;
+      CREATE TABLE @.statement_starts (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        migration_id text NOT NULL,
+        checksum text NOT NULL,
+        statement_index integer NOT NULL CHECK (statement_index >= 0),
+        started_at timestamptz NOT NULL DEFAULT now()
+      );`,
   },
 ];
 

@@ -98,7 +98,7 @@ export function readDirectives(
     if (!m) continue;
     if (m[1].trim() !== ':') {
       const word = /^[-\s]*([A-Za-z-]+)/.exec(m[1] + m[2])?.[1] ?? '';
-      if (/^(phase|deprecates|no-transaction)\b/.test(m[2].trim())) {
+      if (/^(phase|deprecates|no-transaction|idempotent)\b/.test(m[2].trim())) {
         problem(`malformed bgmigrate directive: missing ":" after "bgmigrate" (write \`-- bgmigrate: ${m[2].trim()}\`)`);
       } else if (m[1].startsWith('-')) {
         problem(`unknown bgmigrate comment "bgmigrate-${word}": expected \`-- bgmigrate: …\` or \`-- bgmigrate-ignore …\``);
@@ -143,11 +143,15 @@ export function readDirectives(
       }
       continue;
     }
+    if (/^idempotent\s*$/.test(text)) {
+      directives.idempotent = true;
+      continue;
+    }
     if (/^no-transaction\s*$/.test(text)) {
       directives.noTransaction = true;
       continue;
     }
-    problem(`unknown bgmigrate directive "${text}": expected phase=expand|contract, deprecates <object>, or no-transaction`);
+    problem(`unknown bgmigrate directive "${text}": expected phase=expand|contract, deprecates <object>, no-transaction or idempotent`);
   }
   return { directives, suppressions, problems };
 }

@@ -22,6 +22,8 @@ export interface ParsedStatement {
   end: number;
   /** The statement is static SQL inside a `DO` block. */
   inDoBlock: boolean;
+  /** A DO block whose body runs COMMIT or ROLLBACK: it commits part of its work as it goes. */
+  commits?: boolean;
   /**
    * Set on a pseudo-statement for `EXECUTE` of a computed string inside a DO block: the
    * expression executed. Its `kind` is `DynamicExecute`.
@@ -254,7 +256,9 @@ function expandDoBlock(source: SourceText, stmt: ParsedStatement, problems: Pars
     return [stmt.start, stmt.end];
   };
   const cursor = { pos: 0 };
-  for (const s of walkPl(pl.funcs)) {
+  const plStatements = walkPl(pl.funcs);
+  if (plStatements.some((s) => s.type === 'PLpgSQL_stmt_commit' || s.type === 'PLpgSQL_stmt_rollback')) stmt.commits = true;
+  for (const s of plStatements) {
     if (s.type === 'PLpgSQL_stmt_execsql' || s.type === 'PLpgSQL_stmt_perform') {
       const expr = (s.type === 'PLpgSQL_stmt_execsql' ? s.body.sqlstmt : s.body.expr) as { PLpgSQL_expr?: { query?: string } };
       const query = expr?.PLpgSQL_expr?.query ?? '';

@@ -3,6 +3,8 @@
  * The order here is the order of the generated docs within each category.
  */
 import dropExtension from './drop-extension.js';
+import commitInBlock from './commit-in-block.js';
+import unnamedConcurrentIndex from './unnamed-concurrent-index.js';
 import dropUniqueIndex from './drop-unique-index.js';
 import dropObject from './drop-object.js';
 import dropConstraint from './drop-constraint.js';
@@ -91,6 +93,8 @@ export const RULES: readonly Rule[] = [
   changeRole,
   changeDatabase,
   terminateBackend,
+  commitInBlock,
+  unnamedConcurrentIndex,
   // hygiene
   emptyMigration,
   // lock, hygiene and limit rules from "lint-rules":
