@@ -56,6 +56,8 @@ export interface ApplyOptions {
    * the config has a `pool` section; true skips it (`--skip-pool-check`, recorded as skipped).
    */
   skipPoolCheck?: boolean;
+  /** Apply a new migration that sorts before an applied one of its phase (`--allow-out-of-order`). */
+  allowOutOfOrder?: boolean;
   /** For tests: how to wait between retries and lock polls. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -189,7 +191,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
 
     const planGate = await ledger.gate(work, now());
     const reports = await lint(options.files, [], planGate);
-    const plan = makePlan(options.files, reports, applied, partial, options.phase);
+    const plan = makePlan(options.files, reports, applied, partial, options.phase, options.allowOutOfOrder);
     refuseMissingRelease(plan, reports, release);
     emit({ type: 'plan', plan });
 
@@ -368,6 +370,7 @@ function makePlan(
   applied: AppliedRecord[],
   partial: PartialRecord[],
   phase: Phase,
+  allowOutOfOrder = false,
 ): PlanEntry[] {
   const appliedIds = new Set(applied.map((a) => a.id));
   const partialById = new Map(partial.map((p) => [p.id, p]));
@@ -384,6 +387,20 @@ function makePlan(
     if (started && entry.action === 'skip') entry.doneStatements = [...started.doneStatements];
     return entry;
   });
+  // A new migration that sorts before an applied one of its phase was written against a schema
+  // that never existed in this database (someone merged an older branch): refused unless asked.
+  if (!allowOutOfOrder) {
+    let lastApplied = -1;
+    plan.forEach((e, i) => {
+      if (e.action === 'applied' && e.phase === phase) lastApplied = i;
+    });
+    const early = plan.find((e, i) => e.action === 'apply' && i < lastApplied);
+    if (early) {
+      throw new RefusalError(
+        `${early.path}: new migration sorts before ${plan[lastApplied].path}, which is already applied; rename it to sort last, or run apply with --allow-out-of-order if it does not depend on the migrations before it`,
+      );
+    }
+  }
   if (phase === 'contract') {
     // A contract migration was written against the schema its earlier expand migrations make.
     const firstExpand = plan.find((e) => e.action === 'skip');

@@ -42,6 +42,23 @@ export function discoverMigrations(options: { dir: string; layout: Layout | 'aut
   return relativePaths.map((rel) => readMigrationFile(path.join(dir, rel), { baseDir: dir, cwd: options.cwd }));
 }
 
+/** What a symbolic link in the migrations directory points at; a dangling one is an error. */
+function linkTarget(dir: string, name: string): 'file' | 'other' {
+  const target = statOrNull(path.join(dir, name));
+  if (!target) {
+    const to = (() => {
+      try {
+        return fs.readlinkSync(path.join(dir, name));
+      } catch {
+        return '?';
+      }
+    })();
+    if (/\.sql$/.test(name)) throw new UsageError(`${path.join(dir, name)}: a symbolic link to ${to}, which does not exist`, { location: path.join(dir, name) });
+    return 'other';
+  }
+  return target.isFile() ? 'file' : 'other';
+}
+
 const LAYOUT_HINT: Record<Layout, string> = {
   plain: 'looked for *.sql files',
   'up-sql': 'looked for *.up.sql files',
@@ -64,7 +81,10 @@ export function detectLayout(dir: string): Layout {
 
 function listLayout(dir: string, layout: Layout): string[] {
   const entries = fs.readdirSync(dir, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+  // A symbolic link counts as what it points at; one that points nowhere is an error, never skipped.
+  const files = entries
+    .filter((e) => e.isFile() || (e.isSymbolicLink() && linkTarget(dir, e.name) === 'file'))
+    .map((e) => e.name);
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodePoint);
   switch (layout) {
     case 'plain':
@@ -76,12 +96,18 @@ function listLayout(dir: string, layout: Layout): string[] {
     case 'diesel':
       return dirs.filter((d) => fs.existsSync(path.join(dir, d, 'up.sql'))).map((d) => `${d}/up.sql`);
     case 'flyway': {
-      const versioned = files
+      const sorted = files
         .map((f) => ({ f, m: FLYWAY_VERSIONED.exec(f) }))
         .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
         .map(({ f, m }) => ({ f, version: m[1].split(/[._]/).map(BigInt) }))
-        .sort((a, b) => compareVersions(a.version, b.version) || byCodePoint(a.f, b.f))
-        .map((x) => x.f);
+        .sort((a, b) => compareVersions(a.version, b.version) || byCodePoint(a.f, b.f));
+      // V1, V01 and V1.0 are the same version to Flyway: which one runs first would be a guess.
+      for (let i = 1; i < sorted.length; i++) {
+        if (compareVersions(sorted[i - 1].version, sorted[i].version) === 0) {
+          throw new UsageError(`${sorted[i - 1].f} and ${sorted[i].f} have the same Flyway version ${sorted[i].version.join('.')}: give one of them another version`);
+        }
+      }
+      const versioned = sorted.map((x) => x.f);
       const repeatable = files
         .filter((f) => FLYWAY_REPEATABLE.test(f))
         .sort((a, b) => byCodePoint(FLYWAY_REPEATABLE.exec(a)![1], FLYWAY_REPEATABLE.exec(b)![1]));
@@ -112,15 +138,16 @@ export function readMigrationFile(
   options: { baseDir?: string; cwd?: string; bytes?: Buffer } = {},
 ): MigrationFile {
   const shown = displayPath(absolutePath, options.cwd);
-  const bytes = options.bytes ?? readRegularFile(absolutePath, shown);
-  checkText(bytes, shown);
+  const whole = options.bytes ?? readRegularFile(absolutePath, shown);
+  checkText(whole, shown);
   const base = options.baseDir ?? path.dirname(absolutePath);
   return {
     id: relativeTo(base, absolutePath).split(path.sep).join('/'),
     path: shown,
     absolutePath,
-    bytes,
-    checksum: crypto.createHash('sha256').update(bytes).digest('hex'),
+    // dbmate keeps both directions in one file: only the up section is linted and run.
+    bytes: upSection(whole),
+    checksum: crypto.createHash('sha256').update(whole).digest('hex'),
   };
 }
 
@@ -162,6 +189,18 @@ function readRegularFile(absolutePath: string, shown: string): Buffer {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * dbmate's `-- migrate:up` … `-- migrate:down` file: the bytes before the down marker (line
+ * numbers are unchanged). Any other file: all of it.
+ */
+export function upSection(bytes: Buffer): Buffer {
+  if (bytes.indexOf('migrate:down') === -1) return bytes;
+  const text = bytes.toString('utf8');
+  if (!/^--\s*migrate:up\b/m.test(text)) return bytes;
+  const down = /^--\s*migrate:down\b/m.exec(text);
+  return down ? Buffer.from(text.slice(0, down.index), 'utf8') : bytes;
 }
 
 function cannotRead(shown: string, error: unknown): UsageError {

@@ -24,6 +24,7 @@ interface ApplyFlags {
   statementTimeout?: string;
   maxRetries?: string;
   skipPoolCheck?: boolean;
+  allowOutOfOrder?: boolean;
   format: (typeof FORMATS)[number];
 }
 
@@ -38,6 +39,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--statement-timeout <duration>', 'longest run of one statement; 0 = none (default: config, else 0)')
     .option('--max-retries <n>', 'retries after a lock timeout, with backoff (default: config, else 10)')
     .option('--skip-pool-check', 'expand: do not check the connection-pool budget first')
+    .option('--allow-out-of-order', 'apply a new migration that sorts before one already applied (refused otherwise)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .addHelpText(
       'after',
@@ -74,6 +76,7 @@ Examples:
             flags.statementTimeout === undefined ? undefined : parseDuration(flags.statementTimeout, '--statement-timeout'),
           maxRetries: flags.maxRetries === undefined ? undefined : count(flags.maxRetries, '--max-retries'),
           skipPoolCheck: flags.skipPoolCheck,
+          allowOutOfOrder: flags.allowOutOfOrder,
           onProgress: (event) => progress.on(event),
         });
       } catch (error) {
