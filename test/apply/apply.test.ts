@@ -241,10 +241,11 @@ describe('no-transaction migrations', () => {
     // A ledger of its own: this directory is not the one the test above applied.
     const config = testConfig({ ...fast, maxRetries: 0 }, { schema: 'unnamed_ledger' });
     await admin.query(`CREATE TABLE dupes (code text); INSERT INTO dupes VALUES ('x'), ('x')`);
-    const dir = migrationsDir({ '001_unique.sql': 'CREATE UNIQUE INDEX CONCURRENTLY ON dupes (code);\n' });
+    // unnamed-concurrent-index refuses this in real migrations; suppressed to test the runner's own cleanup.
+    const dir = migrationsDir({ '001_unique.sql': "-- bgmigrate-ignore unnamed-concurrent-index: exercising the runner's cleanup\nCREATE UNIQUE INDEX CONCURRENTLY ON dupes (code);\n" });
     const error = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' }).catch((e) => e);
     expect(error).toBeInstanceOf(ApplyRefusal);
-    expect((error as Error).message).toMatch(/^001_unique\.sql:1:1: could not create unique index "dupes_code_idx" \(SQLSTATE 23505\); /);
+    expect((error as Error).message).toMatch(/^001_unique\.sql:2:1: could not create unique index "dupes_code_idx" \(SQLSTATE 23505\); /);
     expect((await admin.query(`SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'dupes'::regclass`)).rows[0].n).toBe(0);
   });
 });
