@@ -1,4 +1,6 @@
 -- bgmigrate: no-transaction
+-- bgmigrate: idempotent
+-- Each batch only fills rows still NULL: interrupted and run again, it repeats nothing.
 -- Release v2, step 3: copy name into full_name for the rows written before the trigger existed,
 -- 1,000 rows per transaction so that no row stays locked for long and replicas keep up.
 DO $$

@@ -44,6 +44,7 @@ describe('ensureLedger', () => {
       'releases',
       'schema_version',
       'statement_progress',
+      'statement_starts',
     ]);
     expect(await versions(schema)).toEqual([1, 2, 3, 4]);
   });
@@ -51,7 +52,7 @@ describe('ensureLedger', () => {
   it('uses the default schema bgmigrate', async () => {
     await ensureLedger(c);
     expect(await ledgerVersion(c)).toBe(4);
-    expect((await tables('bgmigrate')).length).toBe(7);
+    expect((await tables('bgmigrate')).length).toBe(8);
   });
 
   it('is idempotent: a second call changes nothing', async () => {
