@@ -93,6 +93,15 @@ function scrub(text: string): string {
   return text.replace(/postgres(?:ql)?:\/\/[^\s'"]+/g, (url) => redactUrl(url));
 }
 
+// A reader that stops early (`bgmigrate ledger show | head`) closes the pipe: that is not a failure
+// of bgmigrate, so it ends quietly instead of printing an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const exitCode = await main(process.argv.slice(2));
 // Exit once stdout has drained, so piped JSON is never cut short and no idle handle keeps us alive.
 process.stdout.write('', () => process.exit(exitCode));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RuleLevel } from '../model.js';
-import { parseDuration } from './duration.js';
+import { parseDuration, parseTimeout } from './duration.js';
 import { validatePoolConfig, type PoolConfig } from '../pool/config.js';
 
 export type Layout = 'plain' | 'up-sql' | 'prisma' | 'diesel' | 'flyway';
@@ -155,6 +155,14 @@ export function validateConfig(
     'apply.',
     fail,
   );
+  const timeout = (value: unknown, key: string, fallback: string): number => {
+    const ms = duration(value, key, fallback);
+    try {
+      return parseTimeout(ms, key);
+    } catch {
+      return fail(`${key}: ${String(value)} is longer than PostgreSQL allows for a timeout (about 24 days)`);
+    }
+  };
   const duration = (value: unknown, key: string, fallback: string): number => {
     if (value === undefined) return parseDuration(fallback);
     if (typeof value !== 'string' && typeof value !== 'number') fail(`${key}: expected a duration such as "2s"`);
@@ -181,8 +189,8 @@ export function validateConfig(
       rollbackWindowMs: duration(ledgerObj.rollbackWindow, 'ledger.rollbackWindow', '24h'),
     },
     apply: {
-      lockTimeoutMs: duration(applyObj.lockTimeout, 'apply.lockTimeout', '2s'),
-      statementTimeoutMs: duration(applyObj.statementTimeout, 'apply.statementTimeout', '0'),
+      lockTimeoutMs: timeout(applyObj.lockTimeout, 'apply.lockTimeout', '2s'),
+      statementTimeoutMs: timeout(applyObj.statementTimeout, 'apply.statementTimeout', '0'),
       maxRetries: maxRetries as number,
       retryDelayMs: duration(applyObj.retryDelay, 'apply.retryDelay', '500ms'),
       retryMaxDelayMs: duration(applyObj.retryMaxDelay, 'apply.retryMaxDelay', '10s'),

@@ -30,6 +30,18 @@ export function parseDuration(text: string | number, what = 'duration'): number 
   return Number(match[1]) * UNITS[match[2] ?? 'ms'];
 }
 
+/** The largest `lock_timeout` / `statement_timeout` PostgreSQL accepts: 2^31 - 1 ms (about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** A duration that becomes a PostgreSQL timeout setting: refused past what the server accepts. */
+export function parseTimeout(text: string | number, what: string): number {
+  const ms = parseDuration(text, what);
+  if (ms > MAX_TIMEOUT_MS) {
+    throw new UsageError(`${what}: ${typeof text === 'number' ? `${text}ms` : text} is longer than PostgreSQL allows for a timeout (${formatDuration(MAX_TIMEOUT_MS - (MAX_TIMEOUT_MS % 3_600_000))}, about 24 days)`);
+  }
+  return Math.round(ms);
+}
+
 /** Formats milliseconds the way PostgreSQL's `SET lock_timeout` accepts them. */
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0 && ms >= 3_600_000) return `${ms / 3_600_000}h`;

@@ -29,9 +29,9 @@ import { redactUrl } from './url.js';
 export async function connect(url: string, options: ConnectOptions = {}): Promise<pg.Client> {
   let config: pg.ClientConfig;
   try {
-    new URL(url);
-    config = { connectionString: url };
-  } catch {
+    config = clientConfig(url);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`invalid database URL ${redactUrl(url)}: expected postgres://user:password@host:port/database`);
   }
   const client = new pg.Client({
@@ -49,6 +49,33 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     throw new UsageError(connectionErrorMessage(url, error), { cause: error });
   }
   return client;
+}
+
+/**
+ * The driver's settings for a URL. `sslmode` is read here, as libpq reads it, instead of by the
+ * driver (which prints a multi-line deprecation warning for `require` and treats it as
+ * `verify-full`): `disable` no TLS; `prefer`/`require` TLS without verifying the certificate;
+ * `verify-ca`/`verify-full` TLS with verification.
+ */
+export function clientConfig(url: string): pg.ClientConfig {
+  const parsed = new URL(url);
+  const mode = parsed.searchParams.get('sslmode');
+  if (mode === null) return { connectionString: url };
+  parsed.searchParams.delete('sslmode');
+  const connectionString = parsed.toString();
+  switch (mode) {
+    case 'disable':
+    case 'allow':
+      return { connectionString, ssl: false };
+    case 'prefer':
+    case 'require':
+      return { connectionString, ssl: { rejectUnauthorized: false } };
+    case 'verify-ca':
+    case 'verify-full':
+      return { connectionString, ssl: { rejectUnauthorized: true } };
+    default:
+      throw new UsageError(`invalid sslmode "${mode}" in ${redactUrl(url)}: expected disable, prefer, require, verify-ca or verify-full`);
+  }
 }
 
 /** The PostgreSQL server's major version, e.g. 16 or 18. */

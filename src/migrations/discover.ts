@@ -42,6 +42,16 @@ export function discoverMigrations(options: { dir: string; layout: Layout | 'aut
   return relativePaths.map((rel) => readMigrationFile(path.join(dir, rel), { baseDir: dir, cwd: options.cwd }));
 }
 
+/** A directory's entries, or one clear line when it cannot be read (permissions). */
+function readDirectory(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${dir}: cannot read the migrations directory: ${code === 'EACCES' ? 'permission denied' : code ?? (error as Error).message}`, { location: dir });
+  }
+}
+
 /** What a symbolic link in the migrations directory points at; a dangling one is an error. */
 function linkTarget(dir: string, name: string): 'file' | 'other' {
   const target = statOrNull(path.join(dir, name));
@@ -69,7 +79,7 @@ const LAYOUT_HINT: Record<Layout, string> = {
 
 /** Guesses the layout from what the directory holds; `plain` when nothing more specific fits. */
 export function detectLayout(dir: string): Layout {
-  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  const entries = readDirectory(dir);
   const files = entries.filter((e) => e.isFile()).map((e) => e.name);
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
   if (files.some((f) => FLYWAY_VERSIONED.test(f))) return 'flyway';
@@ -80,7 +90,7 @@ export function detectLayout(dir: string): Layout {
 }
 
 function listLayout(dir: string, layout: Layout): string[] {
-  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  const entries = readDirectory(dir);
   // A symbolic link counts as what it points at; one that points nowhere is an error, never skipped.
   const files = entries
     .filter((e) => e.isFile() || (e.isSymbolicLink() && linkTarget(dir, e.name) === 'file'))

@@ -298,23 +298,29 @@ function dynamic(parent: ParsedStatement, span: Span, start: number, end: number
   return { index: parent.index, kind: 'DynamicExecute', node: {}, text: expr, span, start, end, inDoBlock: true, dynamicSql: expr };
 }
 
-/** Every PL/pgSQL statement in a parse tree, in source order, nested blocks included. */
+/**
+ * Every PL/pgSQL statement in a parse tree, in source order, nested blocks included. Iterative:
+ * thousands of nested blocks must not exhaust the call stack.
+ */
 function walkPl(root: unknown): PlStmt[] {
   const out: PlStmt[] = [];
-  const visit = (v: unknown): void => {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
     if (Array.isArray(v)) {
-      for (const x of v) visit(x);
-      return;
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+      continue;
     }
-    if (!v || typeof v !== 'object') return;
-    for (const [k, body] of Object.entries(v as Record<string, unknown>)) {
-      if (k.startsWith('PLpgSQL_stmt_') && body && typeof body === 'object') {
-        out.push({ type: k, body: body as Record<string, unknown> });
-      }
-      if (body && typeof body === 'object') visit(body);
+    if (!v || typeof v !== 'object') continue;
+    const entries = Object.entries(v as Record<string, unknown>);
+    // Children are visited after the statement itself, in their written order.
+    const children: unknown[] = [];
+    for (const [k, body] of entries) {
+      if (k.startsWith('PLpgSQL_stmt_') && body && typeof body === 'object') out.push({ type: k, body: body as Record<string, unknown> });
+      if (body && typeof body === 'object') children.push(body);
     }
-  };
-  visit(root);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
   return out;
 }
 

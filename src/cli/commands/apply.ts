@@ -9,7 +9,7 @@ import {
 } from '../../apply/index.js';
 import { formatMs } from '../../apply/applier-lock.js';
 import { describeBlocker } from '../../apply/blocker.js';
-import { parseDuration } from '../../config/duration.js';
+import { parseTimeout } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import type { Phase } from '../../model.js';
 import type { CliContext } from '../context.js';
@@ -71,9 +71,9 @@ Examples:
           phase: flags.phase,
           release: flags.release,
           dryRun: flags.dryRun,
-          lockTimeoutMs: flags.lockTimeout === undefined ? undefined : parseDuration(flags.lockTimeout, '--lock-timeout'),
+          lockTimeoutMs: flags.lockTimeout === undefined ? undefined : parseTimeout(flags.lockTimeout, '--lock-timeout'),
           statementTimeoutMs:
-            flags.statementTimeout === undefined ? undefined : parseDuration(flags.statementTimeout, '--statement-timeout'),
+            flags.statementTimeout === undefined ? undefined : parseTimeout(flags.statementTimeout, '--statement-timeout'),
           maxRetries: flags.maxRetries === undefined ? undefined : count(flags.maxRetries, '--max-retries'),
           skipPoolCheck: flags.skipPoolCheck,
           allowOutOfOrder: flags.allowOutOfOrder,

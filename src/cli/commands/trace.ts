@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseDuration } from '../../config/duration.js';
+import { parseTimeout } from '../../config/duration.js';
 import { selectMigrations } from '../../check.js';
 import { renderTraceJson, renderTracePretty, traceMigrations } from '../../trace/index.js';
 import type { CliContext } from '../context.js';
@@ -55,8 +55,8 @@ Examples:
         url,
         history,
         pgVersion: parsePgVersion(opts.pgVersion) ?? config.pgVersion,
-        lockTimeoutMs: opts.lockTimeout === undefined ? config.apply.lockTimeoutMs : parseDuration(opts.lockTimeout, '--lock-timeout'),
-        statementTimeoutMs: opts.statementTimeout === undefined ? 30_000 : parseDuration(opts.statementTimeout, '--statement-timeout'),
+        lockTimeoutMs: opts.lockTimeout === undefined ? config.apply.lockTimeoutMs : parseTimeout(opts.lockTimeout, '--lock-timeout'),
+        statementTimeoutMs: opts.statementTimeout === undefined ? 30_000 : parseTimeout(opts.statementTimeout, '--statement-timeout'),
         onProgress: (text) => c.out.progress(`tracing ${text}`),
       });
       c.out.progress();
