@@ -8,10 +8,12 @@
 //   4. the ledger gate: `check --database` against a ledger of 10,000 migrations and 1,000
 //      releases, minus offline check of the same file (target < 300 ms), and its query count;
 //   5. the traffic stall: worst workload latency with bgmigrate's runner versus a plain client;
-//   6. trace of migrations-example on an embedded server (target < 5 s).
+//   6. trace of migrations-example on an embedded server (target < 5 s);
+//   7. one 10 MB migration built from the corpus: time and peak memory (target < 5 s, < 600 MB),
+//      next to a 2 MB one to show the growth is linear.
 //
 // Each figure is printed as it is measured; the last line is all of them as JSON.
-// Run a part alone with `npm run bench -- corpus small throughput ledger stall trace`.
+// Run a part alone with `npm run bench -- corpus small throughput ledger stall trace large`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -96,6 +98,51 @@ if (want('corpus')) {
       `corpus: ${report.summary.files} files in one check process: best ${t.bestMs} ms, median ${t.medianMs} ms ` +
         `(target < 500 ms; squawk ≈ 300 ms on the same files); ${results.corpus.parseErrors} parse errors`,
     );
+  }
+}
+
+if (want('large')) {
+  const files = corpusFiles();
+  if (files.length === 0) {
+    console.log('large: ../shared/corpus not found (set BGMIGRATE_CORPUS); skipped');
+  } else {
+    results.largeFile = {};
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'bgmigrate-large-'));
+    for (const mb of [2, 10]) {
+      // The corpus's statements, file after file, until the size is reached.
+      const parts = [];
+      let size = 0;
+      for (let i = 0; size < mb * 1e6; i++) {
+        let text = fs.readFileSync(files[i % files.length], 'utf8').trimEnd();
+        if (!text.endsWith(';')) text += ';';
+        parts.push(text, '\n');
+        size += Buffer.byteLength(text) + 1;
+      }
+      const file = path.join(dir, `large-${mb}mb.sql`);
+      fs.writeFileSync(file, parts.join(''));
+      // Peak memory: the child reports its own maximum resident set size as it exits.
+      const report = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))";
+      const start = process.hrtime.bigint();
+      const run = spawnSync(process.execPath, ['--import', report, cli, 'check', '--format', 'json', file], { cwd: root, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+      const ms = round(Number(process.hrtime.bigint() - start) / 1e6);
+      const rssMb = Math.round(Number(/maxrss (\d+)/.exec(run.stderr)?.[1] ?? 0) / 1024);
+      const stderr = run.stderr.split('\n').filter((l) => l && !l.startsWith('maxrss'));
+      if (run.status === null || run.status > 1 || stderr.length > 0) throw new Error(`large ${mb} MB: exit ${run.status}: ${stderr[0] ?? ''}`);
+      results.largeFile[`${mb}mb`] = { bytes: size, ms, peakRssMb: rssMb, ...(mb === 10 ? { targetMs: 5000, targetRssMb: 600 } : {}) };
+      console.log(`large file ${mb} MB (${JSON.parse(run.stdout).files[0].findings.length} findings): ${ms} ms, peak ${rssMb} MB${mb === 10 ? ' (target < 5000 ms, < 600 MB)' : ''}`);
+    }
+    // Dense: 2 MB of ALTER … ADD CONSTRAINT NOT VALID and UPDATEs in one transaction, the shape
+    // whose same-transaction rules used to make the check quadratic.
+    const dense = [];
+    for (let i = 0; dense.join('\n').length < 2e6 && i < 40000; i++) {
+      dense.push(`ALTER TABLE t${i % 50} ADD CONSTRAINT c${i} CHECK (x > ${i}) NOT VALID;`, `UPDATE t${i % 50} SET x = x + 1 WHERE id = ${i};`);
+    }
+    const denseFile = path.join(dir, 'dense-2mb.sql');
+    fs.writeFileSync(denseFile, dense.join('\n') + '\n');
+    const t = timeProcess(['check', '--format', 'json', denseFile], 1);
+    results.largeFile.dense2mb = { ms: t.bestMs };
+    console.log(`dense 2 MB (one transaction, ${dense.length} statements): ${t.bestMs} ms`);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

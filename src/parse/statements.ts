@@ -68,7 +68,7 @@ export function splitStatements(source: SourceText): SplitResult {
   if (source.text.trim() === '') return { statements: [], comments, problems };
 
   let raw: RawStmt[] = [];
-  const parsed = parseSql(source.bytes);
+  const parsed = parseInChunks(source.bytes) ?? parseSql(source.bytes);
   if ('error' in parsed) {
     const at = source.byteOfChar(parsed.error.cursor);
     problems.push({ message: parsed.error.message, span: pointSpan(source, at) });
@@ -102,6 +102,113 @@ export function splitStatements(source: SourceText): SplitResult {
     if (kind === 'DoStmt') statements.push(...expandDoBlock(source, stmt, problems));
   });
   return { statements, comments, problems };
+}
+
+/** Files above this size are parsed a piece at a time (see {@link parseInChunks}). */
+const CHUNKED_ABOVE = 1 << 20;
+const CHUNK_BYTES = 256 << 10;
+
+/**
+ * A large file parsed in pieces of about 256 KB cut at top-level semicolons, so that the parser's
+ * memory (which never shrinks) and its JSON output stay small and the time stays linear in the
+ * file's size. Offsets are shifted back to the file's. Returns undefined for small files, and
+ * when any piece does not parse on its own (the whole file is then parsed at once, so that a
+ * syntax error is reported where it really is).
+ */
+function parseInChunks(bytes: Buffer): { stmts: RawStmt[] } | undefined {
+  if (bytes.length <= CHUNKED_ABOVE) return undefined;
+  const cuts = topLevelSemicolons(bytes);
+  if (!cuts) return undefined;
+  const stmts: RawStmt[] = [];
+  let start = 0;
+  let i = 0;
+  while (start < bytes.length) {
+    // The next cut at least CHUNK_BYTES on (or the end of the file).
+    while (i < cuts.length && cuts[i] - start < CHUNK_BYTES) i++;
+    const end = i < cuts.length ? cuts[i++] : bytes.length;
+    const piece = bytes.subarray(start, end);
+    if (piece.some((b) => !isSpace(b))) {
+      const parsed = parseSql(piece);
+      if ('error' in parsed) return undefined;
+      for (const r of parsed.stmts) {
+        const loc = r.stmt_location ?? 0;
+        if (start > 0) shiftLocations(r.stmt, start);
+        stmts.push({ stmt: r.stmt, stmt_location: start + loc, stmt_len: r.stmt_len || piece.length - loc });
+      }
+    }
+    start = end;
+  }
+  return { stmts };
+}
+
+/** Adds `by` to every node `location` in a parse tree (iteratively: trees can be deep). */
+function shiftLocations(root: unknown, by: number): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x && typeof x === 'object') stack.push(x);
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      if (k === 'location' && typeof x === 'number' && x >= 0) o[k] = x + by;
+      else if (x && typeof x === 'object') stack.push(x);
+    }
+  }
+}
+
+/**
+ * Byte offsets just after each `;` outside strings, quoted identifiers, dollar quotes, comments
+ * and parentheses; undefined when the text ends inside one of those.
+ */
+function topLevelSemicolons(b: Buffer): number[] | undefined {
+  const out: number[] = [];
+  const n = b.length;
+  let depth = 0;
+  const identChar = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c >= 0x80;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c === 0x2d && b[i + 1] === 0x2d) {
+      while (i < n && b[i] !== 0x0a) i++;
+    } else if (c === 0x2f && b[i + 1] === 0x2a) {
+      let nest = 1;
+      i += 2;
+      while (i < n && nest > 0) {
+        if (b[i] === 0x2f && b[i + 1] === 0x2a) (nest++, (i += 2));
+        else if (b[i] === 0x2a && b[i + 1] === 0x2f) (nest--, (i += 2));
+        else i++;
+      }
+      if (nest > 0) return undefined;
+      i--;
+    } else if (c === 0x27 || c === 0x22) {
+      // '…' ('' inside), E'…' (backslash escapes too), "…" ("" inside).
+      const escapes = c === 0x27 && i > 0 && (b[i - 1] === 0x45 || b[i - 1] === 0x65) && (i < 2 || !identChar(b[i - 2]));
+      i++;
+      for (;;) {
+        if (i >= n) return undefined;
+        if (escapes && b[i] === 0x5c) i += 2;
+        else if (b[i] === c && b[i + 1] === c) i += 2;
+        else if (b[i] === c) break;
+        else i++;
+      }
+    } else if (c === 0x24 && (i === 0 || !identChar(b[i - 1]))) {
+      // $tag$ … $tag$ (a tag cannot start with a digit: $1 is a parameter).
+      let j = i + 1;
+      if (j < n && b[j] !== 0x24 && !(identChar(b[j]) && !(b[j] >= 0x30 && b[j] <= 0x39))) continue;
+      while (j < n && b[j] !== 0x24 && identChar(b[j])) j++;
+      if (b[j] !== 0x24) continue;
+      const tag = b.subarray(i, j + 1);
+      const close = b.indexOf(tag, j + 1);
+      if (close < 0) return undefined;
+      i = close + tag.length - 1;
+    } else if (c === 0x28) depth++;
+    else if (c === 0x29) depth--;
+    else if (c === 0x3b && depth === 0) out.push(i + 1);
+  }
+  return out;
 }
 
 /** The node type and body of a `{ KindName: body }` wrapper. */

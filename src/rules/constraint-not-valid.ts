@@ -1,7 +1,13 @@
 import type { AnalyzedEffect } from '../analyze/effects.js';
 import type { LockMode } from '../model.js';
 import { defineRule, type RuleContext, type RuleHit } from './rule.js';
-import { sameTransaction } from './transactions.js';
+import { earliestInTransaction, type EffectKey } from './transactions.js';
+
+/** Indexes `ADD CONSTRAINT … NOT VALID` effects by table and constraint name. */
+const notValidKey: EffectKey = (e) =>
+  e.kind === 'add-constraint' && e.detail.notValid && e.detail.subtype !== 'referenced' && e.table && e.detail.constraintName
+    ? `${e.table}\u0000${e.detail.constraintName}`
+    : undefined;
 
 /** An earlier `ADD CONSTRAINT <name> … NOT VALID` on `table` in the same transaction (this statement included). */
 function addedNotValidInSameTransaction(
@@ -10,17 +16,11 @@ function addedNotValidInSameTransaction(
   name: string,
   upTo: AnalyzedEffect,
 ): { lock: LockMode; line: number } | undefined {
-  const isIt = (e: AnalyzedEffect) =>
-    e.kind === 'add-constraint' && e.table === table && e.detail.constraintName === name && e.detail.notValid && e.detail.subtype !== 'referenced';
-  const own = ctx.effects.slice(0, ctx.effects.indexOf(upTo)).find(isIt);
+  const key = `${table}\u0000${name}`;
+  const own = ctx.effects.slice(0, ctx.effects.indexOf(upTo)).find((e) => notValidKey(e) === key);
   if (own) return { lock: own.lock ?? 'AccessExclusiveLock', line: ctx.statement.span.line };
-  const { before } = sameTransaction(ctx.file, ctx.statement);
-  for (const i of before.reverse()) {
-    const s = ctx.file.statements[i]!;
-    const e = s.effects.find(isIt);
-    if (e) return { lock: e.lock ?? 'AccessExclusiveLock', line: s.span.line };
-  }
-  return undefined;
+  const earlier = earliestInTransaction(ctx.file, ctx.statement, notValidKey, key);
+  return earlier ? { lock: earlier.effect.lock ?? 'AccessExclusiveLock', line: earlier.statement.span.line } : undefined;
 }
 
 /** CHECK / FOREIGN KEY added to an existing table without NOT VALID, or validated in the same transaction. */

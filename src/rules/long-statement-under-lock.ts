@@ -1,6 +1,10 @@
 import { LOCK_ORDER } from '../model.js';
 import { defineRule, lockName, type RuleHit } from './rule.js';
-import { sameTransaction } from './transactions.js';
+import { earliestPerKeyInTransaction, type EffectKey } from './transactions.js';
+
+/** Strong locks (ShareLock or stronger) on existing tables, indexed by table. */
+const strongLockTable: EffectKey = (e) =>
+  e.table !== undefined && e.lock !== null && !e.detail.newInFile && LOCK_ORDER.indexOf(e.lock) >= LOCK_ORDER.indexOf('ShareLock') ? e.table : undefined;
 
 /**
  * A statement that can run for long while a lock that blocks writes, taken earlier in the same
@@ -18,19 +22,13 @@ export default defineRule({
   check(ctx) {
     const slow = ctx.effects.filter((e) => e.kind === 'sleep' || ((e.kind === 'update' || e.kind === 'delete') && e.scans && e.table && !e.detail.newInFile));
     if (slow.length === 0) return;
-    const held = new Map<string, string>();
-    for (const i of sameTransaction(ctx.file, ctx.statement).before) {
-      for (const e of ctx.file.statements[i].effects) {
-        if (!e.table || !e.lock || e.detail.newInFile) continue;
-        if (LOCK_ORDER.indexOf(e.lock) < LOCK_ORDER.indexOf('ShareLock')) continue;
-        if (!held.has(e.table) || LOCK_ORDER.indexOf(e.lock) > LOCK_ORDER.indexOf(held.get(e.table) as never)) held.set(e.table, e.lock);
-      }
-    }
     const hits: RuleHit[] = [];
     for (const e of slow) {
-      const others = [...held].filter(([table]) => table !== e.table);
-      if (others.length === 0) continue;
-      const [table, lock] = others[0];
+      // The first strong lock taken earlier in the transaction on a table other than this one.
+      const other = earliestPerKeyInTransaction(ctx.file, ctx.statement, strongLockTable).find((x) => x.key !== e.table);
+      if (!other) continue;
+      const table = other.key;
+      const lock = other.effect.lock!;
       const what = e.kind === 'sleep' ? `${e.object}()` : `${e.kind.toUpperCase()} of every row of ${e.table}`;
       hits.push({ object: table, message: `${what} runs while the ${lockName(lock as never)} on ${table} taken earlier in the same transaction is held: the running release waits for all of it` });
     }

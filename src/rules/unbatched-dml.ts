@@ -1,9 +1,11 @@
 import { LOCK_ORDER, type LockMode } from '../model.js';
 import { defineRule, type RuleHit } from './rule.js';
-import { sameTransaction } from './transactions.js';
+import { earliestInTransaction, type EffectKey } from './transactions.js';
 
 const DML = new Set(['insert', 'update', 'delete', 'select', 'copy', 'set', 'transaction', 'lock-table']);
 const blocksWrites = (lock: LockMode | null) => lock !== null && LOCK_ORDER.indexOf(lock) >= LOCK_ORDER.indexOf('ShareLock');
+/** Indexes DDL effects that block writes by their table. */
+const ddlTable: EffectKey = (x) => (x.table !== undefined && !DML.has(x.kind) && blocksWrites(x.lock) ? x.table : undefined);
 
 /** UPDATE / DELETE over a whole existing table, or inside the transaction of DDL on that table. */
 export default defineRule({
@@ -35,12 +37,9 @@ export default defineRule({
         continue;
       }
       // DDL earlier in the same transaction: its lock is already held and stays held while this runs.
-      const { before } = sameTransaction(ctx.file, ctx.statement);
-      const ddl = before
-        .map((i) => ctx.file.statements[i]!)
-        .map((s) => ({ s, d: s.effects.find((x) => x.table === e.table && !DML.has(x.kind) && blocksWrites(x.lock)) }))
-        .find(({ d }) => d !== undefined);
-      if (!ddl) continue;
+      const earlier = earliestInTransaction(ctx.file, ctx.statement, ddlTable, e.table);
+      if (!earlier) continue;
+      const ddl = { s: earlier.statement, d: earlier.effect };
       hits.push({
         object: e.table,
         lock: ddl.d!.lock ?? 'RowExclusiveLock',
