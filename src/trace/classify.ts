@@ -6,8 +6,12 @@ import { loadModule, parseSync, scanSync } from 'libpg-query';
 
 /** How trace handles one statement. */
 export type Handling =
-  /** Runs inside trace's transaction on the target; rolled back at the end. */
-  | { kind: 'transaction' }
+  /**
+   * Runs inside trace's transaction on the target; rolled back at the end. `shared`: it changes
+   * what all databases of the server share (roles, database settings, shared-object privileges),
+   * so on a copy too it runs in a transaction that is rolled back at once, never committed.
+   */
+  | { kind: 'transaction'; shared?: string }
   /**
    * Cannot run in a transaction block but acts only on the current database: runs on a
    * throwaway database. `transactionalForm` is the same statement without CONCURRENTLY, replayed
@@ -86,6 +90,34 @@ export function classifyStatement(text: string): Classified {
     case 'AlterDatabaseStmt':
       return defNames(node.options).includes('tablespace')
         ? at({ kind: 'refuse', what: 'ALTER DATABASE … SET TABLESPACE' })
+        : at({ kind: 'transaction', shared: 'ALTER DATABASE' });
+    case 'AlterDatabaseSetStmt':
+    case 'AlterDatabaseRefreshCollStmt':
+      return at({ kind: 'transaction', shared: 'ALTER DATABASE' });
+    case 'CreateRoleStmt':
+      return at({ kind: 'transaction', shared: 'CREATE ROLE' });
+    case 'AlterRoleStmt':
+    case 'AlterRoleSetStmt':
+      return at({ kind: 'transaction', shared: 'ALTER ROLE' });
+    case 'DropRoleStmt':
+      return at({ kind: 'transaction', shared: 'DROP ROLE' });
+    case 'GrantRoleStmt':
+      return at({ kind: 'transaction', shared: node.is_grant ? 'GRANT role' : 'REVOKE role' });
+    case 'ReassignOwnedStmt':
+    case 'DropOwnedStmt':
+      return at({ kind: 'transaction', shared: nodeType === 'DropOwnedStmt' ? 'DROP OWNED' : 'REASSIGN OWNED' });
+    case 'RenameStmt':
+    case 'CommentStmt':
+    case 'SecLabelStmt':
+    case 'AlterOwnerStmt': {
+      const objectType = String(node.renameType ?? node.objtype ?? node.objectType ?? '');
+      return ['OBJECT_ROLE', 'OBJECT_DATABASE', 'OBJECT_TABLESPACE'].includes(objectType)
+        ? at({ kind: 'transaction', shared: `${nodeType.replace('Stmt', '')} on a ${objectType.replace('OBJECT_', '').toLowerCase()}` })
+        : at({ kind: 'transaction' });
+    }
+    case 'GrantStmt':
+      return ['OBJECT_DATABASE', 'OBJECT_TABLESPACE', 'OBJECT_PARAMETER_ACL'].includes(String(node.objtype))
+        ? at({ kind: 'transaction', shared: `${node.is_grant ? 'GRANT' : 'REVOKE'} on a ${String(node.objtype).replace('OBJECT_', '').toLowerCase()}` })
         : at({ kind: 'transaction' });
     case 'VacuumStmt':
       return node.is_vacuumcmd === true

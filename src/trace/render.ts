@@ -139,7 +139,10 @@ export function renderTracePretty(report: TraceReport, options: TracePrettyOptio
   const where = `PostgreSQL ${report.serverMajor}`;
   const venue =
     report.ranOn === 'copy'
-      ? `ran on a throwaway copy of ${report.database}, dropped afterwards: the database itself was not touched`
+      ? `ran on a throwaway copy of ${report.database}, dropped afterwards: the database itself was not touched` +
+        (report.sharedRolledBack
+          ? `; ${report.sharedRolledBack} statement${report.sharedRolledBack === 1 ? '' : 's'} on roles or database settings (shared by the whole server) ran in a transaction rolled back at once: nothing of them outlives the run`
+          : '; nothing outlives the run')
       : `ran on ${report.database} in one transaction, rolled back: nothing changed` +
         (report.ranOnReason ? ` (not copied: ${report.ranOnReason})` : '') +
         (report.throwaway

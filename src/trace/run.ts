@@ -147,6 +147,7 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
       ...(venue.reason ? { ranOnReason: venue.reason } : {}),
       throwaway: venue.throwaway ? { source: venue.throwaway.source } : null,
       sideEffects: tracer.sideEffects,
+      sharedRolledBack: tracer.sharedRolledBack,
     });
   } finally {
     await venue.close();
@@ -156,6 +157,8 @@ export async function runTrace(files: readonly TraceInputFile[], options: TraceR
 /** Runs the planned statements in one venue, statement by statement. */
 class Tracer {
   readonly sideEffects: string[] = [];
+  /** Copy venue: statements on roles and database settings run and rolled back at once. */
+  sharedRolledBack = 0;
   /** Target venue: the state inside the open transaction after the last successful statement. */
   private current: Snapshot | undefined;
   private sampler: Sampler | undefined;
@@ -230,14 +233,17 @@ class Tracer {
           ? { ...base, mode: 'skipped', status: 'error', error: stmt.parseError, note: handling.note }
           : { ...base, mode: 'skipped', status: 'skipped', note: handling.note };
       case 'transaction':
-        return this.inTransaction(stmt.text, base);
+        return this.inTransaction(stmt.text, base, handling.shared);
       case 'throwaway':
         return this.venue.kind === 'copy' ? this.outsideTransaction(stmt, base) : this.onThrowaway(i, base, handling.transactionalForm);
     }
   }
 
-  /** Copy: BEGIN; stmt; observe; COMMIT. Target: SAVEPOINT; stmt; observe; RELEASE. */
-  private async inTransaction(text: string, base: TracedStatement): Promise<TracedStatement> {
+  /**
+   * Copy: BEGIN; stmt; observe; COMMIT (ROLLBACK for a `shared` statement: roles and database
+   * settings belong to the whole server, not to the copy). Target: SAVEPOINT; stmt; observe; RELEASE.
+   */
+  private async inTransaction(text: string, base: TracedStatement, shared?: string): Promise<TracedStatement> {
     const { main, mainPid, kind: where } = this.venue;
     if (where === 'copy') await main.query('BEGIN');
     await capTimeouts(main, { ...this.caps, statementTimeoutMs: Math.max(1, Math.ceil(this.remainingMs())) }, true);
@@ -261,6 +267,11 @@ class Tracer {
       await main.query('RELEASE SAVEPOINT bgmigrate_trace');
       this.current = after;
       return result;
+    }
+    if (shared !== undefined) {
+      await main.query('ROLLBACK');
+      this.sharedRolledBack++;
+      return { ...result, note: `${shared} changes the whole server, not just this database: run in a transaction rolled back at once, so later statements do not see it` };
     }
     try {
       await main.query('COMMIT');
@@ -291,7 +302,10 @@ class Tracer {
     for (; this.replayed < i; this.replayed++) {
       const earlier = this.planned[this.replayed]!;
       // A statement that failed on the target fails here too; replay goes on regardless.
-      if (earlier.handling.kind !== 'skip') await runOne(runner, earlier.stmt.text).catch(() => undefined);
+      // Shared statements (roles, database settings) are never replayed: they would be committed server-wide.
+      if (earlier.handling.kind !== 'skip' && !(earlier.handling.kind === 'transaction' && earlier.handling.shared)) {
+        await runOne(runner, earlier.stmt.text).catch(() => undefined);
+      }
     }
     await capTimeouts(runner, this.caps, false);
     let result = sampledResult(base, await this.sampler!.run(runner, pid, stmt.text, stmt.effects, this.url));
@@ -378,7 +392,7 @@ function observed(base: TracedStatement, before: Snapshot, after: Snapshot, lock
 
 function buildReport(
   files: TracedFile[],
-  head: Pick<TraceReport, 'database' | 'serverMajor' | 'pgVersion' | 'ranOn' | 'ranOnReason' | 'throwaway' | 'sideEffects'>,
+  head: Pick<TraceReport, 'database' | 'serverMajor' | 'pgVersion' | 'ranOn' | 'ranOnReason' | 'throwaway' | 'sideEffects' | 'sharedRolledBack'>,
 ): TraceReport {
   const findings: TraceReport['findings'] = [];
   let statements = 0;

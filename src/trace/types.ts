@@ -147,6 +147,12 @@ export interface TraceReport {
    * are not listed.
    */
   sideEffects: string[];
+  /**
+   * With `ranOn: 'copy'`: statements on roles, database settings and other server-wide objects,
+   * which a copy does not contain: each ran in a transaction rolled back at once (nothing of them
+   * outlives the run; later statements did not see them).
+   */
+  sharedRolledBack?: number;
   files: TracedFile[];
   findings: TraceFinding[];
   summary: { files: number; statements: number; errors: number; mismatches: number };

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
 import { exec, fingerprint } from './helpers.js';
 
 let db: TestDatabase;
@@ -60,7 +60,7 @@ describe('bgmigrate trace', () => {
     expect(lines[2]).toMatch(/^ {2}1 +1:1 +ALTER TABLE users ADD COLUMN name text +in tx .* failed$/);
     expect(lines[3]).toBe('      error: relation "users" does not exist');
     expect(run.stdout).toContain('✖ 2 statements traced on PostgreSQL');
-    expect(lines.at(-2)).toMatch(/^ran on a throwaway copy of postgres:\/\/.*:\*\*\*@.*, dropped afterwards: the database itself was not touched$/);
+    expect(lines.at(-2)).toMatch(/^ran on a throwaway copy of postgres:\/\/.*:\*\*\*@.*, dropped afterwards: the database itself was not touched; nothing outlives the run$/);
   });
 
   it('one file of the migrations directory: earlier migrations are history for check, the database has them', async () => {
@@ -97,5 +97,33 @@ describe('bgmigrate trace', () => {
     const run = runCli(['trace'], { cwd });
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toMatch(/^bgmigrate: trace needs a database/);
+  });
+});
+
+describe('trace never changes the server outside the throwaway copy', () => {
+  it('roles and database settings run in a transaction rolled back at once, and the last line says nothing outlives the run', async () => {
+    const name = new URL(db.url).pathname.slice(1);
+    const cwd = tempProject({
+      'migrations/001_roles.sql': [
+        'CREATE ROLE bgm_trace_probe NOLOGIN;',
+        `ALTER ROLE ${new URL(db.url).username} CONNECTION LIMIT 0;`,
+        `ALTER DATABASE "${name}" SET work_mem = '1MB';`,
+        `COMMENT ON DATABASE "${name}" IS 'touched';`,
+        'CREATE TABLE t (id int);',
+        '',
+      ].join('\n'),
+    });
+    const run = runCli(['trace', '--database', db.url, '--no-color'], { cwd });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.split('\n').at(-2)).toMatch(
+      /, dropped afterwards: the database itself was not touched; 4 statements on roles or database settings \(shared by the whole server\) ran in a transaction rolled back at once: nothing of them outlives the run$/,
+    );
+    const state = await withClient(db.url, async (c) => ({
+      role: (await c.query("SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'bgm_trace_probe'")).rows[0].n,
+      limit: (await c.query('SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user')).rows[0].rolconnlimit,
+      settings: (await c.query('SELECT count(*)::int AS n FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()')).rows[0].n,
+      comment: (await c.query('SELECT shobj_description(oid, \'pg_database\') AS c FROM pg_database WHERE datname = current_database()')).rows[0].c,
+    }));
+    expect(state).toEqual({ role: 0, limit: -1, settings: 0, comment: null });
   });
 });
