@@ -26,8 +26,19 @@ export class RefusalError extends Error {
   }
 }
 
-export type BgmigrateError = UsageError | RefusalError;
+/** Exit 130 (SIGINT) or 143 (SIGTERM): the user or the deploy system stopped bgmigrate. */
+export class InterruptedError extends Error {
+  readonly exitCode: 130 | 143;
+
+  constructor(signal: 'SIGINT' | 'SIGTERM', message: string) {
+    super(message);
+    this.name = 'InterruptedError';
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
+export type BgmigrateError = UsageError | RefusalError | InterruptedError;
 
 export function isBgmigrateError(error: unknown): error is BgmigrateError {
-  return error instanceof UsageError || error instanceof RefusalError;
+  return error instanceof UsageError || error instanceof RefusalError || error instanceof InterruptedError;
 }

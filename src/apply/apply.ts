@@ -13,7 +13,7 @@ import { catalogObjects, resolveReportDeprecations } from '../ledger/objects.js'
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
-import { RefusalError, UsageError } from '../errors.js';
+import { InterruptedError, RefusalError, UsageError } from '../errors.js';
 import { lintMigrations } from '../lint.js';
 import { poolGate } from '../pool/check.js';
 import type { FileReport, LedgerGate, MigrationFile, Phase } from '../model.js';
@@ -58,6 +58,11 @@ export interface ApplyOptions {
   skipPoolCheck?: boolean;
   /** Apply a new migration that sorts before an applied one of its phase (`--allow-out-of-order`). */
   allowOutOfOrder?: boolean;
+  /**
+   * Aborting it (SIGINT/SIGTERM in the CLI) cancels the statement running on the server and
+   * stops the run with an InterruptedError saying what was rolled back and what was kept.
+   */
+  signal?: AbortSignal;
   /** For tests: how to wait between retries and lock polls. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -272,13 +277,23 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         options.phase === 'contract'
           ? async () => judge(report, 'contract', await ledger.lockedGate(work!, now()))
           : undefined;
+      const interrupted = () => interruption(options.signal!, file, result.applied, runsInTransaction(report));
+      if (options.signal?.aborted) throw interrupted();
+      // On abort, cancel the statement on the server (from the applier-lock session): it must not
+      // go on running after bgmigrate has gone.
+      const workPid = await backendPid(work);
+      const cancel = () => void lock?.client.query('SELECT pg_cancel_backend($1)', [workPid]).catch(() => undefined);
+      options.signal?.addEventListener('abort', cancel, { once: true });
       try {
         result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release, recheck));
       } catch (error) {
+        if (options.signal?.aborted) throw interrupted();
         if (error instanceof RefusalError) {
           throw new ApplyRefusal(error.message, { applied: result.applied, cause: error });
         }
         throw error;
+      } finally {
+        options.signal?.removeEventListener('abort', cancel);
       }
     }
     if (!dryRun && release !== null && options.phase === 'expand') await ledger.recordDeployed(work, release);
@@ -471,6 +486,16 @@ function commitsAsItGoes(statement: RunnableStatement): boolean {
 function changesSession(statement: RunnableStatement): boolean {
   if (statement.kind === 'VariableSetStmt' || statement.kind === 'DiscardStmt') return true;
   return statement.kind === 'SelectStmt' && /\bset_config\s*\(/i.test(statement.text) && statement.effects.every((e) => e.kind === 'select' || e.kind === 'set');
+}
+
+/** What an interrupted run leaves: the migration in progress rolled back (or resumable), the ones before it kept. */
+function interruption(signal: AbortSignal, file: MigrationFile, applied: AppliedMigration[], transactional: boolean): InterruptedError {
+  const name = signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+  const current = transactional
+    ? `${file.path} was rolled back (nothing of it is applied)`
+    : `${file.path} stopped between statements: those done are applied and recorded, and the next apply resumes there`;
+  const kept = applied.length === 0 ? 'no migration of this run was applied' : `kept: ${applied.length} migration${applied.length === 1 ? '' : 's'} applied before it (${applied.map((a) => a.path).join(', ')})`;
+  return new InterruptedError(name, `interrupted by ${name}: ${current}; ${kept}`);
 }
 
 function refusalMessage(reasons: string[]): string {

@@ -62,9 +62,17 @@ Examples:
       const config = c.config();
       const url = await c.requireDatabaseUrl('apply');
       const progress = new ProgressLine(c);
+      // Ctrl-C and SIGTERM (a deploy system stopping us): cancel the statement on the server, roll
+      // back the migration in progress, say what was kept, exit 130 / 143.
+      const abort = new AbortController();
+      const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => abort.abort(signal);
+      const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+      process.once('SIGINT', handlers.SIGINT);
+      process.once('SIGTERM', handlers.SIGTERM);
       let result: ApplyResult;
       try {
         result = await applyMigrations({
+          signal: abort.signal,
           database: url,
           config,
           files: c.migrations(),
@@ -86,6 +94,8 @@ Examples:
         throw error;
       } finally {
         progress.stop();
+        process.off('SIGINT', handlers.SIGINT);
+        process.off('SIGTERM', handlers.SIGTERM);
       }
       if (flags.format === 'json') {
         c.out.write(`${JSON.stringify(result, null, 2)}\n`);
