@@ -3,6 +3,7 @@
  * The order here is the order of the generated docs within each category.
  */
 import dropExtension from './drop-extension.js';
+import setLockTimeout from './set-lock-timeout.js';
 import commitInBlock from './commit-in-block.js';
 import unnamedConcurrentIndex from './unnamed-concurrent-index.js';
 import dropUniqueIndex from './drop-unique-index.js';
@@ -111,6 +112,7 @@ export const RULES: readonly Rule[] = [
   longStatementUnderLock,
   unbatchedDml,
   missingLockTimeout,
+  setLockTimeout,
   preferBigint,
   preferIdentity,
   preferTimestamptz,
