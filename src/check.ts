@@ -33,7 +33,7 @@ export interface CheckTargets {
 }
 
 /**
- * Lints migrations and returns the report of PRODUCT.md.
+ * Lints migrations and returns the report `check` prints (its JSON form: src/report/json.ts).
  *
  * @example
  * const { report } = await check({ cwd, config, migrationsDir: config.migrationsDir, paths: [], pgVersion: 15 });

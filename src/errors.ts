@@ -1,5 +1,5 @@
 /**
- * Errors that reach users. Each carries the exit code of PRODUCT.md and a message written
+ * Errors that reach users. Each carries the exit code the README lists and a message written
  * for the person reading the terminal; the CLI prints the message as one line and exits.
  */
 

@@ -190,7 +190,7 @@ const RESTORED_BY: Partial<Record<AnalyzedEffect['kind'], AnalyzedEffect['kind']
   'drop-constraint': 'add-constraint',
   // …and a unique index rebuilt under its name (Prisma changing a unique key's columns).
   'drop-unique-index': 'create-index',
-  // RULES.md's own recipe: rename, and leave a simple view under the old name.
+  // The rename-table rule's own recipe (docs/rules/rename-table.md): rename, and leave a simple view under the old name.
   'rename-table': 'create-view',
 };
 

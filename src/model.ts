@@ -28,7 +28,7 @@ export const LOCK_ORDER: readonly LockMode[] = [
   'AccessExclusiveLock',
 ];
 
-/** How an effect behaves while both colors run: see PRODUCT.md, "Effect". */
+/** How an effect behaves while both colors run (docs/architecture.md, "The product in five sentences"). */
 export type EffectClass = 'additive' | 'contract' | 'neutral';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -74,7 +74,7 @@ export interface Effect {
   scans: boolean;
 }
 
-/** One finding of one rule on one statement, as reported to users (PRODUCT.md JSON schema). */
+/** One finding of one rule on one statement, as reported to users (the JSON shape of src/report/json.ts). */
 export interface Finding extends Span {
   rule: string;
   severity: Severity;

@@ -1,7 +1,7 @@
 /**
  * Statements → effects. Every statement becomes one or more effects on named objects, each with
  * its class (additive / contract / neutral), the table lock it takes, and whether it rewrites or
- * scans. Locks follow the PostgreSQL 18.4 measurements in research/lint-catalogue.md
+ * scans. Locks follow the PostgreSQL 18.4 measurements that `bgmigrate trace` checks (test/trace/cases.ts)
  * (Appendix A). Fail closed: what is not understood becomes an `unknown` effect.
  */
 import type { Effect, EffectClass, LockMode } from '../model.js';

@@ -78,7 +78,7 @@ function split(type: string): { base: string; mods: number[]; array: boolean } {
 
 /**
  * Whether `ALTER COLUMN … TYPE` from `oldType` to `newType` is metadata-only (no rewrite, no
- * index rebuild), per the measured list in RULES.md. Unknown old type ⇒ false (assume rewrite).
+ * index rebuild), per the measured list in docs/rules/change-column-type.md. Unknown old type ⇒ false (assume rewrite).
  */
 export function isMetadataOnlyTypeChange(oldType: string | undefined, newType: string): boolean {
   if (oldType === undefined) return false;

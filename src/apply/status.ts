@@ -76,7 +76,7 @@ export interface StatusReport {
 }
 
 /**
- * Reads the status. The JSON form of PRODUCT.md is this value.
+ * Reads the status. `status --format json` prints this value (see the README).
  *
  * @example const report = await migrationStatus({ database: url, config, files });
  */

@@ -2,11 +2,11 @@
 /**
  * The `bgmigrate` command: commander wiring only. Each command lives in ./commands and calls the
  * library; this file parses global options, runs the command, prints a failure as one line and
- * exits with the code of PRODUCT.md (0 ok, 1 the answer is no, 2 could not work).
+ * exits with the codes the README lists (0 ok, 1 the answer is no, 2 could not work, 130/143 interrupted).
  */
 import v8 from 'node:v8';
 // The WASM parser's background tier-up compiles stall process exit by up to 0.45 s; the
-// baseline compiler alone parses just as fast for migration-sized input (TOOLCHAIN.md).
+// baseline compiler alone parses just as fast for migration-sized input (docs/contributing.md, "Toolchain notes").
 v8.setFlagsFromString('--liftoff-only');
 // A CLI run is short: with the default budget TurboFan optimises (and deoptimises) lint code that
 // has little left to do by then. Four times the budget (270,000) made the corpus check ~100 ms

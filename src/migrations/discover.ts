@@ -1,7 +1,7 @@
 /**
  * Finding migration files on disk and putting them in migration order.
  *
- * Layouts (PRODUCT.md, "Migration"):
+ * Layouts (README, "Migration layouts"):
  * - `plain`: every `*.sql` file directly in the directory, sorted by name;
  * - `up-sql` (golang-migrate, dbmate, popx): `*.up.sql`, sorted by name; `*.down.sql` never runs forward;
  * - `prisma`: `<dir>/migration.sql`, sorted by directory name;

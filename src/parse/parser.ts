@@ -27,7 +27,7 @@ let wasm: PgQueryWasm | undefined;
 
 /**
  * Loads the WASM parser once per process. `--liftoff-only` must be set before the module is
- * compiled: without it the process stalls at exit on V8's background tier-up (TOOLCHAIN.md).
+ * compiled: without it the process stalls at exit on V8's background tier-up (docs/contributing.md, "Toolchain notes").
  */
 export function loadParser(): Promise<void> {
   if (!loading) {

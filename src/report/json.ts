@@ -1,7 +1,7 @@
 import type { CheckReport, Finding } from '../model.js';
 
 /**
- * `check --format json`: the stable, versioned shape of PRODUCT.md. Keys are written in the
+ * `check --format json`: the stable, versioned shape documented in the README ("check --format json"). Keys are written in the
  * documented order; optional keys appear only when they have a value.
  */
 export function renderJson(report: CheckReport): string {

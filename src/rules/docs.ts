@@ -4,7 +4,7 @@
  */
 import type { RuleCategory, RuleMeta } from './rule.js';
 
-/** Headings of RULES.md's sections, in the order the docs list them. */
+/** Headings of the rule catalogue's sections (docs/rules/README.md), in the order the docs list them. */
 const CATEGORY_TITLES: Record<RuleCategory, string> = {
   contract: 'Contract rules: break the color that still uses the object',
   error: 'Errors that no ledger can allow',
@@ -37,7 +37,7 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
-/** Rules grouped by category in RULES.md order; within a group, in registry order. */
+/** Rules grouped by category in catalogue order; within a group, in registry order. */
 function grouped(rules: readonly RuleMeta[]): [RuleCategory, RuleMeta[]][] {
   return CATEGORY_ORDER.map((c): [RuleCategory, RuleMeta[]] => [c, rules.filter((r) => r.category === c)]).filter(
     ([, list]) => list.length > 0,

@@ -28,11 +28,11 @@ import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
 import type { SchemaView } from '../analyze/schema.js';
 import type { SessionState } from '../analyze/session.js';
 
-/** Where a rule sits in RULES.md. */
+/** Where a rule sits in the catalogue (docs/rules/README.md). */
 export type RuleCategory = 'contract' | 'error' | 'lock' | 'hygiene' | 'limit';
 
 export interface RuleMeta {
-  /** The user-facing id (config, suppressions, JSON): exactly as in RULES.md. */
+  /** The user-facing id (config, suppressions, JSON): exactly as in docs/rules/. */
   id: string;
   category: RuleCategory;
   /** Severity when the config does not say otherwise. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lintSql } from '../../src/lint.js';
 
-// RULES.md, "Classified, and not flagged": each statement runs on an existing table (created by an
+// The rule catalogue's "Classified, and not flagged" list: each statement runs on an existing table (created by an
 // earlier migration) in a migration of its own, and no rule may report it.
 const PREVIOUS = [
   [
@@ -49,7 +49,7 @@ const CLASSIFIED: [string, string][] = [
   ['SET STATISTICS', 'ALTER TABLE orders ALTER COLUMN user_id SET STATISTICS 500;'],
 ];
 
-describe('RULES.md "Classified, and not flagged"', () => {
+describe('catalogue: "Classified, and not flagged"', () => {
   it.each(CLASSIFIED)('%s: no finding', async (_name, sql) => {
     const report = await lintSql(sql, { pgVersion: 15, previous: PREVIOUS });
     expect(report.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);

@@ -1,6 +1,6 @@
 /**
- * Representative statements for every rule of RULES.md and the operations of the research
- * notes' Appendix A (measured on PostgreSQL 18.4), run by rules-vs-server.test.ts through
+ * Representative statements for every rule of docs/rules/ and the common DDL operations (their
+ * locks measured on PostgreSQL 18.4), run by rules-vs-server.test.ts through
  * `trace` to check that the static lock and rewrite prediction equals what the server does.
  *
  * Every case runs on a fresh copy of the database built from {@link BASE_SCHEMA}, and the static
@@ -93,7 +93,7 @@ export interface TraceCase {
   id: string;
   /** The migration traced (one or more statements). */
   sql: string;
-  /** Rule ids of RULES.md this case is a positive (or, with `negative`, negative) example of. */
+  /** Rule ids of docs/rules/ this case is a positive (or, with `negative`, negative) example of. */
   rules?: string[];
   negative?: boolean;
   /** Only on servers of at least this major. */

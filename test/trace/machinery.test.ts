@@ -1,6 +1,6 @@
 /**
- * The trace machinery on statements whose locks, rewrites and scans are known (research
- * Appendix A, measured on PostgreSQL 18.4), in both venues: a copy of the target, and the
+ * The trace machinery on statements whose locks, rewrites and scans are known (measured on
+ * PostgreSQL 18.4, see test/trace/cases.ts), in both venues: a copy of the target, and the
  * target itself in a rolled-back transaction.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
