@@ -9,6 +9,7 @@
 import { contractVerdict } from '../contract-verdict.js';
 import { formatInstant } from '../ledger/state.js';
 import { addDatabaseDependents } from './cascade.js';
+import { targetVersion } from '../config/target-version.js';
 import { catalogObjects, resolveReportDeprecations } from '../ledger/objects.js';
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
@@ -181,7 +182,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       });
     }
     work = await open('work');
-    const pgVersion = options.pgVersion ?? options.config.pgVersion ?? (await serverVersion(work));
+    const pgVersion = targetVersion({ flag: options.pgVersion, server: await serverVersion(work), config: options.config.pgVersion });
     await prepareSession(work, settings, pgVersion);
 
     const ledgerExists = dryRun ? await ledger.exists(work) : (await ledger.ensure(work), true);

@@ -4,6 +4,7 @@
  * ledger allows right now. Reads only, in one READ ONLY snapshot; never creates the ledger.
  */
 import { contractVerdict } from '../contract-verdict.js';
+import { targetVersion } from '../config/target-version.js';
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
@@ -87,7 +88,7 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
       : await options.database();
   const ledger = { schema: options.config.ledger.schema };
   try {
-    const pgVersion = options.pgVersion ?? options.config.pgVersion ?? (await serverVersion(client));
+    const pgVersion = targetVersion({ flag: options.pgVersion, server: await serverVersion(client), config: options.config.pgVersion });
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       const snapshot = await readLedgerSnapshot(client, { ...ledger, applied: false });

@@ -4,7 +4,7 @@
  * inside their action, after commander has parsed the global options.
  *
  * Commands report "the answer is no" by setting `ctx.exitCode = 1` (or throwing RefusalError)
- * and "could not work" by throwing UsageError; src/cli/main.ts prints the one-line message.
+ * and "could not work" by throwing UsageError; src/cli/run.ts prints the one-line message.
  */
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';

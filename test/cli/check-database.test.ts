@@ -142,3 +142,18 @@ describe('check --database', () => {
     expect(run.stdout).toBe('');
   });
 });
+
+describe('check --database targets the server version before the config', () => {
+  it('a config pgVersion of 10 does not override the connected server', () => {
+    const cwd = tempProject({
+      'migrations/001.sql': 'ALTER TABLE existing_table ADD COLUMN c int DEFAULT 0;\n',
+      'bgmigrate.config.json': JSON.stringify({ pgVersion: 10 }),
+    });
+    const offline = runCli(['check', '--offline', '--format', 'json'], { cwd });
+    // PostgreSQL 10 rewrites the table for a constant default; 11 and later do not.
+    expect(JSON.parse(offline.stdout).files[0].findings.map((f: JsonFinding) => f.rule)).toEqual(['table-rewrite']);
+    const online = runCli(['check', '--format', 'json'], { cwd, env: { BGMIGRATE_DATABASE_URL: db.url } });
+    expect(online.stderr).toBe('');
+    expect(JSON.parse(online.stdout).files[0].findings.map((f: JsonFinding) => f.rule)).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveReportDeprecations } from '../../ledger/objects.js';
+import { targetVersion } from '../../config/target-version.js';
 import { Command, Option } from 'commander';
 import { check } from '../../check.js';
 import type { LedgerGate } from '../../model.js';
@@ -37,7 +38,8 @@ Examples:
     .action(async (paths: string[], opts: { format: Format; pgVersion?: string; staged?: boolean; offline?: boolean }) => {
       const c = ctx();
       const config = c.config();
-      let pgVersion = parsePgVersion(opts.pgVersion) ?? config.pgVersion;
+      const flagVersion = parsePgVersion(opts.pgVersion);
+      let serverMajor: number | undefined;
       let ledger: LedgerGate | undefined;
       let catalog: Set<string> | undefined;
 
@@ -47,7 +49,7 @@ Examples:
         const migrations = fs.existsSync(c.migrationsDir()) ? tryOr(() => c.migrations(), []) : [];
         const { readLedgerForCheck } = await import('../../check-ledger.js');
         const reading = await readLedgerForCheck(url, config, migrations);
-        pgVersion ??= reading.serverMajor;
+        serverMajor = reading.serverMajor;
         ledger = reading.gate;
         catalog = reading.catalog;
       }
@@ -58,7 +60,7 @@ Examples:
         migrationsDir: c.migrationsDir(),
         paths,
         staged: opts.staged,
-        pgVersion: pgVersion ?? 15,
+        pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
         ledger,
       });
 

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import { lintMigrations } from '../../lint.js';
+import { targetVersion } from '../../config/target-version.js';
+import { serverVersion } from '../../db/connect.js';
 import { catalogObjects, objectsCreatedBy, resolveDeprecation } from '../../ledger/objects.js';
 import { deprecateObject, describeDrift, formatInstant, showLedger, verifyLedger } from '../../ledger/index.js';
 import type { CliContext } from '../context.js';
@@ -35,7 +37,8 @@ Examples:
         // The name must be one the database or the migrations know (exit 2 with the closest one);
         // a bare table.column resolves through the search path and is stored qualified.
         const files = fs.existsSync(c.migrationsDir()) ? c.migrations() : [];
-        const reports = files.length > 0 ? await lintMigrations(files, { pgVersion: c.config().pgVersion ?? 15 }) : [];
+        const pgVersion = targetVersion({ server: await serverVersion(client), config: c.config().pgVersion });
+        const reports = files.length > 0 ? await lintMigrations(files, { pgVersion }) : [];
         const known = new Set([...(await catalogObjects(client)), ...objectsCreatedBy(reports)]);
         const resolved = resolveDeprecation(object, known, '');
         const added = await deprecateObject(client, resolved, flags.release, { schema: c.config().ledger.schema, normalized: true });

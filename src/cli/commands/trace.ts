@@ -54,7 +54,8 @@ Examples:
       const report = await traceMigrations(files, {
         url,
         history,
-        pgVersion: parsePgVersion(opts.pgVersion) ?? config.pgVersion,
+        // Trace always connects: the server's version is the target unless --pg-version says otherwise.
+        pgVersion: parsePgVersion(opts.pgVersion),
         lockTimeoutMs: opts.lockTimeout === undefined ? config.apply.lockTimeoutMs : parseTimeout(opts.lockTimeout, '--lock-timeout'),
         statementTimeoutMs: opts.statementTimeout === undefined ? 30_000 : parseTimeout(opts.statementTimeout, '--statement-timeout'),
         onProgress: (text) => c.out.progress(`tracing ${text}`),
