@@ -9,6 +9,7 @@
 import { contractVerdict } from '../contract-verdict.js';
 import { formatInstant } from '../ledger/state.js';
 import { addDatabaseDependents } from './cascade.js';
+import { backendPid } from '../db/sql.js';
 import { targetVersion } from '../config/target-version.js';
 import { catalogObjects, resolveReportDeprecations } from '../ledger/objects.js';
 import type pg from 'pg';
@@ -305,9 +306,6 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
   }
 }
 
-async function backendPid(client: pg.ClientBase): Promise<number> {
-  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-}
 
 interface Settings extends RetrySchedule {
   lockTimeoutMs: number;

@@ -5,6 +5,7 @@
  * that name: INVALID ⇒ drop it concurrently and build again; VALID ⇒ an earlier run finished
  * the build but died before recording it, so the statement is done.
  */
+import { quoteIdent } from '../db/sql.js';
 import type pg from 'pg';
 import { loadParser, parseSql } from '../parse/parser.js';
 
@@ -63,6 +64,3 @@ export async function existingIndex(
   return { qualifiedName: rows[0].qualified, valid: rows[0].valid, onTable: rows[0].on_table };
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

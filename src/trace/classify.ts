@@ -3,6 +3,7 @@
  * transaction, on a throwaway database, not at all (skipped), or never (refused).
  */
 import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { quoteIdent } from '../db/sql.js';
 
 /** How trace handles one statement. */
 export type Handling =
@@ -158,9 +159,6 @@ export function classifyStatement(text: string): Classified {
   }
 }
 
-function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
 
 /**
  * Every relation a statement names (tables, indexes, views), quoted for `to_regclass`: the

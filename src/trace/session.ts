@@ -20,9 +20,7 @@ export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
 }
 
-export function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
+export { backendPid, quoteIdent } from '../db/sql.js';
 
 /** The server's error as one line, with the URL's password removed. */
 export function errorText(error: unknown, url: string): string {
@@ -43,9 +41,6 @@ export function millis(start: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
 }
 
-export async function backendPid(client: pg.Client): Promise<number> {
-  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-}
 
 export interface Caps {
   lockTimeoutMs: number;
