@@ -21,30 +21,24 @@ export function formatObjectName(parts: readonly string[]): string {
 }
 
 /**
- * The parts of a name written by a user (a directive, `ledger deprecate`): SQL identifier rules,
- * so unquoted parts are lower-cased and `"Quoted"` ones kept exactly.
- *
- * @throws UsageError on an unterminated quote, an empty part or an argument list.
+ * Identifiers separated by `separator`, read as PostgreSQL reads them: unquoted parts are
+ * lower-cased, `"quoted"` ones kept exactly (`""` is a quote), blanks around parts ignored.
+ * Returns the parts, or why the text cannot be read. Used for object names (`.`) and for
+ * identifier lists in settings such as `search_path` (`,`, see src/analyze/session.ts).
  */
-export function parseObjectName(text: string): string[] {
-  const source = text.trim();
-  const fail = (why: string): never => {
-    throw new UsageError(`invalid object name ${JSON.stringify(text)}: ${why}`);
-  };
-  if (source === '') fail('it is empty');
-  if (source.includes('(')) {
-    fail('name a routine without its arguments (public.norm): a deprecation covers every overload of the name');
-  }
+export function readIdentifiers(text: string, separator: string): string[] | { error: string } {
   const parts: string[] = [];
   let i = 0;
+  const isBlank = (c: string | undefined) => c !== undefined && /\s/.test(c);
   for (;;) {
+    while (isBlank(text[i])) i++;
     let p = '';
-    if (source[i] === '"') {
+    if (text[i] === '"') {
       i++;
       for (;;) {
-        if (i >= source.length) fail('a quote is not closed');
-        if (source[i] === '"') {
-          if (source[i + 1] === '"') {
+        if (i >= text.length) return { error: 'a quote is not closed' };
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
             p += '"';
             i += 2;
             continue;
@@ -52,20 +46,37 @@ export function parseObjectName(text: string): string[] {
           i++;
           break;
         }
-        p += source[i++];
+        p += text[i++];
       }
-      if (p === '') fail('a quoted part is empty');
+      if (p === '') return { error: 'a quoted part is empty' };
     } else {
       const start = i;
-      while (i < source.length && source[i] !== '.' && source[i] !== '"') i++;
-      p = source.slice(start, i).trim().toLowerCase();
-      if (p === '' || /\s/.test(p)) fail('expected schema.table, schema.table.column or schema.routine');
+      while (i < text.length && text[i] !== separator && text[i] !== '"' && !isBlank(text[i])) i++;
+      p = text.slice(start, i).toLowerCase();
+      if (p === '') return { error: 'a part is empty' };
     }
     parts.push(p);
-    if (i >= source.length) break;
-    if (source[i] !== '.') fail('expected a dot between parts');
+    while (isBlank(text[i])) i++;
+    if (i >= text.length) return parts;
+    if (text[i] !== separator) return { error: `expected "${separator}" between parts` };
     i++;
   }
+}
+
+/**
+ * The parts of a name written by a user (a directive, `ledger deprecate`): SQL identifier rules,
+ * so unquoted parts are lower-cased and `"Quoted"` ones kept exactly.
+ *
+ * @throws UsageError on an unterminated quote, an empty part or an argument list.
+ */
+export function parseObjectName(text: string): string[] {
+  const fail = (why: string): never => {
+    throw new UsageError(`invalid object name ${JSON.stringify(text)}: ${why}`);
+  };
+  if (text.trim() === '') fail('it is empty');
+  if (text.includes('(')) fail('name a routine without its arguments (public.norm): a deprecation covers every overload of the name');
+  const parts = readIdentifiers(text, '.');
+  if (!Array.isArray(parts)) return fail(`${parts.error}; expected schema.table, schema.table.column or schema.routine`);
   if (parts.length > 3) fail('at most three parts: schema.table.column');
   return parts;
 }

@@ -15,6 +15,8 @@
  *   (unquoted parts lower-cased).
  */
 
+import { readIdentifiers } from '../object-name.js';
+
 /** The settings the analyser follows. */
 export interface Settings {
   /** Schemas searched for unqualified names, `$user` removed; the first gets new objects. `null`: unknown. */
@@ -167,43 +169,9 @@ function searchPathOf(value: SettingValue): readonly string[] | null {
  * lower-cased, quoted parts kept with `""` unescaped. A malformed list is `null` (unknown).
  */
 export function splitIdentifiers(text: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  const skipSpace = () => {
-    while (i < text.length && /\s/.test(text[i])) i++;
-  };
-  skipSpace();
-  if (i === text.length) return [];
-  for (;;) {
-    skipSpace();
-    let part = '';
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= text.length) return null;
-        if (text[i] === '"') {
-          if (text[i + 1] === '"') {
-            part += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        part += text[i++];
-      }
-    } else {
-      const start = i;
-      while (i < text.length && text[i] !== ',' && !/\s/.test(text[i])) i++;
-      part = text.slice(start, i).toLowerCase();
-      if (part === '') return null;
-    }
-    out.push(part);
-    skipSpace();
-    if (i === text.length) return out;
-    if (text[i] !== ',') return null;
-    i++;
-  }
+  if (text.trim() === '') return [];
+  const parts = readIdentifiers(text, ',');
+  return Array.isArray(parts) ? parts : null;
 }
 
 /** How a transaction statement changes the session. */

@@ -184,7 +184,7 @@ describe('deprecations', () => {
   it('rejects a malformed object name', async () => {
     const error = await thrown(() => deprecateObject(c, 'public..name', 'v1', { schema: freshSchema() }));
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toBe('invalid object name "public..name": expected schema.table, schema.table.column or schema.routine');
+    expect(error.message).toBe('invalid object name "public..name": a part is empty; expected schema.table, schema.table.column or schema.routine');
   });
 });
 
