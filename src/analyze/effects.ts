@@ -557,6 +557,11 @@ function classify(stmt: ParsedStatement, ctx: Ctx): void {
       return dataStatement(ctx, n);
     }
     case 'CopyStmt': {
+      // COPY … PROGRAM runs a shell command on the database server: nothing bgmigrate can see.
+      if (n.is_program) {
+        effect(ctx, 'dynamic-sql', 'COPY … PROGRAM', 'neutral', null, { detail: { dynamicSql: `COPY … PROGRAM '${String(n.filename ?? '')}' runs a command on the database server`, subtype: 'call' } });
+      }
+      if (n.query) calls(ctx, n.query);
       const table = n.relation ? rel(ctx, n.relation) : 'query';
       effect(ctx, 'copy', table, 'neutral', n.is_from ? 'RowExclusiveLock' : 'AccessShareLock', { table: n.relation ? table : undefined });
       return;
@@ -1477,6 +1482,8 @@ function createIndex(ctx: Ctx, n: Node): void {
   const schemaName = table.split('.')[0];
   const idx = n.idxname ? `${schemaName}.${part(n.idxname)}` : `${table}(${indexCols(n)})`;
   const concurrently = Boolean(n.concurrent);
+  // Index expressions and predicates are evaluated for every row while the index is built.
+  calls(ctx, [n.indexParams, n.whereClause]);
   if (concurrently) ctx.cannotRunInTransaction = true;
   // libpg-query leaves `inh` out for `ON ONLY`.
   const only = (n.relation as Node).inh !== true;
@@ -1842,6 +1849,8 @@ function alterTableCmd(ctx: Ctx, table: string, cmd: Node): void {
       const oldType = ctx.schema.columnType(table, col!);
       // `USING col` (or `USING col::newtype`) is the conversion PostgreSQL does without USING.
       const using = cd.raw_default !== undefined && !isPlainUsing(cd.raw_default as Node, col!, tf.type);
+      // The USING expression runs once per row: the routines it calls run with it.
+      if (using) calls(ctx, cd.raw_default);
       const collate = cd.collClause !== undefined;
       const metadataOnly = !using && !collate && isMetadataOnlyTypeChange(oldType, tf.type);
       // Only the column's indexes are rebuilt (the table is not): a collation change of the
@@ -2021,6 +2030,8 @@ function addConstraint(ctx: Ctx, table: string, k: Node): void {
   const name = k.conname !== undefined ? String(k.conname) : undefined;
   const object = `${table}.${part(name ?? type ?? 'constraint')}`;
   const notValid = Boolean(k.skip_validation);
+  // A CHECK is evaluated for every existing row unless NOT VALID: the routines it calls run too.
+  if (type === 'check' && !notValid) calls(ctx, k.raw_expr);
   const usingIndex = k.indexname !== undefined;
   const detail: EffectDetail = { constraintType: type, constraintName: name, notValid, usingIndex };
   switch (type) {

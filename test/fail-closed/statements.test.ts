@@ -105,6 +105,12 @@ describe('class 7: code the analyser cannot see fails closed', () => {
     expect(await rows('UPDATE users SET email = normalise(email) WHERE id < 100;')).toEqual([['dynamic-sql', 1, 'error']]);
     // Built-in functions are known.
     expect(await rows("SELECT now(), lower('X'), count(*) FROM users;")).toEqual([]);
+    // Expressions the migration evaluates per row run their routines too.
+    expect(await rows('ALTER TABLE users ALTER COLUMN email TYPE citext USING to_citext(email);').then((r) => r.filter((x) => x[0] === 'dynamic-sql'))).toEqual([['dynamic-sql', 1, 'error']]);
+    expect(await rows('CREATE INDEX CONCURRENTLY users_norm_idx ON users (normalise(email));')).toEqual([['dynamic-sql', 1, 'error']]);
+    expect(await rows('ALTER TABLE users ADD CONSTRAINT valid_email CHECK (is_email(email)) NOT VALID;')).toEqual([]);
+    // COPY … PROGRAM runs a shell command on the server.
+    expect(await rows("COPY users FROM PROGRAM 'curl https://example.com/users.csv';")).toEqual([['dynamic-sql', 1, 'error']]);
   });
 
   it('a call of a routine created by the migrations is analysed like a DO block', async () => {
