@@ -25,8 +25,6 @@ export default defineRule({
       if (e.kind !== 'create-index' || e.detail.concurrently || e.detail.only || e.detail.newInFile || !e.table) continue;
       // IF NOT EXISTS of an index the model already knows does nothing.
       if (e.detail.ifNotExists && ctx.schema.indexTable(e.object)) continue;
-      // `ON ONLY parent`: libpg-query omits `inh` when it is false. It builds nothing (the index starts invalid).
-      if ((ctx.statement.node.relation as { inh?: boolean } | undefined)?.inh !== true) continue;
       const what = e.detail.unique ? 'CREATE UNIQUE INDEX' : 'CREATE INDEX';
       const index = e.object.includes('(') ? '' : ` ${e.object}`;
       hits.push({

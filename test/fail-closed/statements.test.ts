@@ -118,6 +118,8 @@ describe('class 7: code the analyser cannot see fails closed', () => {
     expect(await rows('SELECT purge();', [fn])).toEqual([['drop-table', 1, 'error']]);
     const sqlFn = "CREATE FUNCTION tidy() RETURNS void LANGUAGE sql AS 'DELETE FROM sessions WHERE expires_at < now()';";
     expect(await rows('SELECT tidy();', [sqlFn])).toEqual([]);
+    const index = "CREATE FUNCTION add_index() RETURNS void LANGUAGE sql AS 'CREATE INDEX users_email_idx ON users (email)';";
+    expect(await rows('SELECT add_index();', [index])).toEqual([['index-not-concurrent', 1, 'error']]);
     const dyn = "CREATE FUNCTION run(q text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE q; END $$;";
     expect(await rows("SELECT run('DROP TABLE users');", [dyn])).toEqual([['dynamic-sql', 1, 'error']]);
   });
