@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { lintSql } from '../../src/lint.js';
+import { findings as findingsOf, type LintCase } from './core-helpers.js';
 
 const RULE = 'detach-partition-not-concurrent';
 
-async function findings(sql: string, options: { pgVersion?: number; previous?: string[] } = {}) {
-  const report = await lintSql(sql, { pgVersion: 15, ...options });
-  return report.findings.filter((f) => f.rule === RULE);
-}
+/** Every finding of this rule (the shared helper of test/rules/core-helpers.ts). */
+const findings = (sql: string, options: LintCase = {}) => findingsOf(sql, RULE, options);
 
 const DETACH = 'SELECT 1;\nALTER TABLE events DETACH PARTITION events_2024;';
 

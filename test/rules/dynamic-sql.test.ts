@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { findings as findingsOf, type LintCase } from './core-helpers.js';
 import { lintSql } from '../../src/lint.js';
 
 const RULE = 'dynamic-sql';
 
-async function findings(sql: string) {
-  const report = await lintSql(sql, { pgVersion: 15 });
-  return report.findings.filter((f) => f.rule === RULE);
-}
+/** Every finding of this rule (the shared helper of test/rules/core-helpers.ts). */
+const findings = (sql: string, options: LintCase = {}) => findingsOf(sql, RULE, options);
 
 describe(RULE, () => {
   it('flags EXECUTE of a computed string inside a DO block, at the EXECUTE keyword', async () => {

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { lintSql } from '../../src/lint.js';
+import { findings as findingsOf, type LintCase } from './core-helpers.js';
 
 const RULE = 'missing-lock-timeout';
 const ON = { [RULE]: 'warning' as const };
 
-async function findings(sql: string, rules: Record<string, 'warning' | 'error' | 'off'> = ON) {
-  const report = await lintSql(sql, { pgVersion: 15, rules });
-  return report.findings.filter((f) => f.rule === RULE);
-}
+/** Every finding of this rule (the shared helper of test/rules/core-helpers.ts), with the rule switched on. */
+const findings = (sql: string, rules: Record<string, 'warning' | 'error' | 'off'> = ON) => findingsOf(sql, RULE, { rules });
 async function positions(sql: string) {
   return (await findings(sql)).map((f) => [f.line, f.column]);
 }
