@@ -13,7 +13,7 @@ import { discoverMigrations } from '../migrations/discover.js';
 import type { MigrationFile } from '../model.js';
 import { GATE_RULE_IDS, RULE_IDS } from '../rules/index.js';
 import { resolveDatabaseUrl } from '../db/url.js';
-import { paint, type Paint } from './paint.js';
+import { paint, type Paint } from '../report/paint.js';
 
 export interface GlobalOptions {
   database?: string;

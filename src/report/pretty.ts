@@ -1,4 +1,4 @@
-import type { Paint } from '../cli/paint.js';
+import type { Paint } from './paint.js';
 import type { CheckReport, Finding, Severity } from '../model.js';
 
 export interface PrettyOptions {

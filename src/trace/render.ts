@@ -1,7 +1,7 @@
 /**
  * `trace` output: a per-statement table (pretty) and the report as JSON.
  */
-import type { Paint } from '../cli/paint.js';
+import type { Paint } from '../report/paint.js';
 import { LOCK_ORDER, type LockMode } from '../model.js';
 import type { TraceReport, TracedStatement } from './types.js';
 

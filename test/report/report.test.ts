@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paint } from '../../src/cli/paint.js';
+import { paint } from '../../src/report/paint.js';
 import type { CheckReport, FileReport, Finding } from '../../src/model.js';
 import { renderGithub } from '../../src/report/github.js';
 import { renderJson } from '../../src/report/json.js';
