@@ -4,7 +4,7 @@
  */
 import type { Config } from './config/config.js';
 import { connect, serverVersion } from './db/connect.js';
-import { RefusalError } from './errors.js';
+import { DriftError } from './errors.js';
 // Not ./ledger/index.js: the gate and drift modules avoid loading Kysely (~150 ms) for a read.
 import { describeDrift } from './ledger/drift.js';
 import { ledgerGate } from './ledger/gate.js';
@@ -45,7 +45,7 @@ export async function readLedgerForCheck(
     const changed = gate.drift(migrations).filter((d) => d.kind === 'changed');
     if (changed.length > 0) {
       const count = changed.length === 1 ? '1 applied migration has' : `${changed.length} applied migrations have`;
-      throw new RefusalError(
+      throw new DriftError(
         `${count} changed since it was applied; restore the file or deal with "bgmigrate ledger verify" first\n` +
           changed.map((d) => `  ${describeDrift(d)}`).join('\n'),
       );

@@ -26,6 +26,14 @@ export class RefusalError extends Error {
   }
 }
 
+/** Exit 1: an applied migration's file changed or disappeared since it was applied. */
+export class DriftError extends RefusalError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DriftError';
+  }
+}
+
 /** Exit 130 (SIGINT) or 143 (SIGTERM): the user or the deploy system stopped bgmigrate. */
 export class InterruptedError extends Error {
   readonly exitCode: 130 | 143;

@@ -12,7 +12,7 @@
  * await applyMigrations({ database: url, config, files, phase: 'expand', release: 'v43' });
  */
 export * from './model.js';
-export { UsageError, RefusalError, isBgmigrateError, type BgmigrateError } from './errors.js';
+export { UsageError, RefusalError, DriftError, InterruptedError, isBgmigrateError, type BgmigrateError } from './errors.js';
 export { loadConfig, validateConfig, CONFIG_FILES, type Config, type Layout } from './config/config.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { discoverMigrations, detectLayout, readMigrationFile } from './migrations/discover.js';
@@ -29,6 +29,6 @@ export { redactUrl, resolveDatabaseUrl } from './db/url.js';
 export { startEmbedded } from './db/embedded.js';
 export * as ledger from './ledger/index.js';
 export * as pool from './pool/index.js';
-export { applyMigrations, migrationStatus, type ApplyOptions, type ApplyResult, type StatusReport } from './apply/index.js';
+export { applyMigrations, migrationStatus, ApplyRefusal, LockTimeoutExhausted, type ApplyOptions, type ApplyResult, type StatusReport } from './apply/index.js';
 export { traceMigrations, traceSql, renderTracePretty, renderTraceJson } from './trace/index.js';
 export { VERSION } from './version.js';

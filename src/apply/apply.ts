@@ -15,7 +15,7 @@ import { catalogObjects, resolveReportDeprecations } from '../ledger/objects.js'
 import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
-import { InterruptedError, RefusalError, UsageError } from '../errors.js';
+import { DriftError, InterruptedError, RefusalError, UsageError } from '../errors.js';
 import { lintMigrations } from '../lint.js';
 import { poolGate } from '../pool/check.js';
 import type { FileReport, LedgerGate, MigrationFile, Phase } from '../model.js';
@@ -145,6 +145,14 @@ export class ApplyRefusal extends RefusalError {
     this.name = 'ApplyRefusal';
     this.reasons = details.reasons ?? [message];
     this.applied = details.applied;
+  }
+}
+
+/** Exit 1: a migration kept hitting the lock timeout until the retries ran out; nothing of it is applied. */
+export class LockTimeoutExhausted extends ApplyRefusal {
+  constructor(message: string, details: { applied: AppliedMigration[]; cause?: unknown }) {
+    super(message, details);
+    this.name = 'LockTimeoutExhausted';
   }
 }
 
@@ -290,6 +298,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release, recheck));
       } catch (error) {
         if (options.signal?.aborted) throw interrupted();
+        if (error instanceof LockTimeoutExhausted) throw new LockTimeoutExhausted(error.message, { applied: result.applied, cause: error.cause });
         if (error instanceof RefusalError) {
           throw new ApplyRefusal(error.message, { applied: result.applied, cause: error });
         }
@@ -358,12 +367,12 @@ function refuseDrift(files: MigrationFile[], applied: AppliedRecord[], partial: 
   for (const record of applied) {
     const file = byId.get(record.id);
     if (!file) {
-      throw new RefusalError(
+      throw new DriftError(
         `${record.id}: applied migration is missing from the migrations directory; restore it (bgmigrate ledger verify lists every difference)`,
       );
     }
     if (file.checksum !== record.checksum) {
-      throw new RefusalError(
+      throw new DriftError(
         `${file.path}: changed since it was applied (checksum ${short(record.checksum)} in the ledger, ${short(file.checksum)} on disk); restore the file, or review with bgmigrate ledger verify`,
       );
     }
@@ -371,7 +380,7 @@ function refuseDrift(files: MigrationFile[], applied: AppliedRecord[], partial: 
   for (const record of partial) {
     const file = byId.get(record.id);
     if (file && file.checksum !== record.checksum) {
-      throw new RefusalError(
+      throw new DriftError(
         `${file.path}: ${record.doneStatements.length} of its statements already ran from other contents of the file (checksum ${short(record.checksum)}, now ${short(file.checksum)}); restore that version to resume it, or finish it by hand`,
       );
     }
@@ -797,9 +806,9 @@ class MigrationRunner {
         }
         const who =
           blockers.length > 0 ? `blocked by ${blockers.map(describeBlocker).join(', ')}` : 'the blocking session had gone when checked';
-        throw new RefusalError(
+        throw new LockTimeoutExhausted(
           `${where}: gave up after ${error.attempts} attempts, each waiting ${formatMs(this.settings.lockTimeoutMs)} for a lock (${error.lastError.message}); ${who}; ${context.state()}`,
-          { cause: error },
+          { applied: [], cause: error },
         );
       }
       if (isDatabaseError(error)) {

@@ -6,6 +6,7 @@ export {
   applyMigrations,
   judge,
   ApplyRefusal,
+  LockTimeoutExhausted,
   type ApplyOptions,
   type ApplyResult,
   type ApplyEvent,

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { acquireApplierLock } from '../../src/apply/applier-lock.js';
 import { ApplyRefusal, applyMigrations, migrationStatus, type ApplyEvent } from '../../src/apply/index.js';
 import { ledgerPort } from '../../src/apply/ledger-adapter.js';
-import { RefusalError, UsageError } from '../../src/errors.js';
+import { DriftError, RefusalError, UsageError } from '../../src/errors.js';
 import { Clients, columnsOf, freshDatabase, migrationsDir, schemaExists, testConfig } from './helpers.js';
 
 const fast = { lockTimeout: '200ms', maxRetries: 2, retryDelay: '10ms', retryMaxDelay: '20ms', lockWait: '10s' };
@@ -294,5 +294,18 @@ describe('losing a session mid-run', () => {
     );
     expect((await ledgerPort(config).applied(admin)).map((m) => m.id)).toEqual(['001_slow.sql']);
     expect(await columnsOf(admin, 'second')).toEqual([]);
+  });
+});
+
+describe('errors typed by cause', () => {
+  it('drift is a DriftError (a RefusalError, exit 1)', async () => {
+    const { clients } = await db('typed_drift');
+    const config = testConfig(fast);
+    const dir = migrationsDir({ '001_accounts.sql': 'CREATE TABLE accounts (id int PRIMARY KEY);\n' });
+    await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' });
+    fs.appendFileSync(path.join(dir.dir, '001_accounts.sql'), '-- edited\n');
+    const error = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' }).catch((e) => e);
+    expect(error).toBeInstanceOf(DriftError);
+    expect(error).toBeInstanceOf(RefusalError);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { ApplyRefusal, applyMigrations, type ApplyEvent } from '../../src/apply/index.js';
+import { ApplyRefusal, LockTimeoutExhausted, applyMigrations, type ApplyEvent } from '../../src/apply/index.js';
 import { ledgerPort } from '../../src/apply/ledger-adapter.js';
 import { Clients, columnsOf, freshDatabase, migrationsDir, testConfig } from './helpers.js';
 
@@ -91,5 +91,20 @@ describe('a long transaction holding the table', () => {
     // Traffic kept flowing: no query waited much longer than one lock timeout.
     expect(latencies.length).toBeGreaterThan(100);
     expect(Math.max(...latencies)).toBeLessThan(LOCK_TIMEOUT_MS + SLACK_MS);
+  });
+});
+
+describe('typed by cause', () => {
+  it('running out of lock retries is a LockTimeoutExhausted (an ApplyRefusal, exit 1)', async () => {
+    const config = testConfig({ lockTimeout: '100ms', maxRetries: 0 });
+    const dir = migrationsDir({ '001_note2.sql': 'ALTER TABLE accounts ADD COLUMN note2 text;\n' });
+    const blocker = await clients.client('typed-blocker');
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT count(*) FROM accounts');
+    const error = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' }).catch((e: unknown) => e);
+    await blocker.query('COMMIT');
+    expect(error).toBeInstanceOf(LockTimeoutExhausted);
+    expect(error).toBeInstanceOf(ApplyRefusal);
+    expect((error as LockTimeoutExhausted).exitCode).toBe(1);
   });
 });
