@@ -7,7 +7,7 @@ import { defineRule } from './rule.js';
  */
 export default defineRule({
   id: 'commit-in-block',
-  category: 'error',
+  category: 'breaking',
   defaultLevel: 'error',
   summary: 'a `DO` block that runs `COMMIT` or `ROLLBACK` (a batched backfill), in a migration not declared `-- bgmigrate: idempotent`',
   why:

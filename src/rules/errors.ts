@@ -11,7 +11,7 @@ function errorRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: rea
   return defineRule({
     source: 'errors.ts',
     ...meta,
-    category: 'error',
+    category: 'breaking',
     defaultLevel: 'error',
     effectKinds: kinds,
     check(ctx) {

@@ -29,7 +29,7 @@ import type { SchemaView } from '../analyze/schema.js';
 import type { SessionState } from '../analyze/session.js';
 
 /** Where a rule sits in the catalogue (docs/rules/README.md). */
-export type RuleCategory = 'contract' | 'error' | 'lock' | 'hygiene' | 'limit';
+export type RuleCategory = 'contract' | 'breaking' | 'lock' | 'hygiene' | 'limit';
 
 export interface RuleMeta {
   /** The user-facing id (config, suppressions, JSON): exactly as in docs/rules/. */

@@ -3,7 +3,7 @@ import { defineRule, type RuleHit } from './rule.js';
 /** `CREATE INDEX CONCURRENTLY` without a name. */
 export default defineRule({
   id: 'unnamed-concurrent-index',
-  category: 'error',
+  category: 'breaking',
   defaultLevel: 'error',
   summary: '`CREATE INDEX CONCURRENTLY` without an index name',
   why:
