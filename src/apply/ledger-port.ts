@@ -21,7 +21,7 @@ export interface PartialRecord {
   doneStatements: number[];
 }
 
-export interface MigrationRecord {
+export interface RunRecord {
   id: string;
   checksum: string;
   phase: Phase;
@@ -38,7 +38,7 @@ export interface LedgerPort {
   applied(client: pg.ClientBase): Promise<AppliedRecord[]>;
   /** Statement progress of the given (unapplied) migrations, one record per file content seen. */
   partial(client: pg.ClientBase, ids: string[]): Promise<PartialRecord[]>;
-  recordMigration(client: pg.ClientBase, record: MigrationRecord): Promise<void>;
+  recordMigration(client: pg.ClientBase, record: RunRecord): Promise<void>;
   recordStatement(
     client: pg.ClientBase,
     progress: { id: string; checksum: string; index: number; total: number; durationMs: number; release: string | null },

@@ -11,10 +11,10 @@
  * - `ensureLedger(client, {schema})` → `{from, to}` versions. Creates/upgrades the ledger; cheap
  *   (2 reads, no lock) once current. Also works outside a transaction.
  * - `recordMigration(client, {id, checksum, phase, release?, durationMs, effects?, suppressions?, appliedBy?}, {schema})`
- *   → `AppliedMigration`. Registers the release as `deployed` when new. RefusalError if already recorded.
+ *   → `LedgerMigration`. Registers the release as `deployed` when new. RefusalError if already recorded.
  * - `recordDeprecations(client, objects, release, {schema, source?: 'directive'|'command', migrationId?})`
  *   → the `Deprecation`s added (an object already deprecated at that release is skipped).
- * - `appliedMigrations(client, {schema})` → `AppliedMigration[]` in applied order ([] without a ledger).
+ * - `appliedMigrations(client, {schema})` → `LedgerMigration[]` in applied order ([] without a ledger).
  * - `recordStatementProgress(client, {migrationId, checksum, statementIndex, durationMs, release?}, {schema})`
  *   for no-transaction migrations, one call per statement run (idempotent);
  *   `statementProgress(client, migrationId, {schema, checksum?})` → done statements by index.
@@ -63,10 +63,10 @@ export {
   recordMigration,
   recordStatementProgress,
   statementProgress,
-  type AppliedMigration,
+  type LedgerMigration,
   type Deprecation,
   type LedgerSuppression,
-  type MigrationRecord,
+  type NewLedgerMigration,
   type StatementProgress,
 } from './record.js';
 export {

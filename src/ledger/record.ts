@@ -28,7 +28,7 @@ export interface LedgerSuppression {
 }
 
 /** What the runner records when a migration has been applied. */
-export interface MigrationRecord {
+export interface NewLedgerMigration {
   /** Migration id: path relative to the migrations directory. */
   id: string;
   /** SHA-256 of the file's bytes, hex. */
@@ -44,7 +44,7 @@ export interface MigrationRecord {
 }
 
 /** One row of the applied-migrations history. */
-export interface AppliedMigration {
+export interface LedgerMigration {
   id: string;
   checksum: string;
   phase: Phase;
@@ -119,9 +119,9 @@ export async function registerRelease(
  */
 export async function recordMigration(
   client: pg.ClientBase,
-  row: MigrationRecord,
+  row: NewLedgerMigration,
   options: LedgerOptions = {},
-): Promise<AppliedMigration> {
+): Promise<LedgerMigration> {
   const schema = ledgerSchema(options);
   const db = ledgerDb(client, options);
   const release = row.release == null ? null : checkReleaseName(row.release);
@@ -162,7 +162,7 @@ function toApplied(row: {
   duration_ms: number;
   effects: unknown[];
   suppressions: unknown[];
-}): AppliedMigration {
+}): LedgerMigration {
   return {
     id: row.id,
     checksum: row.checksum,
@@ -180,7 +180,7 @@ function toApplied(row: {
  * The applied migrations in the order they were applied; empty when the ledger does not exist
  * (it is not created by reading).
  */
-export async function appliedMigrations(client: pg.ClientBase, options: LedgerOptions = {}): Promise<AppliedMigration[]> {
+export async function appliedMigrations(client: pg.ClientBase, options: LedgerOptions = {}): Promise<LedgerMigration[]> {
   const schema = ledgerSchema(options);
   if ((await ledgerVersion(client, options)) === 0) return [];
   try {

@@ -2,7 +2,7 @@
  * `ledger show` / `status`: the whole ledger, read without writing.
  */
 import type pg from 'pg';
-import { appliedMigrations, listDeprecations, type AppliedMigration, type Deprecation } from './record.js';
+import { appliedMigrations, listDeprecations, type LedgerMigration, type Deprecation } from './record.js';
 import { listReleases, releaseEvents, type ReleaseEvent, type ReleaseInfo, type WindowOptions } from './releases.js';
 import { ledgerSchema, ledgerVersion } from './schema.js';
 
@@ -11,7 +11,7 @@ export interface LedgerContents {
   schema: string;
   /** 0 when the ledger does not exist yet (then every list is empty). */
   version: number;
-  migrations: AppliedMigration[];
+  migrations: LedgerMigration[];
   releases: ReleaseInfo[];
   events: ReleaseEvent[];
   deprecations: Deprecation[];
