@@ -37,7 +37,13 @@ export interface ApplyOptions {
   config: Config;
   /** Every migration of the directory, in migration order (applied ones included). */
   files: MigrationFile[];
-  phase: Phase;
+  /**
+   * `all`: every pending migration in file order, contract ones included, for a database that
+   * serves no traffic (dev, CI, preview); refused where a release has ever shipped unless `noTraffic`.
+   */
+  phase: RunPhase;
+  /** With phase `all` on a database where a release has shipped: the operator says nothing reads it (recorded). */
+  noTraffic?: boolean;
   /** The release being deployed: recorded on each migration, as deployed, and for deprecations. */
   release?: string;
   /** Plan and judge, change nothing (not even create the ledger). */
@@ -101,8 +107,11 @@ export interface AppliedMigration {
   statements: number;
 }
 
+/** What an apply run covers: one phase, or (no traffic) all of them. */
+export type RunPhase = Phase | 'all';
+
 export interface ApplyResult {
-  phase: Phase;
+  phase: RunPhase;
   release: string | null;
   dryRun: boolean;
   plan: PlanEntry[];
@@ -207,6 +216,15 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     const planGate = await ledger.gate(work, now());
     const reports = await lint(options.files, [], planGate);
     const plan = makePlan(options.files, reports, applied, partial, options.phase, options.allowOutOfOrder);
+    if (options.phase === 'all') {
+      // Only for a database no release serves: a shipped release means someone may be reading it.
+      const shipped = ledgerExists ? await ledger.shippedReleases(work) : [];
+      if (shipped.length > 0 && !options.noTraffic) {
+        throw new RefusalError(
+          `apply --phase all runs contract migrations without the ledger's consent, and release${shipped.length === 1 ? '' : 's'} ${shipped.join(', ')} shipped on this database; use --phase expand / contract, or --no-traffic if nothing reads this database any more (recorded in the ledger)`,
+        );
+      }
+    }
     refuseMissingRelease(plan, reports, release);
     emit({ type: 'plan', plan });
 
@@ -307,7 +325,10 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         options.signal?.removeEventListener('abort', cancel);
       }
     }
-    if (!dryRun && release !== null && options.phase === 'expand') await ledger.recordDeployed(work, release);
+    if (!dryRun && release !== null && options.phase !== 'contract') await ledger.recordDeployed(work, release);
+    if (!dryRun && options.phase === 'all' && options.noTraffic && result.applied.length > 0) {
+      await ledger.recordNoTraffic(work, result.applied.map((a) => a.id));
+    }
     return result;
   } finally {
     await work?.end().catch(() => undefined);
@@ -392,7 +413,7 @@ function makePlan(
   reports: FileReport[],
   applied: AppliedRecord[],
   partial: PartialRecord[],
-  phase: Phase,
+  phase: RunPhase,
   allowOutOfOrder = false,
 ): PlanEntry[] {
   const appliedIds = new Set(applied.map((a) => a.id));
@@ -402,7 +423,7 @@ function makePlan(
     const entry: PlanEntry = { id: file.id, path: file.path, phase: report.phase, action: 'applied' };
     if (appliedIds.has(file.id)) return entry;
     const started = partialById.get(file.id);
-    if (report.phase !== phase) entry.action = 'skip';
+    if (phase !== 'all' && report.phase !== phase) entry.action = 'skip';
     else if (started) {
       entry.action = 'resume';
       entry.doneStatements = [...started.doneStatements].sort((a, b) => a - b);
@@ -415,7 +436,7 @@ function makePlan(
   if (!allowOutOfOrder) {
     let lastApplied = -1;
     plan.forEach((e, i) => {
-      if (e.action === 'applied' && e.phase === phase) lastApplied = i;
+      if (e.action === 'applied' && (phase === 'all' || e.phase === phase)) lastApplied = i;
     });
     const early = plan.find((e, i) => e.action === 'apply' && i < lastApplied);
     if (early) {
@@ -455,9 +476,16 @@ function refuseMissingRelease(plan: PlanEntry[], reports: FileReport[], release:
  * contract effect in expand; any contract effect the ledger refuses in contract (unless a
  * `bgmigrate-ignore` comment took responsibility for it, which the ledger records).
  */
-export function judge(report: FileReport, phase: Phase, gate: LedgerGate): string[] {
+export function judge(report: FileReport, phase: RunPhase, gate: LedgerGate): string[] {
   const reasons: string[] = [];
   const where = (line: number, column: number) => `${report.path}:${line}:${column}`;
+  if (phase === 'all') {
+    // No traffic: no release can be broken or blocked. Only what the runner itself cannot run stops it.
+    for (const finding of report.findings) {
+      if (finding.severity === 'error' && NO_TRAFFIC_REFUSALS.has(finding.rule)) reasons.push(`${where(finding.line, finding.column)}: ${finding.rule}: ${finding.message}`);
+    }
+    return reasons;
+  }
   for (const finding of report.findings) {
     // Contract findings carry the verdict of the gate the file was linted with; the effects
     // below are judged by the gate passed in, which is the current one.
@@ -495,6 +523,9 @@ function changesSession(statement: RunnableStatement): boolean {
   if (statement.kind === 'VariableSetStmt' || statement.kind === 'DiscardStmt') return true;
   return statement.kind === 'SelectStmt' && /\bset_config\s*\(/i.test(statement.text) && statement.effects.every((e) => e.kind === 'select' || e.kind === 'set');
 }
+
+/** Findings that stop even an apply with no traffic: the runner could not run the file correctly. */
+const NO_TRAFFIC_REFUSALS = new Set(['parse-error', 'transaction-control']);
 
 /** What an interrupted run leaves: the migration in progress rolled back (or resumable), the ones before it kept. */
 function interruption(signal: AbortSignal, file: MigrationFile, applied: AppliedMigration[], transactional: boolean): InterruptedError {

@@ -8,6 +8,7 @@ export {
   ApplyRefusal,
   LockTimeoutExhausted,
   type ApplyOptions,
+  type RunPhase,
   type ApplyResult,
   type ApplyEvent,
   type AppliedMigration,

@@ -52,6 +52,15 @@ export function ledgerPort(config: Config): LedgerPort {
     async recordMigration(client, record) {
       await recordMigration(client, record, options);
     },
+    async shippedReleases(client) {
+      const { rows } = await client.query<{ release: string }>(
+        `SELECT DISTINCT release FROM "${ledgerSchemaName}".release_events WHERE state = 'live' ORDER BY release`,
+      );
+      return rows.map((r) => r.release);
+    },
+    async recordNoTraffic(client, migrationIds) {
+      await client.query(`INSERT INTO "${ledgerSchemaName}".no_traffic_applies (migration_ids) VALUES ($1)`, [JSON.stringify(migrationIds)]);
+    },
     async recordStart(client, start) {
       await client.query(`INSERT INTO "${ledgerSchemaName}".statement_starts (migration_id, checksum, statement_index) VALUES ($1, $2, $3)`, [start.id, start.checksum, start.index]);
     },

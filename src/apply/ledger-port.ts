@@ -43,6 +43,10 @@ export interface LedgerPort {
     client: pg.ClientBase,
     progress: { id: string; checksum: string; index: number; total: number; durationMs: number; release: string | null },
   ): Promise<void>;
+  /** Releases that have ever shipped (gone live) on this database. */
+  shippedReleases(client: pg.ClientBase): Promise<string[]>;
+  /** Records that `apply --phase all --no-traffic` applied these migrations (who and when). */
+  recordNoTraffic(client: pg.ClientBase, migrationIds: string[]): Promise<void>;
   /** Records (committed at once) that a statement which commits as it goes has started. */
   recordStart(client: pg.ClientBase, start: { id: string; checksum: string; index: number }): Promise<void>;
   /** When statements of this file content were started by {@link recordStart}, oldest first. */

@@ -109,6 +109,12 @@ export const LEDGER_MIGRATIONS: readonly { version: number; description: string;
         checksum text NOT NULL,
         statement_index integer NOT NULL CHECK (statement_index >= 0),
         started_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE @.no_traffic_applies (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        migration_ids jsonb NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        by text NOT NULL DEFAULT current_user
       );`,
   },
 ];

@@ -39,6 +39,7 @@ describe('ensureLedger', () => {
     expect(await tables(schema)).toEqual([
       'deprecations',
       'migrations',
+      'no_traffic_applies',
       'pool_checks',
       'release_events',
       'releases',
@@ -52,7 +53,7 @@ describe('ensureLedger', () => {
   it('uses the default schema bgmigrate', async () => {
     await ensureLedger(c);
     expect(await ledgerVersion(c)).toBe(4);
-    expect((await tables('bgmigrate')).length).toBe(8);
+    expect((await tables('bgmigrate')).length).toBe(9);
   });
 
   it('is idempotent: a second call changes nothing', async () => {

@@ -11,13 +11,13 @@ import { formatMs } from '../../apply/applier-lock.js';
 import { describeBlocker } from '../../apply/blocker.js';
 import { parseTimeout } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
-import type { Phase } from '../../model.js';
+import type { RunPhase } from '../../apply/apply.js';
 import type { CliContext } from '../context.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 
 interface ApplyFlags {
-  phase: Phase;
+  phase: RunPhase;
   release?: string;
   dryRun?: boolean;
   lockTimeout?: string;
@@ -25,6 +25,8 @@ interface ApplyFlags {
   maxRetries?: string;
   skipPoolCheck?: boolean;
   allowOutOfOrder?: boolean;
+  /** Commander's negatable `--no-traffic`: false when given. */
+  traffic?: boolean;
   format: (typeof FORMATS)[number];
 }
 
@@ -32,7 +34,12 @@ export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('apply')
     .description('apply pending migrations of one phase, never blocking live traffic longer than the lock timeout')
-    .addOption(new Option('--phase <phase>', 'which migrations to apply').choices(['expand', 'contract']).makeOptionMandatory())
+    .addOption(
+      new Option('--phase <phase>', 'which migrations to apply (all: every pending one, for a database that serves no traffic)')
+        .choices(['expand', 'contract', 'all'])
+        .makeOptionMandatory(),
+    )
+    .option('--no-traffic', 'with --phase all on a database where a release has shipped: nothing reads it any more (recorded)')
     .option('--release <name>', 'the release being deployed (recorded with each migration and its deprecations)')
     .option('--dry-run', 'print the plan and the verdicts; change nothing')
     .option('--lock-timeout <duration>', 'longest wait for any lock, e.g. 500ms, 2s (default: config, else 2s)')
@@ -85,6 +92,7 @@ Examples:
           maxRetries: flags.maxRetries === undefined ? undefined : count(flags.maxRetries, '--max-retries'),
           skipPoolCheck: flags.skipPoolCheck,
           allowOutOfOrder: flags.allowOutOfOrder,
+          noTraffic: flags.traffic === false,
           onProgress: (event) => progress.on(event),
         });
       } catch (error) {
