@@ -141,14 +141,13 @@ export function connectionErrorMessage(url: string, error: unknown): string {
   return stripPassword(`${where}: ${why}`, url);
 }
 
-/** Removes the URL's password from a message, wherever it appears. */
-export function stripPassword(message: string, url: string): string {
-  let password = '';
-  try {
-    password = decodeURIComponent(new URL(url).password);
-  } catch {
-    return message;
-  }
-  if (password.length < 1) return message;
-  return message.split(password).join('***');
+/**
+ * A message with the password of every connection URL in it masked, found by URL structure
+ * (`scheme://user:password@host`), never by searching for the password's text elsewhere: a short
+ * password must not mangle ordinary words, and a word-like one must not reveal itself by which
+ * words get masked. `url` is accepted for the callers' convenience.
+ */
+export function stripPassword(message: string, url?: string): string {
+  void url;
+  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi, (found) => redactUrl(found));
 }

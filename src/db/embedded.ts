@@ -301,6 +301,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   if (existing) return { url: existing, reused: true, stop: async () => undefined };
 
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  // The server's data (tens of MB) must never end up in the project's git: the default
+  // `.bgmigrate/` ignores itself.
+  if (path.basename(path.dirname(dir)) === '.bgmigrate') {
+    const ignore = path.join(path.dirname(dir), '.gitignore');
+    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# bgmigrate: the embedded PostgreSQL server and its data\n*\n');
+  }
   let major = options.major;
   if (major === undefined && fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     major = Number(fs.readFileSync(path.join(dataDir, 'PG_VERSION'), 'utf8').trim());

@@ -49,3 +49,11 @@ describe('one clear line', () => {
     expect(run.stdout.length).toBe(10);
   });
 });
+
+describe('passwords are masked by URL structure, never by their text', () => {
+  it.each(['e', 'running'])('password %s: the message keeps its words, the URL hides the password', (password) => {
+    const run = runCli(['--database', `postgres://app:${password}@127.0.0.1:1/x`, 'check'], { cwd: tempProject({ 'migrations/001.sql': 'SELECT 1;\n' }) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('bgmigrate: cannot connect to postgres://app:***@127.0.0.1:1/x: connection refused — is the server running?\n');
+  });
+});

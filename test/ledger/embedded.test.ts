@@ -52,6 +52,8 @@ describe('embedded PostgreSQL', () => {
         const record = JSON.parse(fs.readFileSync(path.join(pgDir, 'server.json'), 'utf8')) as { port: number; ownerPid: number };
         expect(first.url).toBe(`postgres://postgres:password@127.0.0.1:${record.port}/postgres`);
         expect(record.ownerPid).toBe(process.pid);
+        // The data never ends up in the project's git.
+        expect(fs.readFileSync(path.join(dir, '.bgmigrate', '.gitignore'), 'utf8')).toBe('# bgmigrate: the embedded PostgreSQL server and its data\n*\n');
         await withClient(first.url, (c) => c.query('CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)'));
 
         const second = await startEmbedded({ dir: pgDir });
