@@ -71,7 +71,8 @@ export function summarise(files: FileReport[]): CheckReport {
 export function selectMigrations(options: Pick<CheckOptions, 'cwd' | 'config' | 'migrationsDir' | 'paths'>): CheckTargets {
   const { cwd, config } = options;
   if (options.paths.length === 0) {
-    return { files: discoverMigrations({ dir: options.migrationsDir, layout: config.layout, cwd }), history: [] };
+    // A new project's directory may hold no migration yet: nothing to check is a pass.
+    return { files: discoverMigrations({ dir: options.migrationsDir, layout: config.layout, cwd, allowEmpty: true }), history: [] };
   }
   const files: MigrationFile[] = [];
   let directoryMigrations: MigrationFile[] | undefined;

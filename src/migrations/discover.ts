@@ -26,7 +26,7 @@ const FLYWAY_VERSIONED = /^V(\d+(?:[._]\d+)*)__.+\.sql$/;
 const FLYWAY_REPEATABLE = /^R__(.+)\.sql$/;
 
 /** Lists the migrations of a directory in migration order. */
-export function discoverMigrations(options: { dir: string; layout: Layout | 'auto'; cwd?: string }): MigrationFile[] {
+export function discoverMigrations(options: { dir: string; layout: Layout | 'auto'; cwd?: string; allowEmpty?: boolean }): MigrationFile[] {
   const { dir } = options;
   const stat = statOrNull(dir);
   if (!stat) throw new UsageError(`migrations directory not found: ${displayPath(dir, options.cwd)}`);
@@ -35,6 +35,7 @@ export function discoverMigrations(options: { dir: string; layout: Layout | 'aut
   const layout = options.layout === 'auto' ? detectLayout(dir) : options.layout;
   const relativePaths = listLayout(dir, layout);
   if (relativePaths.length === 0) {
+    if (options.allowEmpty) return [];
     throw new UsageError(
       `no migrations found in ${displayPath(dir, options.cwd)} (layout ${layout}: ${LAYOUT_HINT[layout]})`,
     );

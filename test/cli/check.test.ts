@@ -209,11 +209,15 @@ describe('bad input: one clear line, the documented exit code, no stack trace', 
     expect(oneLine(run.stderr)).toEqual(['bgmigrate: migrations directory not found: migrations']);
   });
 
-  it('a directory with no migrations', () => {
+  it('a directory with no migrations yet is a pass, with one line (a new project\'s CI)', () => {
     const cwd = tempProject({ 'migrations/notes.txt': 'x' });
     const run = runCli(['check'], { cwd });
-    expect(run.code).toBe(2);
-    expect(oneLine(run.stderr)).toEqual(['bgmigrate: no migrations found in migrations (layout plain: looked for *.sql files)']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('no migrations in migrations yet: nothing to check\n');
+    const json = runCli(['check', '--format', 'json'], { cwd });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).summary).toEqual({ files: 0, errors: 0, warnings: 0 });
   });
 
   it('an empty file is a warning, not a crash', () => {

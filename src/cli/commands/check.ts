@@ -74,6 +74,10 @@ Examples:
         c.out.note('bgmigrate: no staged migrations');
         return;
       }
+      if (!opts.staged && paths.length === 0 && report.files.length === 0 && opts.format === 'pretty') {
+        c.out.line(`no migrations in ${path.relative(c.cwd, c.migrationsDir()) || '.'} yet: nothing to check`);
+        return;
+      }
       switch (opts.format) {
         case 'json':
           c.out.write(renderJson(report));
