@@ -37,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-q, --quiet', 'print only results and warnings'))
     .option('-v, --verbose', 'more detail, and stack traces on failure')
     .showHelpAfterError('(run with --help for usage)')
+    // Every command's --help also lists --database, --dir, --config, … (they go before or after it).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeErr: (text) => process.stderr.write(text),

@@ -329,6 +329,8 @@ describe('the command line', () => {
       const run = runCli([command, '--help']);
       expect(run.code, command).toBe(0);
       expect(run.stdout, command).toContain(`Usage: bgmigrate ${command}`);
+      // The global options are listed under every command.
+      for (const option of ['--database <url>', '--dir <dir>', '--config <file>']) expect(run.stdout, `${command} ${option}`).toContain(option);
     }
   });
 
