@@ -128,7 +128,7 @@ export interface ShipResult {
 export async function shipRelease(
   client: pg.ClientBase,
   release: string,
-  options: LedgerOptions & { color?: string } = {},
+  options: LedgerOptions & { color?: string; register?: boolean } = {},
 ): Promise<ShipResult> {
   const name = checkReleaseName(release);
   if (options.color !== undefined && options.color !== 'blue' && options.color !== 'green') {
@@ -136,6 +136,13 @@ export async function shipRelease(
   }
   return inLedgerTransaction(client, options, async (rows) => {
     const self = rows.find((row) => row.release === name);
+    // A release the ledger never saw deployed is most often a typo (v43 for v34), and shipping it
+    // would retire the real one's predecessor as a rollback target. `register` says it is meant.
+    if (!self && options.register === false) {
+      throw new RefusalError(
+        `release ${name} was never deployed (no apply --release ${name} recorded it${closestRelease(name, rows)}); ship it after its expand, or pass --register if it is deployed by other means`,
+      );
+    }
     if (self?.state === 'live') throw new RefusalError(`release ${name} is already live`);
     if (self?.state === 'retired') {
       throw new RefusalError(`release ${name} is retired and can never receive traffic again; ship a new release`);
@@ -239,6 +246,12 @@ async function refuseSealed(client: pg.ClientBase, options: LedgerOptions, rows:
   if (seal) {
     throw new RefusalError(`release ${release.release} is sealed and cannot ${action === 'ship' ? 'be shipped' : 'be rolled back to'}: ${seal}; ship a newer release`);
   }
+}
+
+/** `; did you mean v43?` when a known release is one edit or transposition away. */
+function closestRelease(name: string, rows: readonly ReleaseRow[]): string {
+  const near = rows.map((r) => r.release).find((r) => r !== name && r.length === name.length && [...r].sort().join('') === [...name].sort().join(''));
+  return near ? `; did you mean ${near}?` : '';
 }
 
 /** What `release rollback` did. */

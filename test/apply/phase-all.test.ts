@@ -42,7 +42,7 @@ describe('apply --phase all', () => {
   });
 
   it('is refused once a release has shipped, unless --no-traffic, which is recorded', async () => {
-    expect(bgmigrate('release', 'ship', 'v1').code).toBe(0);
+    expect(bgmigrate('release', 'ship', 'v1', '--register').code).toBe(0);
     fs.writeFileSync(`${project}/migrations/004_drop_nick.sql`, 'ALTER TABLE users DROP COLUMN nick;\n');
     const refused = bgmigrate('apply', '--phase', 'all', '--skip-pool-check');
     expect(refused.code).toBe(1);

@@ -25,9 +25,15 @@ function bgmigrate(...args: string[]) {
 
 describe('bgmigrate release and ledger commands', () => {
   it('walks releases through ship, refusals, retire, rollback and list', () => {
-    expect(bgmigrate('release', 'ship', 'v1', '--color', 'blue')).toEqual({ code: 0, stdout: 'v1 is live (blue)\n', stderr: '' });
+    // Never deployed through apply: refused (a typo, usually) unless --register.
+    expect(bgmigrate('release', 'ship', 'v1')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'bgmigrate: release v1 was never deployed (no apply --release v1 recorded it); ship it after its expand, or pass --register if it is deployed by other means\n',
+    });
+    expect(bgmigrate('release', 'ship', 'v1', '--color', 'blue', '--register')).toEqual({ code: 0, stdout: 'v1 is live (blue)\n', stderr: '' });
 
-    const second = bgmigrate('release', 'ship', 'v2');
+    const second = bgmigrate('release', 'ship', 'v2', '--register');
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(
       /^v2 is live \(green\); v1 is standby, a rollback target until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ or until "bgmigrate release retire v1"\n$/,
@@ -38,7 +44,7 @@ describe('bgmigrate release and ledger commands', () => {
       stdout: '',
       stderr: 'bgmigrate: release v2 is live: ship its successor first, then retire it\n',
     });
-    expect(bgmigrate('release', 'ship', 'v3')).toMatchObject({ code: 0 });
+    expect(bgmigrate('release', 'ship', 'v3', '--register')).toMatchObject({ code: 0 });
     expect(bgmigrate('release', 'rollback')).toEqual({
       code: 0,
       stdout: 'rolled back: v2 is live again (green); v3 is rolled-back\n',

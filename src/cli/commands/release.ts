@@ -43,11 +43,12 @@ Examples:
     .command('ship <release>')
     .description('R becomes live; the release live until now becomes standby')
     .addOption(new Option('--color <color>', 'the color R serves as (default: the other one)').choices(['blue', 'green']))
-    .action(async (name: string, flags: { color?: string }) => {
+    .option('--register', 'ship a release no apply recorded as deployed (refused otherwise: usually a typo)')
+    .action(async (name: string, flags: { color?: string; register?: boolean }) => {
       const c = ctx();
       const options = ledgerOptions(c);
       await withDatabase(c, 'release ship', async (client) => {
-        const shipped = await shipRelease(client, name, { ...options, color: flags.color });
+        const shipped = await shipRelease(client, name, { ...options, color: flags.color, register: flags.register === true });
         const color = shipped.color ? ` (${shipped.color})` : '';
         if (!shipped.previous) {
           c.out.line(`${c.paint.green(shipped.release)} is live${color}`);
