@@ -69,7 +69,7 @@ describe('deprecation names are resolved and checked', () => {
     expect(typo.stderr.split('\n')[0]).toBe(
       'bgmigrate: deprecates public.users.nmae: neither the migrations nor the database know such an object; did you mean public.users.name? (write schema.table, schema.table.column or schema.routine)',
     );
-    const bare = bgmigrate('ledger', 'deprecate', 'users.name', '--release', 'v2');
+    const bare = bgmigrate('ledger', 'deprecate', 'users.name', '--release', 'v2', '--register');
     expect(bare.stderr).toBe('');
     expect(bare.code).toBe(0);
     expect(bare.stdout).toBe('recorded: public.users.name is deprecated from release v2\n');

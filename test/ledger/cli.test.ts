@@ -63,7 +63,13 @@ describe('bgmigrate release and ledger commands', () => {
   });
 
   it('records a deprecation once', () => {
+    // v4 is not in the ledger yet: a typo, usually.
     expect(bgmigrate('ledger', 'deprecate', 'Public.Users.Name', '--release', 'v4')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'bgmigrate: release v4 is not in the ledger (no apply --release v4 or release ship recorded it); check the name, or pass --register to record it now\n',
+    });
+    expect(bgmigrate('ledger', 'deprecate', 'Public.Users.Name', '--release', 'v4', '--register')).toEqual({
       code: 0,
       stdout: 'recorded: public.users.name is deprecated from release v4\n',
       stderr: '',

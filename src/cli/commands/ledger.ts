@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
+import type pg from 'pg';
+import { RefusalError } from '../../errors.js';
 import { lintMigrations } from '../../lint.js';
 import { targetVersion } from '../../config/target-version.js';
 import { serverVersion } from '../../db/connect.js';
@@ -31,7 +33,8 @@ Examples:
     .command('deprecate <object>')
     .description('from release R on, the application no longer depends on <object> (table, column, view, routine, type)')
     .requiredOption('--release <release>', 'the release that stopped using it')
-    .action(async (object: string, flags: { release: string }) => {
+    .option('--register', 'record it even though the ledger does not know the release yet (refused otherwise: usually a typo)')
+    .action(async (object: string, flags: { release: string; register?: boolean }) => {
       const c = ctx();
       await withDatabase(c, 'ledger deprecate', async (client) => {
         // The name must be one the database or the migrations know (exit 2 with the closest one);
@@ -41,6 +44,12 @@ Examples:
         const reports = files.length > 0 ? await lintMigrations(files, { pgVersion }) : [];
         const known = new Set([...(await catalogObjects(client)), ...objectsCreatedBy(reports)]);
         const resolved = resolveDeprecation(object, known, '');
+        const schema = c.config().ledger.schema;
+        if (!(await releaseExists(client, schema, flags.release)) && !flags.register) {
+          throw new RefusalError(
+            `release ${flags.release} is not in the ledger (no apply --release ${flags.release} or release ship recorded it); check the name, or pass --register to record it now`,
+          );
+        }
         const added = await deprecateObject(client, resolved, flags.release, { schema: c.config().ledger.schema, normalized: true });
         if (added) c.out.line(`recorded: ${added.object} is deprecated from release ${added.release}`);
         else c.out.line(`already recorded: ${object} is deprecated from release ${flags.release}`);
@@ -122,4 +131,11 @@ Examples:
         );
       });
     });
+}
+
+/** Whether the ledger (if it exists yet) knows `release`. */
+async function releaseExists(client: pg.ClientBase, schema: string, release: string): Promise<boolean> {
+  const table = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${schema}".releases`])).rows[0].present;
+  if (!table) return false;
+  return (await client.query(`SELECT 1 FROM "${schema}".releases WHERE release = $1`, [release])).rows.length > 0;
 }
