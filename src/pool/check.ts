@@ -69,7 +69,10 @@ export async function poolGate(
 ): Promise<PoolGateResult> {
   const record = options.record ?? true;
   if (config.pool === undefined) {
-    return { outcome: 'not-configured', message: 'pool budget not checked: the config has no "pool" section' };
+    return {
+      outcome: 'not-configured',
+      message: 'pool budget not checked: the config has no "pool" section (add one to check that both colors\' pools fit the server\'s max_connections)',
+    };
   }
   if (options.skip) {
     if (record) await recordPoolCheck(client, config.ledger.schema, { outcome: 'skipped', release: options.release });

@@ -122,7 +122,8 @@ function count(value: string, flag: string): number {
 function printResult(c: CliContext, result: ApplyResult): void {
   const { paint, out } = c;
   const title = `apply --phase ${result.phase}${result.release ? ` --release ${result.release}` : ''}`;
-  if (result.poolCheck && (result.poolCheck.outcome !== 'not-configured' || c.options.verbose)) out.note(result.poolCheck.message);
+  // Always said, in one line: a skipped budget check must not look like a passed one.
+  if (result.poolCheck) out.note(result.poolCheck.message);
   if (result.dryRun) {
     out.line(`${title}: dry run, nothing changed`);
     for (const entry of result.plan) out.line(planLine(c, entry));
