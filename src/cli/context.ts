@@ -74,6 +74,7 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
   let migrations: MigrationFile[] | undefined;
   let database: Promise<string | undefined> | undefined;
   const cleanups: (() => Promise<void> | void)[] = [];
+  let lastPlainProgress = Date.now(); // the first plain line after 10 s of work, not at once
   let progressShown = false;
 
   const clearProgress = (): void => {
@@ -107,7 +108,17 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
         process.stderr.write(errPaint.yellow('warning: ') + text + '\n');
       },
       progress(text) {
-        if (options.quiet || !process.stderr.isTTY) return;
+        if (options.quiet) return;
+        if (!process.stderr.isTTY) {
+          // CI logs: no line rewriting, but a plain line at least every 10 s, so a long step is
+          // visibly alive (and a stuck one visibly stuck).
+          if (text === undefined) return;
+          const now = Date.now();
+          if (now - lastPlainProgress < 10_000) return;
+          lastPlainProgress = now;
+          process.stderr.write(`${text}\n`);
+          return;
+        }
         if (text === undefined) return clearProgress();
         const width = process.stderr.columns || 100;
         process.stderr.write('\r\x1b[2K' + errPaint.dim(text.slice(0, width - 1)));
