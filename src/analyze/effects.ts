@@ -1145,6 +1145,9 @@ function columnUses(ctx: Ctx, table: string, cd: Node): { default: string[]; gen
 
 function recordColumnUses(ctx: Ctx, table: string, cd: Node): void {
   const uses = columnUses(ctx, table, cd);
+  // Most columns use nothing: no model change to record (a dropped column's old uses are
+  // filtered out by usesOf; at worst a re-added column keeps them, which over-reports).
+  if (uses.default.length === 0 && uses.generated.length === 0) return;
   const column = String(cd.colname);
   ctx.mutations.push((m) => {
     m.setUses({ kind: 'default', table, column }, uses.default);
