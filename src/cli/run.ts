@@ -18,6 +18,7 @@ import { createContext, type CliContext, type GlobalOptions } from './context.js
 import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 import { redactUrl } from '../db/url.js';
+import { editDistance } from '../text.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('bgmigrate');
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
-      writeErr: (text) => process.stderr.write(text),
+      writeErr: (text) => process.stderr.write(withSuggestion(text, argv)),
       writeOut: (text) => process.stdout.write(text),
     });
 
@@ -88,6 +89,18 @@ function report(error: unknown, verbose: boolean): number {
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${scrub(error.stack)}\n`);
   return 2;
 }
+
+/**
+ * Commander reports a missing required option before an unknown one, so `--phsae expand` only
+ * says "--phase not specified": name the typo when an unknown `--option` is close to it.
+ */
+function withSuggestion(text: string, argv: string[]): string {
+  const missing = /required option '(--[a-z-]+)/.exec(text)?.[1];
+  if (!missing) return text;
+  const typo = argv.find((a) => a.startsWith('--') && a !== missing && editDistance(a.split('=')[0], missing) <= 2);
+  return typo ? text.replace(/\n?$/, ` (did you mean ${missing}? you wrote ${typo.split('=')[0]})\n`) : text;
+}
+
 
 /** Masks anything that looks like a connection URL's password. */
 function scrub(text: string): string {

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import type { FileReport } from '../model.js';
 import { formatObjectName, parseObjectName } from '../object-name.js';
+import { editDistance } from '../text.js';
 
 /** Every object the database has that a deprecation may name, in the form effects use. */
 export async function catalogObjects(client: pg.ClientBase): Promise<Set<string>> {
@@ -74,7 +75,7 @@ export function closestName(name: string, known: Iterable<string>): string | und
   let bestDistance = Infinity;
   for (const k of known) {
     if (Math.abs(k.length - name.length) >= bestDistance) continue;
-    const d = distance(name, k);
+    const d = editDistance(name, k);
     if (d < bestDistance) {
       best = k;
       bestDistance = d;
@@ -83,17 +84,6 @@ export function closestName(name: string, known: Iterable<string>): string | und
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 /**
  * Resolves every `deprecates` directive of `reports` in place (stored qualified), against the

@@ -57,3 +57,11 @@ describe('passwords are masked by URL structure, never by their text', () => {
     expect(run.stderr).toBe('bgmigrate: cannot connect to postgres://app:***@127.0.0.1:1/x: connection refused — is the server running?\n');
   });
 });
+
+describe('a typo in a required option', () => {
+  it('names the option it probably meant', () => {
+    const run = runCli(['apply', '--phsae', 'expand'], { cwd: tempProject({ 'migrations/001.sql': 'SELECT 1;\n' }) });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe("error: required option '--phase <phase>' not specified (did you mean --phase? you wrote --phsae)");
+  });
+});
