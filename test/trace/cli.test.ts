@@ -1,6 +1,8 @@
 /**
  * `bgmigrate trace` as users run it: the built CLI, its output and exit codes.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
@@ -125,5 +127,24 @@ describe('trace never changes the server outside the throwaway copy', () => {
       comment: (await c.query('SELECT shobj_description(oid, \'pg_database\') AS c FROM pg_database WHERE datname = current_database()')).rows[0].c,
     }));
     expect(state).toEqual({ role: 0, limit: -1, settings: 0, comment: null });
+  });
+});
+
+describe('trace on a migrated database', () => {
+  it('with no paths, traces only the pending migrations (the applied ones are history)', async () => {
+    const migrated = await createTestDatabase('trace_pending');
+    try {
+      const cwd = tempProject({ 'migrations/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n' });
+      expect(runCli(['apply', '--database', migrated.url, '--phase', 'expand', '--skip-pool-check'], { cwd }).code).toBe(0);
+      fs.writeFileSync(path.join(cwd, 'migrations', '002_email.sql'), 'ALTER TABLE users ADD COLUMN email text;\n');
+      const run = runCli(['trace', '--database', migrated.url, '--format', 'json'], { cwd });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout);
+      expect(report.files.map((f: { path: string }) => f.path)).toEqual(['migrations/002_email.sql']);
+      expect(report.summary).toEqual({ files: 1, statements: 1, errors: 0, mismatches: 0 });
+    } finally {
+      await migrated.drop();
+    }
   });
 });

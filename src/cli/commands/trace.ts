@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseTimeout } from '../../config/duration.js';
+import { connect } from '../../db/connect.js';
+import { appliedMigrations } from '../../ledger/record.js';
 import { selectMigrations } from '../../check.js';
 import { renderTraceJson, renderTracePretty, traceMigrations } from '../../trace/index.js';
 import type { CliContext } from '../context.js';
@@ -46,7 +48,16 @@ Examples:
       const url = await c.requireDatabaseUrl('trace');
       // Files inside the migrations directory get the migrations before them as history: replayed
       // into the static model only (never executed: the database should already have them).
-      const { files, history } = selectMigrations({ cwd: c.cwd, config: c.config(), migrationsDir: c.migrationsDir(), paths });
+      let { files, history } = selectMigrations({ cwd: c.cwd, config: c.config(), migrationsDir: c.migrationsDir(), paths });
+      if (paths.length === 0) {
+        // The whole directory on a migrated database: the applied migrations are already there
+        // (history for the model), only the pending ones are traced.
+        const applied = await appliedIds(url, config.ledger.schema);
+        if (applied.size > 0) {
+          history = [...history, ...files.filter((f) => applied.has(f.id))];
+          files = files.filter((f) => !applied.has(f.id));
+        }
+      }
       if (files.length === 0) {
         c.out.note('bgmigrate: no migrations to trace');
         return;
@@ -66,3 +77,13 @@ Examples:
     });
 }
 
+
+/** Ids of the migrations the database's ledger records as applied (none without a ledger). */
+async function appliedIds(url: string, schema: string): Promise<Set<string>> {
+  const client = await connect(url, { applicationName: 'bgmigrate trace' });
+  try {
+    return new Set((await appliedMigrations(client, { schema })).map((m) => m.id));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
