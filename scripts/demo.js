@@ -90,14 +90,16 @@ async function run() {
     addRelease('v1');
     bgmigrate(['apply', '--phase', 'expand', '--release', 'v1', '--dry-run'], 0);
     bgmigrate(['apply', '--phase', 'expand', '--release', 'v1'], 0);
-    bgmigrate(['release', 'ship', 'v1'], 0);
-    console.log(dim('(v1 serves traffic: 5,000 customers sign up)'));
+    bgmigrate(['release', 'ship', 'v1', '--color', 'blue'], 0);
+    console.log(dim('(v1 serves traffic on blue: 5,000 customers sign up)'));
     await sql(`INSERT INTO users (email, name) SELECT 'customer' || g || '@example.com', 'Customer ' || g FROM generate_series(1, 5000) g`);
 
     heading('release v2: expand — add users.full_name beside users.name');
     addRelease('v2');
     bgmigrate(['apply', '--phase', 'expand', '--release', 'v2'], 0);
+    console.log(dim('(green starts v2 against the same database; blue still runs v1)'));
     bgmigrate(['release', 'ship', 'v2'], 0);
+    console.log(dim('(the ledger knows blue was live: v2 goes live on green, and blue keeps v1 as the rollback target)'));
 
     heading('release v3: reads and writes only full_name; users.name is deprecated');
     addRelease('v3');
@@ -108,7 +110,7 @@ async function run() {
     console.log(dim('(v3 is deployed but not live yet: dropping users.name now would break v2, which serves traffic)'));
     bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 1);
     bgmigrate(['release', 'ship', 'v3'], 0);
-    console.log(dim('(v3 is live; v2 and v1 are standby: a rollback could still send traffic to code that reads users.name)'));
+    console.log(dim('(v3 is live on blue again; green keeps v2, and v1 is a standby too: a rollback could still send traffic to code that reads users.name)'));
     bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 1);
 
     heading('the rollback window is over: retire the old releases, then contract');
