@@ -831,9 +831,6 @@ function firstFromRel(ctx: Ctx, n: Node): string | undefined {
   return rv ? rel(ctx, rv) : undefined;
 }
 
-function hasDefElem(list: unknown, name: string): boolean {
-  return ((list ?? []) as Node[]).some((d) => (d.DefElem as Node | undefined)?.defname === name);
-}
 
 function constText(node: Node): string {
   const c = (node.A_Const ?? node) as Node;
@@ -846,6 +843,35 @@ function constText(node: Node): string {
 }
 
 /**
+ * Every function call in a parse tree (`FuncCall` nodes, and a CALL statement's `funccall`), in
+ * tree order. Iterative: expressions can nest deeper than the call stack allows.
+ */
+function funcCalls(root: unknown): Node[] {
+  const out: Node[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+      continue;
+    }
+    const o = v as Node;
+    const fc = (o.FuncCall ?? o.funccall) as Node | undefined;
+    if (fc && Array.isArray(fc.funcname)) out.push(fc);
+    const children = Object.values(o);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return out;
+}
+
+/** A call PostgreSQL resolves to one of its own functions (pg_catalog is searched first). */
+function isBuiltinCall(parts: readonly string[]): boolean {
+  const name = parts[parts.length - 1] ?? '';
+  return (parts.length === 1 || parts[0] === 'pg_catalog') && (VOLATILE_BUILTINS.has(name) || STABLE_BUILTINS.has(name) || IMMUTABLE_BUILTINS.has(name));
+}
+
+/**
  * Follows `set_config(name, value, is_local)` calls anywhere in a statement. Only a plain
  * `SELECT set_config('const', 'const', const)` (no FROM, WHERE, CTE, set operation or LIMIT: it
  * runs exactly once) has a certain effect; any other call may run zero or many times, or with a
@@ -853,16 +879,7 @@ function constText(node: Node): string {
  * itself is computed). Returns whether a certain call was applied.
  */
 function sessionCalls(ctx: Ctx, node: Node, selectStatement: boolean): boolean {
-  const calls: Node[] = [];
-  const visit = (v: unknown): void => {
-    if (!v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach(visit);
-    const o = v as Node;
-    const fc = o.FuncCall as Node | undefined;
-    if (fc && strings(fc.funcname as Node[]).pop() === 'set_config') calls.push(fc);
-    for (const x of Object.values(o)) visit(x);
-  };
-  visit(node);
+  const calls = funcCalls(node).filter((fc) => strings(fc.funcname as Node[]).pop() === 'set_config');
   if (calls.length === 0) return false;
   const plain =
     selectStatement &&
@@ -1005,15 +1022,7 @@ const HARMLESS_EXTENSION_FUNCTIONS = new Set([
 
 /** Every function a statement calls (top-level statements, DML and queries: they run). */
 function calls(ctx: Ctx, node: unknown): void {
-  const visit = (v: unknown): void => {
-    if (!v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach(visit);
-    const o = v as Node;
-    const fc = (o.FuncCall ?? (o.funccall as Node | undefined)) as Node | undefined;
-    if (fc && Array.isArray(fc.funcname)) call(ctx, fc);
-    for (const x of Object.values(o)) visit(x);
-  };
-  visit(node);
+  for (const fc of funcCalls(node)) call(ctx, fc);
 }
 
 function call(ctx: Ctx, fc: Node): void {
@@ -1029,8 +1038,7 @@ function call(ctx: Ctx, fc: Node): void {
     effect(ctx, 'sleep', name, 'neutral', null, { detail: { subtype: name } });
     return;
   }
-  const builtin = unqualifiedOrCatalog && (VOLATILE_BUILTINS.has(name) || STABLE_BUILTINS.has(name) || IMMUTABLE_BUILTINS.has(name));
-  if (builtin) return;
+  if (isBuiltinCall(parts)) return;
   const found = findRoutine(ctx, parts);
   if (!found && parts.length === 1 && HARMLESS_EXTENSION_FUNCTIONS.has(name)) return;
   runRoutine(ctx, found?.name ?? qualify(parts.length > 1 ? parts[parts.length - 2] : undefined, name, ctx.session), `${name}()`);
@@ -1108,25 +1116,17 @@ function routineInfo(stmt: ParsedStatement, n: Node): RoutineInfo {
 /** Routines and sequences an expression calls: what `DROP … CASCADE` of them would take with it. */
 function usedNames(ctx: Ctx, expr: unknown): string[] {
   const out = new Set<string>();
-  const visit = (v: unknown): void => {
-    if (!v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach(visit);
-    const o = v as Node;
-    const fc = o.FuncCall as Node | undefined;
-    if (fc) {
-      const parts = strings(fc.funcname as Node[]);
-      const name = parts[parts.length - 1] ?? '';
-      const arg = ((fc.args ?? []) as Node[])[0];
-      if (['nextval', 'currval', 'setval'].includes(name) && arg && isConst(arg)) {
-        const seq = splitIdentifiers(constText(arg)) ?? [];
-        if (seq.length > 0) out.add(seq.length > 1 ? seq.slice(-2).join('.') : qualify(undefined, seq[0], ctx.session, ctx.schema));
-      } else if (!(parts.length === 1 && (VOLATILE_BUILTINS.has(name) || STABLE_BUILTINS.has(name) || IMMUTABLE_BUILTINS.has(name)))) {
-        out.add(findRoutine(ctx, parts)?.name ?? qualify(parts.length > 1 ? parts[parts.length - 2] : undefined, name, ctx.session));
-      }
+  for (const fc of funcCalls(expr)) {
+    const parts = strings(fc.funcname as Node[]);
+    const name = parts[parts.length - 1] ?? '';
+    const arg = ((fc.args ?? []) as Node[])[0];
+    if (['nextval', 'currval', 'setval'].includes(name) && arg && isConst(arg)) {
+      const seq = splitIdentifiers(constText(arg)) ?? [];
+      if (seq.length > 0) out.add(seq.length > 1 ? seq.slice(-2).map(part).join('.') : qualify(undefined, seq[0], ctx.session, ctx.schema));
+    } else if (!isBuiltinCall(parts)) {
+      out.add(findRoutine(ctx, parts)?.name ?? qualify(parts.length > 1 ? parts[parts.length - 2] : undefined, name, ctx.session));
     }
-    for (const x of Object.values(o)) visit(x);
-  };
-  visit(expr);
+  }
   return [...out];
 }
 

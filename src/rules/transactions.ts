@@ -14,14 +14,6 @@ export function transactionKind(s: Pick<StatementFacts, 'kind' | 'node'>): strin
   return s.kind === 'TransactionStmt' ? String((s.node as Node).kind ?? '') : undefined;
 }
 
-/**
- * A transaction number for every statement of the file (aligned with `file.statements`):
- * equal numbers run in the same transaction. Computed once by the linter (src/lint.ts) as the
- * runner will run the file: a wrapped file is one transaction whatever BEGIN/COMMIT it contains.
- */
-export function transactionUnits(file: FileFacts): number[] {
-  return file.statements.map((s) => s.transaction);
-}
 
 /** What an effect is indexed under (a stable, module-level function: indexes are cached per keyer). */
 export type EffectKey = (e: AnalyzedEffect) => string | undefined;
@@ -113,16 +105,3 @@ export function positionOf(file: FileFacts, statement: StatementFacts): number {
   );
 }
 
-/** The other statements of the file that run in the same transaction as `statement`. */
-export function sameTransaction(file: FileFacts, statement: StatementFacts): { before: number[]; after: number[] } {
-  const all = transactionUnits(file);
-  const at = positionOf(file, statement);
-  if (at < 0) return { before: [], after: [] };
-  const before: number[] = [];
-  const after: number[] = [];
-  all.forEach((u, i) => {
-    if (i === at || u !== all[at]) return;
-    (i < at ? before : after).push(i);
-  });
-  return { before, after };
-}
