@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
 import { appliedMigrations, gateFromSnapshot, listDeprecations, listReleases, readLedgerSnapshot, statementProgress } from '../ledger/index.js';
-import type { ReleaseState } from '../ledger/index.js';
+import type { ReleaseColor, ReleaseState } from '../ledger/index.js';
 import { lintMigrations } from '../lint.js';
 import { readLastPoolCheck, type PoolCheckRecord } from '../pool/check.js';
 import type { MigrationFile, Phase } from '../model.js';
@@ -42,6 +42,10 @@ export interface MigrationStatus {
   drift?: 'changed' | 'missing';
   /** A pending no-transaction migration a run left part-way: how many statements are done. */
   doneStatements?: number;
+  /** Applied: `apply` ran it, or `ledger baseline` recorded it from another tool's history. */
+  source?: 'apply' | 'baseline';
+  /** With `baseline`: the tool (`prisma`, `flyway`, …) or `up-to`. */
+  baselineFrom?: string;
 }
 
 export interface ReleaseStatus {
@@ -52,7 +56,12 @@ export interface ReleaseStatus {
   retiredAt: string | null;
   /** A standby's rollback window end. */
   rollbackTargetUntil: string | null;
+  /** The color it last served as, when known. */
+  color: ReleaseColor | null;
 }
+
+/** What each color holds: the release that last served as it and that release's state. */
+export type ColorStatus = Record<ReleaseColor, { release: string; state: ReleaseState } | null>;
 
 /** One contract effect of a pending migration and the ledger's verdict on it now. */
 export interface ContractEffectStatus {
@@ -70,6 +79,9 @@ export interface StatusReport {
   ledger: { schema: string; exists: boolean };
   migrations: MigrationStatus[];
   releases: ReleaseStatus[];
+  /** Which release each color runs (the live one and its standby), from the ledger. */
+  colors: ColorStatus;
+  /** Deprecations in force (withdrawn ones are left out). */
   deprecations: { object: string; release: string }[];
   contractEffects: ContractEffectStatus[];
   /** The last pool-budget check `apply --phase expand` ran, or null when none was recorded. */
@@ -120,6 +132,8 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
             appliedAt: record.appliedAt.toISOString(),
             checksum: record.checksum,
             ...(record.checksum !== file.checksum ? { drift: 'changed' as const } : {}),
+            source: record.source,
+            ...(record.baselineFrom ? { baselineFrom: record.baselineFrom } : {}),
           };
         }
         return {
@@ -145,9 +159,19 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
           appliedAt: record.appliedAt.toISOString(),
           checksum: record.checksum,
           drift: 'missing',
+          source: record.source,
+          ...(record.baselineFrom ? { baselineFrom: record.baselineFrom } : {}),
         });
       }
 
+      const releaseStatuses: ReleaseStatus[] = releases.map((r) => ({
+        release: r.release,
+        state: r.retiredByWindow ? 'retired' : r.state,
+        shippedAt: r.shippedAt?.toISOString() ?? null,
+        retiredAt: r.retiredAt?.toISOString() ?? null,
+        rollbackTargetUntil: r.retiredByWindow ? null : (r.rollbackTargetUntil?.toISOString() ?? null),
+        color: r.color,
+      }));
       const contractEffects: ContractEffectStatus[] = [];
       options.files.forEach((file, i) => {
         if (appliedById.has(file.id)) return;
@@ -172,14 +196,9 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
       return {
         ledger: { schema: ledger.schema, exists: snapshot.version > 0 },
         migrations,
-        releases: releases.map((r) => ({
-          release: r.release,
-          state: r.retiredByWindow ? 'retired' : r.state,
-          shippedAt: r.shippedAt?.toISOString() ?? null,
-          retiredAt: r.retiredAt?.toISOString() ?? null,
-          rollbackTargetUntil: r.retiredByWindow ? null : (r.rollbackTargetUntil?.toISOString() ?? null),
-        })),
-        deprecations: deprecations.map((d) => ({ object: d.object, release: d.release })),
+        releases: releaseStatuses,
+        colors: colorsOf(releaseStatuses, releases),
+        deprecations: deprecations.filter((d) => !d.withdrawn).map((d) => ({ object: d.object, release: d.release })),
         contractEffects,
         lastPoolCheck,
       };
@@ -190,4 +209,20 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * The release each color runs: the one that last went live as that color (the live release
+ * and, on the other color, its standby or whatever last served there).
+ */
+function colorsOf(statuses: readonly ReleaseStatus[], releases: readonly { release: string; liveAt: Date | null; color: ReleaseColor | null }[]): ColorStatus {
+  const colors: ColorStatus = { blue: null, green: null };
+  const latest: Partial<Record<ReleaseColor, number>> = {};
+  releases.forEach((r, i) => {
+    if (!r.color || !r.liveAt) return;
+    if ((latest[r.color] ?? -Infinity) >= r.liveAt.getTime()) return;
+    latest[r.color] = r.liveAt.getTime();
+    colors[r.color] = { release: r.release, state: statuses[i].state };
+  });
+  return colors;
 }

@@ -21,6 +21,9 @@ export const RELEASE_STATES: readonly ReleaseState[] = ['deployed', 'live', 'sta
 
 export type ReleaseColor = 'blue' | 'green';
 
+/** How an applied migration reached the ledger: run by `apply`, or recorded by `ledger baseline`. */
+export type MigrationSource = 'apply' | 'baseline';
+
 /** How a deprecation reached the ledger. */
 export type DeprecationSource = 'directive' | 'command';
 
@@ -113,6 +116,21 @@ export const LEDGER_MIGRATIONS: readonly { version: number; description: string;
       CREATE TABLE @.no_traffic_applies (
         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         migration_ids jsonb NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        by text NOT NULL DEFAULT current_user
+      );`,
+  },
+  {
+    version: 5,
+    description: 'migrations recorded from another tool\'s history (ledger baseline); withdrawn deprecations',
+    sql: `
+      ALTER TABLE @.migrations
+        ADD COLUMN source text NOT NULL DEFAULT 'apply' CHECK (source IN ('apply', 'baseline')),
+        ADD COLUMN baseline_from text;
+      CREATE TABLE @.deprecation_withdrawals (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        deprecation_seq bigint NOT NULL UNIQUE REFERENCES @.deprecations (seq),
+        reason text NOT NULL CHECK (reason <> ''),
         at timestamptz NOT NULL DEFAULT now(),
         by text NOT NULL DEFAULT current_user
       );`,

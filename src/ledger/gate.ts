@@ -51,9 +51,9 @@ export interface SnapshotOptions extends LedgerOptions {
 export async function readLedgerSnapshot(client: pg.ClientBase, options: SnapshotOptions = {}): Promise<LedgerSnapshot> {
   const schema = ledgerSchema(options);
   try {
-    const head = await client.query<{ now: Date; present: boolean }>(
-      'SELECT now() AS now, to_regclass($1) IS NOT NULL AS present',
-      [`"${schema}".schema_version`],
+    const head = await client.query<{ now: Date; present: boolean; withdrawals: boolean }>(
+      'SELECT now() AS now, to_regclass($1) IS NOT NULL AS present, to_regclass($2) IS NOT NULL AS withdrawals',
+      [`"${schema}".schema_version`, `"${schema}".deprecation_withdrawals`],
     );
     const serverNow = head.rows[0].now;
     if (!head.rows[0].present) {
@@ -73,7 +73,8 @@ export async function readLedgerSnapshot(client: pg.ClientBase, options: Snapsho
         (SELECT max(version) FROM ${q('schema_version')}) AS version,
         ${releaseRowsSql(schema)} AS releases,
         (SELECT coalesce(json_agg(json_build_array(object, release, source, at) ORDER BY seq), '[]')
-           FROM ${q('deprecations')}) AS deprecations,
+           FROM ${q('deprecations')} d
+           ${head.rows[0].withdrawals ? `WHERE NOT EXISTS (SELECT 1 FROM ${q('deprecation_withdrawals')} w WHERE w.deprecation_seq = d.seq)` : ''}) AS deprecations,
         ${
           options.applied === false || files
             ? 'NULL::json'

@@ -12,11 +12,13 @@ import {
   ensureLedger,
   ledgerDb,
   ledgerError,
+  ledgerLockSql,
   ledgerSchema,
   ledgerVersion,
   type DeprecationSource,
   type LedgerOptions,
   type LedgerTables,
+  type MigrationSource,
 } from './schema.js';
 
 /** A `bgmigrate-ignore` that let a finding through, as kept in `migrations.suppressions`. */
@@ -54,6 +56,10 @@ export interface LedgerMigration {
   durationMs: number;
   effects: Effect[];
   suppressions: LedgerSuppression[];
+  /** `baseline` when `ledger baseline` recorded it from another tool's history (ledger v5). */
+  source: MigrationSource;
+  /** With `baseline`: the tool (`prisma`, `flyway`, …) or `up-to`. */
+  baselineFrom: string | null;
 }
 
 /** One statement of a no-transaction migration that has run. */
@@ -73,6 +79,8 @@ export interface Deprecation {
   source: DeprecationSource;
   migrationId: string | null;
   at: Date;
+  /** Set when `ledger deprecate --withdraw` took it back: it no longer counts. */
+  withdrawn?: { reason: string; at: Date; by: string };
 }
 
 /**
@@ -162,6 +170,8 @@ function toApplied(row: {
   duration_ms: number;
   effects: unknown[];
   suppressions: unknown[];
+  source?: MigrationSource;
+  baseline_from?: string | null;
 }): LedgerMigration {
   return {
     id: row.id,
@@ -173,6 +183,8 @@ function toApplied(row: {
     durationMs: row.duration_ms,
     effects: row.effects as Effect[],
     suppressions: row.suppressions as LedgerSuppression[],
+    source: row.source ?? 'apply',
+    baselineFrom: row.baseline_from ?? null,
   };
 }
 
@@ -277,6 +289,10 @@ export async function recordDeprecations(
         .select('seq')
         .where('object', '=', object)
         .where('release', '=', name)
+        // A withdrawn deprecation no longer counts: the object may be deprecated again.
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('deprecation_withdrawals').select('seq').whereRef('deprecation_withdrawals.deprecation_seq', '=', 'deprecations.seq'))),
+        )
         .executeTakeFirst();
       if (known) continue;
       rows.push(
@@ -304,14 +320,24 @@ export async function listDeprecations(client: pg.ClientBase, options: LedgerOpt
   const schema = ledgerSchema(options);
   if ((await ledgerVersion(client, options)) === 0) return [];
   try {
-    const rows = await ledgerDb(client, options).selectFrom('deprecations').selectAll().orderBy('seq').execute();
-    return rows.map((row) => ({
-      object: row.object,
-      release: row.release,
-      source: row.source,
-      migrationId: row.migration_id,
-      at: row.at,
-    }));
+    const db = ledgerDb(client, options);
+    const rows = await db.selectFrom('deprecations').selectAll().orderBy('seq').execute();
+    const withdrawals = new Map(
+      (await hasWithdrawals(client, schema))
+        ? (await db.selectFrom('deprecation_withdrawals').selectAll().execute()).map((w) => [String(w.deprecation_seq), w] as const)
+        : [],
+    );
+    return rows.map((row) => {
+      const withdrawal = withdrawals.get(String(row.seq));
+      return {
+        object: row.object,
+        release: row.release,
+        source: row.source,
+        migrationId: row.migration_id,
+        at: row.at,
+        ...(withdrawal ? { withdrawn: { reason: withdrawal.reason, at: withdrawal.at, by: withdrawal.by } } : {}),
+      };
+    });
   } catch (error) {
     throw ledgerError(error, schema, 'read');
   }
@@ -342,5 +368,66 @@ export async function deprecateObject(
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+}
+
+/** Whether the ledger has the withdrawals table (ledger v5; an older one is read, never upgraded, by readers). */
+async function hasWithdrawals(client: pg.ClientBase, schema: string): Promise<boolean> {
+  const { rows } = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${schema}".deprecation_withdrawals`]);
+  return rows[0].present;
+}
+
+/**
+ * `ledger deprecate --withdraw <object> --release R --reason …`: takes back a deprecation recorded
+ * by mistake. Append-only: the deprecation stays in the history, marked withdrawn with who, when
+ * and why, and no longer allows anything. Runs in a transaction of its own.
+ *
+ * @returns how many deprecation rows were withdrawn (a directive and a command may both have recorded it).
+ * @throws UsageError without a reason; RefusalError when no deprecation of the object at R is in force.
+ */
+export async function withdrawDeprecation(
+  client: pg.ClientBase,
+  object: string,
+  release: string,
+  options: LedgerOptions & { reason: string },
+): Promise<number> {
+  const schema = ledgerSchema(options);
+  const reason = options.reason.trim();
+  if (reason === '') throw new UsageError('withdrawing a deprecation needs --reason (why it was wrong), which the ledger records');
+  const name = checkReleaseName(release);
+  await ensureLedger(client, options);
+  await client.query('BEGIN');
+  try {
+    await client.query(ledgerLockSql(schema));
+    const db = ledgerDb(client, options);
+    const active = await db
+      .selectFrom('deprecations')
+      .select('seq')
+      .where('object', '=', object)
+      .where('release', '=', name)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('deprecation_withdrawals').select('seq').whereRef('deprecation_withdrawals.deprecation_seq', '=', 'deprecations.seq'))),
+      )
+      .execute();
+    if (active.length === 0) {
+      // Say what the ledger does hold under that name (or a qualified form of it): usually a typo.
+      const { rows: near } = await client.query<{ object: string; release: string }>(
+        `SELECT DISTINCT object, release FROM "${schema}".deprecations WHERE object = $1 OR right(object, length($1) + 1) = '.' || $1 ORDER BY 1, 2`,
+        [object],
+      );
+      throw new RefusalError(
+        `no deprecation of ${object} at release ${name} is in force` +
+          (near.length ? ` (the ledger has ${near.map((n) => `${n.object} at ${n.release}`).join(', ')})` : ' (the ledger has none of it)'),
+      );
+    }
+    for (const row of active) {
+      await db.insertInto('deprecation_withdrawals').values({ deprecation_seq: row.seq, reason }).execute();
+    }
+    await client.query('COMMIT');
+    return active.length;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    if (error instanceof RefusalError || error instanceof UsageError) throw error;
+    throw ledgerError(error, schema, 'write');
   }
 }

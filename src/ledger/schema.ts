@@ -4,7 +4,7 @@
  */
 import { Kysely, PostgresDialect, type ColumnType, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { ledgerSchema, type DeprecationSource, type LedgerOptions, type ReleaseColor, type ReleaseState } from './ddl.js';
+import { ledgerSchema, type DeprecationSource, type LedgerOptions, type MigrationSource, type ReleaseColor, type ReleaseState } from './ddl.js';
 
 export * from './ddl.js';
 
@@ -29,6 +29,10 @@ export interface MigrationsTable {
   duration_ms: number;
   effects: Json<unknown[]>;
   suppressions: Json<unknown[]>;
+  /** `baseline`: recorded by `ledger baseline` from another tool's history, not run by bgmigrate. */
+  source: ColumnType<MigrationSource, MigrationSource | undefined, never>;
+  /** With `baseline`: the tool whose history it came from, or `up-to`. */
+  baseline_from: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface StatementProgressTable {
@@ -67,6 +71,14 @@ export interface DeprecationsTable {
   by: ColumnType<string, string | undefined, never>;
 }
 
+export interface DeprecationWithdrawalsTable {
+  seq: Identity;
+  deprecation_seq: string;
+  reason: string;
+  at: Timestamp;
+  by: ColumnType<string, string | undefined, never>;
+}
+
 /** The ledger's tables as Kysely sees them (unqualified; queries use `withSchema`). */
 export interface LedgerTables {
   schema_version: SchemaVersionTable;
@@ -75,6 +87,7 @@ export interface LedgerTables {
   releases: ReleasesTable;
   release_events: ReleaseEventsTable;
   deprecations: DeprecationsTable;
+  deprecation_withdrawals: DeprecationWithdrawalsTable;
 }
 
 /**

@@ -1,7 +1,11 @@
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import type pg from 'pg';
-import { RefusalError } from '../../errors.js';
+import { RefusalError, UsageError } from '../../errors.js';
+import { BASELINE_TOOLS, baselineFromTool, baselineUpTo, type BaselineResult, type BaselineTool } from '../../ledger/baseline.js';
+import { withdrawDeprecation } from '../../ledger/record.js';
+import { normaliseObjectName } from '../../object-name.js';
+import type { MigrationFile } from '../../model.js';
 import { lintMigrations } from '../../lint.js';
 import { targetVersion } from '../../config/target-version.js';
 import { serverVersion } from '../../db/connect.js';
@@ -17,13 +21,15 @@ type Format = (typeof FORMATS)[number];
 export function register(program: Command, ctx: () => CliContext): void {
   const ledger = program
     .command('ledger')
-    .description('the phase ledger: record a deprecation, show the history, verify checksums')
+    .description('the phase ledger: baseline an existing database, record a deprecation, show the history, verify checksums')
     .addHelpText(
       'after',
       `
-Exit codes: 0 done, 1 "verify" found applied migrations whose file changed or is missing, 2 could not run.
+Exit codes: 0 done, 1 "verify" found applied migrations whose file changed or is missing, or
+"baseline" found a failed entry or an entry without a file; 2 could not run.
 
 Examples:
+  bgmigrate ledger baseline --from prisma --dry-run
   bgmigrate ledger deprecate public.users.name --release v43
   bgmigrate ledger show --format json
   bgmigrate ledger verify`,
@@ -34,8 +40,28 @@ Examples:
     .description('from release R on, the application no longer depends on <object> (table, column, view, routine, type)')
     .requiredOption('--release <release>', 'the release that stopped using it')
     .option('--register', 'record it even though the ledger does not know the release yet (refused otherwise: usually a typo)')
-    .action(async (object: string, flags: { release: string; register?: boolean }) => {
+    .option('--withdraw', 'take back a deprecation recorded by mistake (needs --reason; the history keeps both)')
+    .option('--reason <why>', 'with --withdraw: why the deprecation was wrong (recorded)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  bgmigrate ledger deprecate public.users.name --release v43
+  bgmigrate ledger deprecate public.users.name --release v43 --withdraw --reason "v43 still reads it in the nightly export"`,
+    )
+    .action(async (object: string, flags: { release: string; register?: boolean; withdraw?: boolean; reason?: string }) => {
       const c = ctx();
+      if (flags.reason !== undefined && !flags.withdraw) throw new UsageError('ledger deprecate: --reason goes with --withdraw');
+      if (flags.withdraw) {
+        if (!flags.reason?.trim()) throw new UsageError('ledger deprecate --withdraw: give --reason "why the deprecation was wrong" (the ledger records it)');
+        if (flags.register) throw new UsageError('ledger deprecate: --withdraw and --register do not go together');
+        await withDatabase(c, 'ledger deprecate --withdraw', async (client) => {
+          const name = normaliseObjectName(object);
+          const count = await withdrawDeprecation(client, name, flags.release, { schema: c.config().ledger.schema, reason: flags.reason! });
+          c.out.line(`withdrawn: ${name} is no longer deprecated from release ${flags.release}${count > 1 ? ` (${count} records)` : ''}`);
+        });
+        return;
+      }
       await withDatabase(c, 'ledger deprecate', async (client) => {
         // The name must be one the database or the migrations know (exit 2 with the closest one);
         // a bare table.column resolves through the search path and is stored qualified.
@@ -53,6 +79,59 @@ Examples:
         const added = await deprecateObject(client, resolved, flags.release, { schema: c.config().ledger.schema, normalized: true });
         if (added) c.out.line(`recorded: ${added.object} is deprecated from release ${added.release}`);
         else c.out.line(`already recorded: ${object} is deprecated from release ${flags.release}`);
+      });
+    });
+
+  ledger
+    .command('baseline')
+    .description("record migrations another tool already applied, so that an existing database can adopt apply")
+    .addOption(new Option('--from <tool>', "read that tool's history table").choices([...BASELINE_TOOLS]))
+    .option('--up-to <migration>', 'record every migration up to and including this one (a database without a history table)')
+    .option('--table <schema.table>', "the tool's history table, when it is not where the tool keeps it by default")
+    .option('--dry-run', 'show what would be recorded; write nothing')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .addHelpText(
+      'after',
+      `
+Each migration file the other tool applied is recorded as applied (source "baseline"), with the
+file's checksum today and, where the tool keeps it, when it was applied. A failed, dirty or
+rolled-back entry, or an applied entry with no file, refuses the baseline (exit 1) and records
+nothing. Running it again records only what is new.
+
+Default tables: prisma _prisma_migrations, drizzle drizzle.__drizzle_migrations, kysely
+kysely_migration, node-pg-migrate pgmigrations, knex knex_migrations, typeorm migrations,
+flyway flyway_schema_history, golang-migrate and dbmate schema_migrations, diesel
+__diesel_schema_migrations (unqualified names are looked up on the search path).
+
+Examples:
+  bgmigrate ledger baseline --from prisma --dry-run
+  bgmigrate ledger baseline --from flyway --table app.flyway_schema_history
+  bgmigrate ledger baseline --up-to 0042_add_orders.sql`,
+    )
+    .action(async (flags: { from?: BaselineTool; upTo?: string; table?: string; dryRun?: boolean; format: Format }) => {
+      const c = ctx();
+      if ((flags.from === undefined) === (flags.upTo === undefined)) {
+        throw new UsageError('ledger baseline: give --from <tool> (another runner\'s history table) or --up-to <migration>, one of them');
+      }
+      if (flags.table !== undefined && flags.from === undefined) throw new UsageError('ledger baseline: --table goes with --from');
+      const files = c.migrations();
+      await withDatabase(c, 'ledger baseline', async (client) => {
+        const pgVersion = targetVersion({ server: await serverVersion(client), config: c.config().pgVersion });
+        const reports = files.length > 0 ? await lintMigrations(files, { pgVersion }) : [];
+        const options = {
+          schema: c.config().ledger.schema,
+          files,
+          phases: new Map(reports.map((r, i) => [files[i].id, r.phase])),
+          dryRun: flags.dryRun === true,
+        };
+        const result = flags.from
+          ? await baselineFromTool(client, flags.from, { ...options, table: flags.table })
+          : await baselineUpTo(client, flags.upTo!, options);
+        if (flags.format === 'json') {
+          c.out.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        printBaseline(c, result, files);
       });
     });
 
@@ -81,7 +160,8 @@ Examples:
         if (contents.migrations.length === 0) out.line(paint.dim('  none'));
         for (const m of contents.migrations) {
           out.line(
-            `  ${formatInstant(m.appliedAt)}  ${m.id}  ${m.phase}${m.release ? ` ${m.release}` : ''}  by ${m.appliedBy} in ${m.durationMs} ms` +
+            `  ${formatInstant(m.appliedAt)}  ${m.id}  ${m.phase}${m.release ? ` ${m.release}` : ''}  ` +
+              (m.source === 'baseline' ? `baseline from ${m.baselineFrom ?? '?'}` : `by ${m.appliedBy} in ${m.durationMs} ms`) +
               (m.suppressions.length ? `  (${m.suppressions.length} suppressed finding${m.suppressions.length === 1 ? '' : 's'})` : ''),
           );
         }
@@ -97,7 +177,8 @@ Examples:
         if (contents.deprecations.length === 0) out.line(paint.dim('  none'));
         for (const d of contents.deprecations) {
           const via = d.source === 'directive' ? `directive in ${d.migrationId ?? '?'}` : 'ledger deprecate';
-          out.line(`  ${d.object}  from ${d.release}  (${via}, ${formatInstant(d.at)})`);
+          const withdrawn = d.withdrawn ? `; ${paint.yellow('withdrawn')} ${formatInstant(d.withdrawn.at)} by ${d.withdrawn.by}: ${d.withdrawn.reason}` : '';
+          out.line(`  ${d.object}  from ${d.release}  (${via}, ${formatInstant(d.at)}${withdrawn})`);
         }
       });
     });
@@ -138,4 +219,26 @@ async function releaseExists(client: pg.ClientBase, schema: string, release: str
   const table = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${schema}".releases`])).rows[0].present;
   if (!table) return false;
   return (await client.query(`SELECT 1 FROM "${schema}".releases WHERE release = $1`, [release])).rows.length > 0;
+}
+
+/** What `ledger baseline` recorded (or would record), one line each, then the gaps. */
+function printBaseline(c: CliContext, result: BaselineResult, files: readonly MigrationFile[]): void {
+  const { out, paint } = c;
+  const source = result.from === 'up-to' ? 'up to the given migration' : `from ${result.from} (${result.table})`;
+  const pathOf = (id: string) => files.find((f) => f.id === id)?.path ?? id;
+  for (const row of result.recorded) {
+    const when = row.appliedAt ? `applied ${formatInstant(row.appliedAt)}` : 'applied at an unknown time';
+    out.line(`${result.dryRun ? 'would record' : paint.green('recorded')}  ${pathOf(row.id)}  ${row.phase}  ${when}`);
+  }
+  for (const id of result.alreadyRecorded) out.line(`${paint.dim('already   ')}  ${pathOf(id)}`);
+  for (const id of result.gaps) {
+    out.note(`warning: ${pathOf(id)} sorts before baselined migrations but was not applied: apply will refuse it as out of order until it is applied with --allow-out-of-order or removed`);
+  }
+  const n = result.recorded.length;
+  const what = `${n} migration${n === 1 ? '' : 's'}`;
+  out.line(
+    result.dryRun
+      ? `baseline ${source}: dry run, ${what} would be recorded, nothing changed`
+      : `baseline ${source}: ${what} recorded${result.alreadyRecorded.length ? `, ${result.alreadyRecorded.length} already in the ledger` : ''}`,
+  );
 }

@@ -45,8 +45,14 @@ function printStatus(c: CliContext, report: StatusReport): void {
       m.drift === 'changed' ? paint.red('file changed since applied') : '',
       m.drift === 'missing' ? paint.red('file missing') : '',
       m.doneStatements ? `${m.doneStatements} statements done, resumes on the next apply` : '',
+      m.source === 'baseline' ? `baseline from ${m.baselineFrom ?? '?'}` : '',
     ].filter(Boolean);
     out.line(`  ${state}  ${name}  ${m.phase.padEnd(8)}${release}${when}${notes.length ? `  (${notes.join('; ')})` : ''}`);
+  }
+  out.line(paint.bold('colors'));
+  for (const color of ['blue', 'green'] as const) {
+    const held = report.colors[color];
+    out.line(`  ${color.padEnd(5)}  ${held ? `${held.release} (${held.state})` : paint.dim('no release recorded')}`);
   }
   out.line(paint.bold('releases'));
   if (report.releases.length === 0) out.line(paint.dim('  none recorded'));
@@ -56,7 +62,7 @@ function printStatus(c: CliContext, report: StatusReport): void {
       r.retiredAt ? `retired ${r.retiredAt}` : '',
       r.rollbackTargetUntil ? `rollback target until ${r.rollbackTargetUntil}` : '',
     ].filter(Boolean);
-    out.line(`  ${r.release}  ${r.state}  ${facts.join(', ')}`);
+    out.line(`  ${r.release}  ${r.state}${r.color ? ` (${r.color})` : ''}  ${facts.join(', ')}`);
   }
   out.line(paint.bold('deprecations'));
   if (report.deprecations.length === 0) out.line(paint.dim('  none recorded'));
