@@ -7,6 +7,7 @@
  * idle); the work connection runs the migrations. See applier-lock.ts for why.
  */
 import { contractVerdict } from '../contract-verdict.js';
+import { isAmbiguous } from '../analyze/names.js';
 import { formatInstant } from '../ledger/state.js';
 import { addDatabaseDependents } from './cascade.js';
 import { backendPid } from '../db/sql.js';
@@ -67,6 +68,11 @@ export interface ApplyOptions {
   /** Apply a new migration that sorts before an applied one of its phase (`--allow-out-of-order`). */
   allowOutOfOrder?: boolean;
   /**
+   * Contract: treat a migration the ledger does not allow yet as a refusal (ApplyRefusal, exit 1,
+   * nothing applied) instead of leaving it `waiting` (`--require-all`).
+   */
+  requireAll?: boolean;
+  /**
    * Aborting it (SIGINT/SIGTERM in the CLI) cancels the statement running on the server and
    * stops the run with an InterruptedError saying what was rolled back and what was kept.
    */
@@ -93,8 +99,12 @@ export interface PlanEntry {
   action: PlanAction;
   /** For `resume`: statements already done (0-based indexes). */
   doneStatements?: number[];
-  /** For `apply`/`resume`, after re-linting: `ok`, `refused`, or `not-reached` (a dry run past a refusal). */
-  verdict?: 'ok' | 'refused' | 'not-reached';
+  /**
+   * For `apply`/`resume`, after re-linting: `ok`; `refused` (exit 1); `waiting`, a contract
+   * migration the ledger does not allow yet (exit 0 unless --require-all); `not-reached`, after
+   * a refused or waiting migration.
+   */
+  verdict?: 'ok' | 'refused' | 'waiting' | 'not-reached';
   /** Why a migration is refused: `file:line:column: reason`, one per problem. */
   reasons?: string[];
 }
@@ -171,6 +181,9 @@ export class LockTimeoutExhausted extends ApplyRefusal {
  * - Takes the applier lock (UsageError, exit 2, when another apply holds it past `lockWait`).
  * - Refuses (ApplyRefusal, exit 1) on checksum drift, and on the first migration whose re-lint
  *   refuses it; migrations before it stay applied.
+ * - Contract: a migration the ledger does not allow yet is not an error. It gets the verdict
+ *   `waiting` (with the reasons), it and the migrations after it are left for a later run, and
+ *   the result is returned normally (the CLI exits 0, or 1 with --require-all).
  * - Expand skips pending contract migrations (they wait for the contract phase); contract
  *   refuses to start while a pending expand migration comes before a pending contract one.
  * - Retries a migration that hit the lock timeout with backoff; after the last retry throws
@@ -261,17 +274,20 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       for (const entry of toRun) {
         const report = reportOf.get(entry.id)!;
         if (options.phase === 'contract') await addDatabaseDependents(work, report);
-        const reasons = judge(report, options.phase, planGate);
-        if (reasons.length > 0) {
+        // Only refusals stop the run here; a migration the ledger makes wait is met in order below.
+        const judgement = judge(report, options.phase, planGate);
+        // With requireAll a wait is a refusal too, and the run applies nothing.
+        const refusals = options.requireAll ? [...judgement.refusals, ...judgement.waits] : judgement.refusals;
+        if (refusals.length > 0) {
           entry.verdict = 'refused';
-          entry.reasons = reasons;
-          throw new ApplyRefusal(refusalMessage(reasons), { reasons, applied: result.applied });
+          entry.reasons = refusals;
+          throw new ApplyRefusal(refusalMessage(refusals), { reasons: refusals, applied: result.applied });
         }
       }
     }
-    let refused = false;
+    let stopped = false;
     for (const [position, entry] of toRun.entries()) {
-      if (refused) {
+      if (stopped) {
         entry.verdict = 'not-reached';
         continue;
       }
@@ -281,13 +297,22 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       const gate = options.phase === 'contract' ? await ledger.gate(work, now()) : planGate;
       // CASCADE: every dependent the database records is judged too (src/apply/cascade.ts).
       if (options.phase === 'contract' && work) await addDatabaseDependents(work, report);
-      const reasons = judge(report, options.phase, gate);
-      entry.verdict = reasons.length === 0 ? 'ok' : 'refused';
-      if (reasons.length > 0) {
-        entry.reasons = reasons;
-        refused = true;
+      const judgement = judge(report, options.phase, gate);
+      const refusals = options.requireAll ? [...judgement.refusals, ...judgement.waits] : judgement.refusals;
+      const waits = options.requireAll ? [] : judgement.waits;
+      entry.verdict = refusals.length > 0 ? 'refused' : waits.length > 0 ? 'waiting' : 'ok';
+      if (refusals.length > 0) {
+        entry.reasons = refusals;
+        stopped = true;
         if (dryRun) continue;
-        throw new ApplyRefusal(refusalMessage(reasons), { reasons, applied: result.applied });
+        throw new ApplyRefusal(refusalMessage(refusals), { reasons: refusals, applied: result.applied });
+      }
+      if (waits.length > 0) {
+        // The ledger does not allow it yet (the rollback window, a missing deprecation): a normal
+        // outcome of a contract run. It and every later migration wait for the next run.
+        entry.reasons = waits;
+        stopped = true;
+        continue;
       }
       if (dryRun) continue;
       await lock?.verify();
@@ -303,7 +328,11 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       // a `release rollback` between the re-lint and the commit cannot slip through.
       const recheck =
         options.phase === 'contract'
-          ? async () => judge(report, 'contract', await ledger.lockedGate(work!, now()))
+          ? async () => {
+              // Under the lock, anything not allowed any more (a rollback in between) refuses.
+              const { refusals, waits } = judge(report, 'contract', await ledger.lockedGate(work!, now()));
+              return [...refusals, ...waits];
+            }
           : undefined;
       const interrupted = () => interruption(options.signal!, file, result.applied, runsInTransaction(report));
       if (options.signal?.aborted) throw interrupted();
@@ -472,19 +501,31 @@ function refuseMissingRelease(plan: PlanEntry[], reports: FileReport[], release:
 }
 
 /**
- * Why `report` may not run in `phase` (empty when it may): lint errors in either phase; any
- * contract effect in expand; any contract effect the ledger refuses in contract (unless a
+ * Why a migration may not run now, as `file:line:column: reason` lines. `refusals` stop the run
+ * (exit 1): lint errors, contract effects in the expand phase, names that cannot be matched to a
+ * deprecation. `waits` are the ledger's refusals of contract effects: they clear when the ledger
+ * changes (a deprecation recorded, a release shipped or retired, the rollback window passing).
+ */
+export interface Judgement {
+  refusals: string[];
+  waits: string[];
+}
+
+/**
+ * Why `report` may not run in `phase` (both lists empty when it may): lint errors in either phase;
+ * any contract effect in expand; any contract effect the ledger refuses in contract (unless a
  * `bgmigrate-ignore` comment took responsibility for it, which the ledger records).
  */
-export function judge(report: FileReport, phase: RunPhase, gate: LedgerGate): string[] {
+export function judge(report: FileReport, phase: RunPhase, gate: LedgerGate): Judgement {
   const reasons: string[] = [];
+  const waits: string[] = [];
   const where = (line: number, column: number) => `${report.path}:${line}:${column}`;
   if (phase === 'all') {
     // No traffic: no release can be broken or blocked. Only what the runner itself cannot run stops it.
     for (const finding of report.findings) {
       if (finding.severity === 'error' && NO_TRAFFIC_REFUSALS.has(finding.rule)) reasons.push(`${where(finding.line, finding.column)}: ${finding.rule}: ${finding.message}`);
     }
-    return reasons;
+    return { refusals: reasons, waits };
   }
   for (const finding of report.findings) {
     // Contract findings carry the verdict of the gate the file was linted with; the effects
@@ -505,12 +546,15 @@ export function judge(report: FileReport, phase: RunPhase, gate: LedgerGate): st
       // effect itself), never for whatever else shares its line.
       if (effect.suppressed !== undefined) continue;
       const verdict = contractVerdict(effect, gate);
-      if (!verdict.allowed) reasons.push(`${where(statement.line, statement.column)}: ${effect.kind}: ${verdict.reason}`);
+      if (!verdict.allowed) {
+        // A name the analyser could not pin to a schema never becomes allowed by waiting.
+        (isAmbiguous(effect.object) ? reasons : waits).push(`${where(statement.line, statement.column)}: ${effect.kind}: ${verdict.reason}`);
+      }
       // Recorded with the migration: the releases that shipped before this one get sealed.
       else if (verdict.allowedBy !== undefined) effect.allowedBy = verdict.allowedBy;
     }
   }
-  return reasons;
+  return { refusals: reasons, waits };
 }
 
 /** A DO block with COMMIT/ROLLBACK in its body, or a procedure call (procedures may commit). */

@@ -62,10 +62,17 @@ describe('apply --phase expand', () => {
       ['003_email.sql', 'expand', 'v1', dir.files()[2].checksum],
     ]);
 
-    // Nothing left to do in expand; the contract migration is refused by the ledger.
+    // Nothing left to do in expand; the contract migration waits for the ledger (a refusal with requireAll).
     const again = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand', release: 'v1' });
     expect(again.applied).toEqual([]);
-    const refusal = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'contract' }).catch((e) => e);
+    const waiting = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'contract' });
+    expect(waiting.applied).toEqual([]);
+    expect(waiting.plan.map((e) => [e.id, e.verdict ?? null])).toEqual([
+      ['001_accounts.sql', null],
+      ['002_drop_name.sql', 'waiting'],
+      ['003_email.sql', null],
+    ]);
+    const refusal = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'contract', requireAll: true }).catch((e) => e);
     expect(refusal).toBeInstanceOf(ApplyRefusal);
     expect((refusal as ApplyRefusal).exitCode).toBe(1);
     expect((refusal as Error).message).toMatch(/^002_drop_name\.sql:1:1: drop-column: /);

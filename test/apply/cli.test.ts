@@ -53,15 +53,26 @@ describe('bgmigrate apply / status', () => {
       ['002_drop_name.sql', 'contract', 'pending', null],
       ['003_email.sql', 'expand', 'applied', 'v1'],
     ]);
-    expect(report.releases).toEqual([{ release: 'v1', state: 'deployed', shippedAt: null, retiredAt: null, rollbackTargetUntil: null }]);
+    expect(report.releases).toEqual([{ release: 'v1', state: 'deployed', shippedAt: null, retiredAt: null, rollbackTargetUntil: null, color: null }]);
+    expect(report.colors).toEqual({ blue: null, green: null });
     expect(report.deprecations).toEqual([]);
     expect(report.contractEffects.map((e: { effect: string; object: string; allowed: boolean }) => [e.effect, e.object, e.allowed])).toEqual([
       ['drop-column', 'public.accounts.name', false],
     ]);
   });
 
-  it('a ledger refusal exits 1 with one line and no stack trace', () => {
+  it('a contract migration the ledger does not allow yet waits: exit 0, listed with the reason', () => {
     const run = cli(['apply', '--phase', 'contract', '--release', 'v1']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('waiting migrations/002_drop_name.sql: the ledger does not allow it yet');
+    expect(lines[1]).toMatch(/^ {4}migrations\/002_drop_name\.sql:1:1: drop-column: no deprecation of public\.accounts\.name/);
+    expect(lines.at(-1)).toBe('apply --phase contract --release v1: nothing applied, 1 waiting for the ledger (run it again once it allows them)');
+  });
+
+  it('with --require-all a ledger refusal exits 1 with one line and no stack trace', () => {
+    const run = cli(['apply', '--phase', 'contract', '--release', 'v1', '--require-all']);
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);

@@ -44,7 +44,14 @@ describe('apply --phase contract with CASCADE', () => {
     const check = bgmigrate('check', '--format', 'json');
     // The schema model does not know the hand-made view: check allows the deprecated column.
     expect(check.code).toBe(0);
-    const run = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check');
+    // Waiting by default (exit 0, nothing applied), a refusal with --require-all.
+    const waiting = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check');
+    expect(waiting.code).toBe(0);
+    expect(waiting.stdout.split('\n').slice(0, 2).join('\n')).toMatch(
+      /^waiting migrations\/003_drop_name\.sql: the ledger does not allow it yet\n {4}migrations\/003_drop_name\.sql:1:1: drop-view: .*public\.report_names/,
+    );
+    expect(await exists("SELECT 1 FROM pg_views WHERE viewname = 'report_names'")).toBe(1);
+    const run = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check', '--require-all');
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')[0]).toMatch(/^bgmigrate: migrations\/003_drop_name\.sql:1:1: drop-view: .*public\.report_names/);
     expect(await exists("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")).toBe(1);

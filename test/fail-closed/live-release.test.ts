@@ -99,7 +99,7 @@ describe('with release v1 live, hostile migrations are refused by check --databa
       expect(await snapshot()).toEqual(before);
 
       if (contractPhase) {
-        const contract = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check');
+        const contract = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check', '--require-all');
         expect(contract.code).toBe(1);
         expect(contract.stderr.split('\n')[0]).toContain(`migrations/${file}:`);
         expect(await snapshot()).toEqual(before);
@@ -119,7 +119,7 @@ describe('apply --phase contract judges each effect by identity', () => {
     );
     try {
       const before = await snapshot();
-      const apply = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check');
+      const apply = bgmigrate('apply', '--phase', 'contract', '--skip-pool-check', '--require-all');
       expect(apply.code).toBe(1);
       expect(apply.stderr.split('\n')[0]).toContain('migrations/002_mixed.sql:3:1: drop-column:');
       expect(await snapshot()).toEqual(before);

@@ -25,6 +25,7 @@ interface ApplyFlags {
   maxRetries?: string;
   skipPoolCheck?: boolean;
   allowOutOfOrder?: boolean;
+  requireAll?: boolean;
   /** Commander's negatable `--no-traffic`: false when given. */
   traffic?: boolean;
   format: (typeof FORMATS)[number];
@@ -47,17 +48,20 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--max-retries <n>', 'retries after a lock timeout, with backoff (default: config, else 10)')
     .option('--skip-pool-check', 'expand: do not check the connection-pool budget first')
     .option('--allow-out-of-order', 'apply a new migration that sorts before one already applied (refused otherwise)')
+    .option('--require-all', 'contract: exit 1 when the ledger makes some migration wait (default: list them, exit 0)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .addHelpText(
       'after',
       `
 Expand applies the pending expand migrations in order and leaves pending contract migrations for
 the contract phase. Contract applies the pending contract migrations the ledger allows, in order,
-and stops at the first it refuses.
+and stops at the first the ledger does not allow yet: that one and the ones after it wait, with
+the reason listed (during the rollback window this is the normal outcome).
 
-Exit codes: 0 applied (or nothing to do), 1 refused (lint error, ledger refusal, checksum drift,
-lock timeout after the last retry, a failing statement), 2 could not run (usage, config,
-database unreachable, another apply holds the ledger lock).
+Exit codes: 0 applied, nothing to do, or contract migrations waiting for the ledger; 1 refused
+(lint error, checksum drift, lock timeout after the last retry, a failing statement, or with
+--require-all a migration left waiting); 2 could not run (usage, config, database unreachable,
+another apply holds the ledger lock).
 
 Examples:
   bgmigrate apply --phase expand --release v43      before green starts
@@ -92,6 +96,7 @@ Examples:
           maxRetries: flags.maxRetries === undefined ? undefined : count(flags.maxRetries, '--max-retries'),
           skipPoolCheck: flags.skipPoolCheck,
           allowOutOfOrder: flags.allowOutOfOrder,
+          requireAll: flags.requireAll,
           noTraffic: flags.traffic === false,
           onProgress: (event) => progress.on(event),
         });
@@ -128,16 +133,28 @@ function printResult(c: CliContext, result: ApplyResult): void {
     out.line(`${title}: dry run, nothing changed`);
     for (const entry of result.plan) out.line(planLine(c, entry));
     const refused = result.plan.filter((e) => e.verdict === 'refused').length;
+    const waiting = result.plan.filter((e) => e.verdict === 'waiting' || e.verdict === 'not-reached').length;
     const toRun = result.plan.filter((e) => e.verdict === 'ok').length;
-    out.line(`${toRun} to apply${refused ? `, ${paint.red(`${refused} refused`)}` : ''}`);
+    out.line(`${toRun} to apply${refused ? `, ${paint.red(`${refused} refused`)}` : ''}${waiting ? `, ${paint.yellow(`${waiting} waiting`)}` : ''}`);
     return;
   }
   for (const index of result.rebuiltIndexes) out.line(`rebuilt ${index}: a failed concurrent build had left it INVALID`);
   for (const done of result.applied) out.line(appliedLine(c, done));
-  const waiting = result.plan.filter((e) => e.action === 'skip');
-  for (const entry of waiting) out.line(`${paint.dim('pending')} ${entry.path} (${entry.phase}: apply --phase ${entry.phase})`);
+  const otherPhase = result.plan.filter((e) => e.action === 'skip');
+  for (const entry of otherPhase) out.line(`${paint.dim('pending')} ${entry.path} (${entry.phase}: apply --phase ${entry.phase})`);
+  for (const entry of result.plan) {
+    if (entry.verdict === 'waiting') {
+      out.line(`${paint.yellow('waiting')} ${entry.path}: the ledger does not allow it yet`);
+      for (const reason of entry.reasons ?? []) out.line(`    ${reason}`);
+    } else if (entry.verdict === 'not-reached') {
+      out.line(`${paint.yellow('waiting')} ${entry.path} (comes after a waiting migration)`);
+    }
+  }
   const n = result.applied.length;
-  out.line(n === 0 ? `${title}: nothing to apply` : `${title}: ${n} migration${n === 1 ? '' : 's'} applied`);
+  const waits = result.plan.filter((e) => e.verdict === 'waiting' || e.verdict === 'not-reached').length;
+  const applied = n === 0 ? 'nothing applied' : `${n} migration${n === 1 ? '' : 's'} applied`;
+  if (waits > 0) out.line(`${title}: ${applied}, ${waits} waiting for the ledger (run it again once it allows them)`);
+  else out.line(n === 0 ? `${title}: nothing to apply` : `${title}: ${applied}`);
 }
 
 function appliedLine(c: CliContext, done: AppliedMigration): string {
@@ -157,7 +174,10 @@ function planLine(c: CliContext, entry: PlanEntry): string {
       if (entry.verdict === 'refused') {
         return [`  ${paint.red('refused ')} ${entry.path}${resume}`, ...(entry.reasons ?? []).map((r) => `      ${r}`)].join('\n');
       }
-      if (entry.verdict === 'not-reached') return `  ${paint.dim('blocked ')} ${entry.path} (after a refused migration)`;
+      if (entry.verdict === 'waiting') {
+        return [`  ${paint.yellow('waiting ')} ${entry.path}${resume}`, ...(entry.reasons ?? []).map((r) => `      ${r}`)].join('\n');
+      }
+      if (entry.verdict === 'not-reached') return `  ${paint.dim('blocked ')} ${entry.path} (after a refused or waiting migration)`;
       return `  ${paint.green('apply   ')} ${entry.path}${resume}`;
     }
   }
