@@ -7,7 +7,7 @@
  * and "could not work" by throwing UsageError; src/cli/run.ts prints the one-line message.
  */
 import path from 'node:path';
-import { loadConfig, type Config } from '../config/config.js';
+import { configName, loadConfig, type Config } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { discoverMigrations } from '../migrations/discover.js';
 import type { MigrationFile } from '../model.js';
@@ -133,11 +133,23 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
       return options.dir ? path.resolve(cwd, options.dir) : ctx.config().migrationsDir;
     },
     migrations() {
-      migrations ??= discoverMigrations({
-        dir: ctx.migrationsDir(),
-        layout: ctx.config().layout,
-        cwd,
-      });
+      try {
+        migrations ??= discoverMigrations({
+          dir: ctx.migrationsDir(),
+          layout: ctx.config().layout,
+          cwd,
+        });
+      } catch (error) {
+        // Say where the directory came from: a typo in the config is the usual cause.
+        if (error instanceof UsageError && /^migrations directory not found/.test(error.message) && !options.dir) {
+          const source = ctx.config().source;
+          throw new UsageError(
+            `${error.message} (${source ? `migrationsDir in ${configName(source, cwd)}` : `the default; ${configName(undefined, cwd)}`}; or pass --dir)`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       return migrations;
     },
     databaseUrl() {

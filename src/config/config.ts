@@ -46,6 +46,16 @@ const LAYOUTS = ['auto', 'plain', 'up-sql', 'prisma', 'diesel', 'flyway'] as con
 const LEVELS = ['off', 'warning', 'error', 'info'] as const;
 
 /**
+ * The config file as messages name it: its path relative to the working directory, or a phrase
+ * saying none was found (and where bgmigrate looked). Every message about the config uses it.
+ */
+export function configName(source: string | undefined, cwd = process.cwd()): string {
+  if (source === undefined) return `no config file (looked for ${CONFIG_FILES.join(', ')} and package.json "bgmigrate")`;
+  const relative = path.relative(cwd, source);
+  return relative === '' || relative.startsWith('..') ? source : relative;
+}
+
+/**
  * Finds and reads the configuration: an explicit `--config` file, else the first of
  * `bgmigrate.config.json`, `.bgmigraterc.json` or package.json's `bgmigrate` key in `cwd`.
  * Unknown keys and unknown rule ids are errors that name the key.

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { RefusalError, UsageError } from '../errors.js';
+import { configName } from '../config/config.js';
 import { ensureLedger } from '../ledger/ddl.js';
 import { computeBudget, type PoolBudget } from './budget.js';
 import type { PoolConfig } from './config.js';
@@ -16,14 +17,18 @@ export class PoolBudgetRefusal extends RefusalError {
   }
 }
 
-/** The `pool` section, or a UsageError (exit 2) saying how to add one. */
-export function requirePoolConfig(pool: PoolConfig | undefined): PoolConfig {
+/** The `pool` section, or a UsageError (exit 2) naming the config file and saying how to add one. */
+export function requirePoolConfig(pool: PoolConfig | undefined, configSource?: string): PoolConfig {
   if (pool === undefined) {
     throw new UsageError(
-      'config has no "pool" section: add one such as {"pool": {"colors": {"blue": {"instances": 4, "poolSize": 20}, "green": {"instances": 4, "poolSize": 20}}, "role": "app"}}',
+      `${noPoolSection(configSource)}: add one such as {"pool": {"colors": {"blue": {"instances": 4, "poolSize": 20}, "green": {"instances": 4, "poolSize": 20}}, "role": "app"}}`,
     );
   }
   return pool;
+}
+
+function noPoolSection(configSource: string | undefined): string {
+  return configSource === undefined ? `${configName(undefined)}, so no "pool" section` : `${configName(configSource)} has no "pool" section`;
 }
 
 /**
@@ -64,14 +69,14 @@ export type PoolGateResult =
  */
 export async function poolGate(
   client: pg.Client,
-  config: { pool?: PoolConfig; ledger: { schema: string } },
+  config: { pool?: PoolConfig; ledger: { schema: string }; source?: string },
   options: { skip?: boolean; release?: string; record?: boolean } & ReadSupplyOptions = {},
 ): Promise<PoolGateResult> {
   const record = options.record ?? true;
   if (config.pool === undefined) {
     return {
       outcome: 'not-configured',
-      message: 'pool budget not checked: the config has no "pool" section (add one to check that both colors\' pools fit the server\'s max_connections)',
+      message: `pool budget not checked: ${noPoolSection(config.source)} (add one to check that both colors' pools fit the server's max_connections)`,
     };
   }
   if (options.skip) {

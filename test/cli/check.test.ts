@@ -206,7 +206,14 @@ describe('bad input: one clear line, the documented exit code, no stack trace', 
   it('a missing migrations directory', () => {
     const run = runCli(['check'], { cwd: tempProject() });
     expect(run.code).toBe(2);
-    expect(oneLine(run.stderr)).toEqual(['bgmigrate: migrations directory not found: migrations']);
+    expect(oneLine(run.stderr)).toEqual([
+      'bgmigrate: migrations directory not found: migrations (the default; no config file (looked for bgmigrate.config.json, .bgmigraterc.json and package.json "bgmigrate"); or pass --dir)',
+    ]);
+    const configured = runCli(['check'], { cwd: tempProject({ 'bgmigrate.config.json': '{"migrationsDir": "db/migratons"}' }) });
+    expect(configured.code).toBe(2);
+    expect(oneLine(configured.stderr)).toEqual([
+      'bgmigrate: migrations directory not found: db/migratons (migrationsDir in bgmigrate.config.json; or pass --dir)',
+    ]);
   });
 
   it('a directory with no migrations yet is a pass, with one line (a new project\'s CI)', () => {

@@ -332,7 +332,7 @@ describe('bad input: one clear line, exit 2', () => {
   test('a missing pool section', async () => {
     expect(() => requirePoolConfig(undefined)).toThrow(UsageError);
     await expect(checkPoolBudget({ pool: undefined, maxConnections: 100 })).rejects.toThrow(
-      'config has no "pool" section: add one such as {"pool": {"colors": {"blue": {"instances": 4, "poolSize": 20}, "green": {"instances": 4, "poolSize": 20}}, "role": "app"}}',
+      'no config file (looked for bgmigrate.config.json, .bgmigraterc.json and package.json "bgmigrate"), so no "pool" section: add one such as {"pool": {"colors": {"blue": {"instances": 4, "poolSize": 20}, "green": {"instances": 4, "poolSize": 20}}, "role": "app"}}',
     );
   });
 

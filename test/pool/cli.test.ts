@@ -66,7 +66,7 @@ describe('bgmigrate pool --max-connections (offline)', () => {
   });
 
   test.each([
-    [undefined, ['pool', '--max-connections', '100'], 'bgmigrate: config has no "pool" section: add one such as'],
+    [undefined, ['pool', '--max-connections', '100'], 'bgmigrate: bgmigrate.config.json has no "pool" section: add one such as'],
     [{ colors: { blue: { instances: 4, poolSize: -1 } } }, ['pool', '--max-connections', '100'], 'pool.colors.blue.poolSize: expected an integer ≥ 0, got -1'],
     [WORKED, ['pool', '--max-connections', 'lots'], 'bgmigrate: --max-connections: expected a whole number, got "lots"'],
     [WORKED, ['pool', '--max-connections', '3', '--reserved', '3'], 'bgmigrate: --reserved 3 leaves no connections of --max-connections 3'],

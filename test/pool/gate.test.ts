@@ -97,7 +97,7 @@ describe('the expand gate', () => {
     try {
       expect(await poolGate(db, { ledger: { schema: 'bgmigrate' } })).toEqual({
         outcome: 'not-configured',
-        message: 'pool budget not checked: the config has no "pool" section (add one to check that both colors\' pools fit the server\'s max_connections)',
+        message: 'pool budget not checked: no config file (looked for bgmigrate.config.json, .bgmigraterc.json and package.json "bgmigrate"), so no "pool" section (add one to check that both colors\' pools fit the server\'s max_connections)',
       });
       expect(await readLastPoolCheck(db, 'bgmigrate')).toBeUndefined();
       expect(describePoolCheck(undefined)).toBe('pool budget: never checked (apply --phase expand checks it)');

@@ -43,6 +43,8 @@ Examples:
       let ledger: LedgerGate | undefined;
       let catalog: Set<string> | undefined;
 
+      // A missing directory is exit 2, with where its name came from (config or default).
+      if (paths.length === 0 && !opts.staged && !fs.existsSync(c.migrationsDir())) c.migrations();
       const url = opts.offline ? undefined : await c.databaseUrl();
       if (url) {
         // Drift is judged against the migrations directory, when there is one to compare with.

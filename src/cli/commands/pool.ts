@@ -28,7 +28,7 @@ Examples:
     .action(
       async (opts: { maxConnections?: string; reserved?: string; countHiddenSessions?: boolean; format: 'pretty' | 'json' }) => {
         const c = ctx();
-        const pool = requirePoolConfig(c.config().pool);
+        const pool = requirePoolConfig(c.config().pool, c.config().source);
         let budget: PoolBudget;
         if (opts.maxConnections !== undefined) {
           budget = await checkPoolBudget({
