@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { UsageError } from './errors.js';
@@ -20,6 +21,8 @@ export interface CheckOptions {
   paths: readonly string[];
   /** Only migration files staged in git, linted as staged (not as in the working tree). */
   staged?: boolean;
+  /** Only migrations added or changed since this git ref (`--changed-since`). */
+  changedSince?: string;
   pgVersion: number;
   /** Without one, contract effects are errors that say the ledger was not consulted. */
   ledger?: LedgerGate;
@@ -30,6 +33,11 @@ export interface CheckTargets {
   files: MigrationFile[];
   /** Earlier migrations replayed into the schema model but not reported. */
   history: MigrationFile[];
+  /**
+   * Every migration in order, when the reported ones are a selection (`--staged`,
+   * `--changed-since`): the others are replayed where they fall, not only before the first.
+   */
+  sequence?: MigrationFile[];
 }
 
 /**
@@ -40,13 +48,16 @@ export interface CheckTargets {
  * if (report.summary.errors > 0) process.exitCode = 1;
  */
 export async function check(options: CheckOptions): Promise<{ report: CheckReport; targets: CheckTargets }> {
-  const targets = options.staged ? stagedTargets(options) : selectMigrations(options);
-  const files = await lintMigrations(targets.files, {
-    pgVersion: options.pgVersion,
-    rules: options.config.rules,
-    ledger: options.ledger,
-    history: targets.history,
-  });
+  if (options.staged && options.changedSince !== undefined) throw new UsageError('check: --staged and --changed-since do not go together');
+  const targets = options.staged
+    ? stagedTargets(options)
+    : options.changedSince !== undefined
+      ? changedSinceTargets({ ...options, changedSince: options.changedSince })
+      : selectMigrations(options);
+  const lintOptions = { pgVersion: options.pgVersion, rules: options.config.rules, ledger: options.ledger };
+  const files = targets.sequence
+    ? await lintMigrations(targets.sequence, { ...lintOptions, only: new Set(targets.files) })
+    : await lintMigrations(targets.files, { ...lintOptions, history: targets.history });
   return { report: summarise(files), targets };
 }
 
@@ -117,43 +128,92 @@ function safeDiscover(options: Pick<CheckOptions, 'cwd' | 'config' | 'migrations
  * The migrations staged in git, with their staged content (what the commit will hold), and the
  * migrations before the first of them as history.
  */
-function stagedTargets(options: CheckOptions): CheckTargets {
-  const git = (args: string[]): Buffer => {
+/** Runs git in `cwd`; a failure is one line naming what needed git. */
+function gitRunner(cwd: string, needs: string): (args: string[], input?: string) => Buffer {
+  return (args, input) => {
     try {
-      return execFileSync('git', args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+      return execFileSync('git', args, { cwd, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
     } catch (error) {
       const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0];
-      throw new UsageError(`--staged needs a git repository: git ${args[0]} failed${stderr ? `: ${stderr}` : ''}`);
+      throw new UsageError(`${needs}: git ${args[0]} failed${stderr ? `: ${stderr}` : ''}`);
     }
   };
-  const top = git(['rev-parse', '--show-toplevel']).toString('utf8').trim();
-  const staged = git(['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR'])
-    .toString('utf8')
-    .split('\0')
-    .filter(Boolean)
-    .map((rel) => path.resolve(top, rel));
-  const stagedSet = new Set(staged.map((p) => realpathOr(p)));
+}
 
+const nulList = (bytes: Buffer): string[] => bytes.toString('utf8').split('\0').filter(Boolean);
+
+/** The migration directories a git-based selection looks at. */
+function selectionDirs(options: CheckOptions, flag: string): string[] {
   const dirs = options.paths.length === 0 ? [options.migrationsDir] : options.paths.map((p) => path.resolve(options.cwd, p));
-  const files: MigrationFile[] = [];
-  let history: MigrationFile[] = [];
   for (const dir of dirs) {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      throw new UsageError(`--staged takes migrations directories; ${displayPath(dir, options.cwd)} is not one`);
-    }
-    const all = discoverMigrations({ dir, layout: options.config.layout, cwd: options.cwd });
-    const firstStaged = all.findIndex((m) => stagedSet.has(realpathOr(m.absolutePath)));
-    if (firstStaged === -1) continue;
-    if (files.length === 0) history = all.slice(0, firstStaged).filter((m) => !stagedSet.has(realpathOr(m.absolutePath)));
-    for (const m of all) {
-      const real = realpathOr(m.absolutePath);
-      if (!stagedSet.has(real)) continue;
-      const rel = path.relative(realpathOr(top), real).split(path.sep).join('/');
-      const bytes = git(['show', `:${rel}`]);
-      files.push(readMigrationFile(m.absolutePath, { baseDir: dir, cwd: options.cwd, bytes }));
+      throw new UsageError(`${flag} takes migrations directories; ${displayPath(dir, options.cwd)} is not one`);
     }
   }
-  return { files, history };
+  return dirs;
+}
+
+/**
+ * `--staged`: what the commit will hold. Each migrations directory is read as the git index has
+ * it (checked out into a temporary directory), so a migration staged and then deleted or edited
+ * in the working tree is linted as staged, and one deleted from the index is not replayed. The
+ * staged migrations are reported; every other one is replayed where it falls in the order.
+ */
+function stagedTargets(options: CheckOptions): CheckTargets {
+  const git = gitRunner(options.cwd, '--staged needs a git repository');
+  const top = realpathOr(git(['rev-parse', '--show-toplevel']).toString('utf8').trim());
+  const staged = new Set(nulList(git(['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR'])));
+  const files: MigrationFile[] = [];
+  const sequence: MigrationFile[] = [];
+  for (const dir of selectionDirs(options, '--staged')) {
+    const relDir = path.relative(top, realpathOr(dir)).split(path.sep).join('/');
+    const inIndex = nulList(git(['ls-files', '-z', '--cached', '--', relDir === '' ? '.' : relDir]));
+    if (!inIndex.some((rel) => staged.has(rel))) continue;
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bgmigrate-staged-'));
+    try {
+      git(['checkout-index', '-z', '--stdin', `--prefix=${scratch}${path.sep}`], inIndex.join('\0'));
+      const indexed = discoverMigrations({ dir: path.join(scratch, relDir), layout: options.config.layout, cwd: options.cwd, allowEmpty: true });
+      for (const m of indexed) {
+        // Named as in the working tree (where the user looks), read as staged.
+        const absolutePath = path.join(dir, ...m.id.split('/'));
+        const file = { ...m, absolutePath, path: displayPath(absolutePath, options.cwd) };
+        sequence.push(file);
+        if (staged.has(relDir === '' ? m.id : `${relDir}/${m.id}`)) files.push(file);
+      }
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  return { files, history: [], sequence };
+}
+
+/**
+ * `--changed-since <ref>`: the migrations added or changed since `ref` (committed, staged, in the
+ * working tree, or new and untracked) are reported; every other one is replayed where it falls
+ * in the order, so the schema model is the one the changed migrations will meet.
+ */
+function changedSinceTargets(options: CheckOptions & { changedSince: string }): CheckTargets {
+  const git = gitRunner(options.cwd, `--changed-since ${options.changedSince}`);
+  const top = realpathOr(git(['rev-parse', '--show-toplevel']).toString('utf8').trim());
+  try {
+    git(['rev-parse', '--verify', '--quiet', `${options.changedSince}^{commit}`]);
+  } catch {
+    throw new UsageError(`--changed-since ${options.changedSince}: no such commit, branch or tag in this repository (in CI, fetch it first: git fetch origin <branch>)`);
+  }
+  const changed = new Set([
+    ...nulList(git(['diff', '--name-only', '-z', '--diff-filter=ACMR', options.changedSince, '--'])),
+    ...nulList(git(['ls-files', '-z', '--others', '--exclude-standard'])),
+  ]);
+  const files: MigrationFile[] = [];
+  const sequence: MigrationFile[] = [];
+  for (const dir of selectionDirs(options, '--changed-since')) {
+    for (const m of discoverMigrations({ dir, layout: options.config.layout, cwd: options.cwd, allowEmpty: true })) {
+      sequence.push(m);
+      const rel = path.relative(top, realpathOr(m.absolutePath)).split(path.sep).join('/');
+      if (changed.has(rel)) files.push(m);
+    }
+  }
+  return { files, history: [], sequence };
 }
 
 function realpathOr(p: string): string {

@@ -45,6 +45,8 @@ export interface LintOptions {
   ledger?: LedgerGate;
   /** Earlier migrations replayed into the schema model, not reported. */
   history?: MigrationFile[];
+  /** Report only these of `files`; the others are replayed where they fall (`check --staged`, `--changed-since`). */
+  only?: ReadonlySet<MigrationFile>;
 }
 
 
@@ -58,7 +60,9 @@ export async function lintMigrations(files: MigrationFile[], options: LintOption
   const pgVersion = options.pgVersion ?? 15;
   for (const h of options.history ?? []) analyzeFile(h, model, pgVersion);
   const perRun = { ...options, pgVersion };
-  return files.map((f) => lintFile(f, model, perRun));
+  const { only } = options;
+  if (!only) return files.map((f) => lintFile(f, model, perRun));
+  return files.flatMap((f) => (only.has(f) ? [lintFile(f, model, perRun)] : (analyzeFile(f, model, pgVersion), [])));
 }
 
 /**

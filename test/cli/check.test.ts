@@ -176,6 +176,26 @@ describe('check --staged', () => {
     expect(run.code).toBe(1);
   });
 
+  it('lints a migration staged and then deleted from the working tree, and ignores one deleted from the index', () => {
+    const cwd = tempProject({ 'migrations/001_users.sql': DROP, 'migrations/005_later.sql': 'SELECT 1;\n' });
+    git(cwd, 'init', '-q');
+    git(cwd, 'add', '.');
+    git(cwd, 'commit', '-qm', 'init');
+    fs.writeFileSync(path.join(cwd, 'migrations/002_drop.sql'), DROP2);
+    git(cwd, 'add', 'migrations/002_drop.sql');
+    fs.rmSync(path.join(cwd, 'migrations/002_drop.sql'));
+    // Removed from the index (git rm --cached): not part of the commit, so not replayed either.
+    git(cwd, 'rm', '-q', '--cached', 'migrations/005_later.sql');
+
+    const run = runCli(['check', '--staged', '--format', 'json'], { cwd });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout);
+    expect(out.files.map((f: { path: string }) => f.path)).toEqual(['migrations/002_drop.sql']);
+    expect(out.files[0].findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([['drop-column', 2]]);
+    expect(run.code).toBe(1);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
   it('says so and exits 0 when nothing staged is a migration', () => {
     const cwd = tempProject({ 'migrations/001_users.sql': DROP, 'README.md': 'x' });
     git(cwd, 'init', '-q');
@@ -191,6 +211,48 @@ describe('check --staged', () => {
     expect(run.code).toBe(2);
     expect(oneLine(run.stderr)).toHaveLength(1);
     expect(run.stderr).toContain('--staged needs a git repository');
+  });
+});
+
+describe('check --changed-since', () => {
+  function git(cwd: string, ...args: string[]): void {
+    execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  }
+
+  it('reports only migrations added or changed since the ref (committed, edited or untracked), replaying the rest', () => {
+    const cwd = tempProject({
+      'migrations/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, name text);\n',
+      'migrations/002_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);\n-- bgmigrate-ignore drop-table: fixture\n',
+    });
+    git(cwd, 'init', '-q');
+    git(cwd, 'add', '.');
+    git(cwd, 'commit', '-qm', 'base');
+    git(cwd, 'tag', 'base');
+    fs.writeFileSync(path.join(cwd, 'migrations/003_drop.sql'), DROP2);
+    git(cwd, 'add', '.');
+    git(cwd, 'commit', '-qm', 'pr');
+    fs.writeFileSync(path.join(cwd, 'migrations/004_index.sql'), 'CREATE INDEX users_name_idx ON users (name);\n');
+
+    const run = runCli(['check', '--changed-since', 'base', '--format', 'json'], { cwd });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout);
+    expect(out.files.map((f: { path: string; findings: { rule: string }[] }) => [f.path, f.findings.map((x) => x.rule)])).toEqual([
+      ['migrations/003_drop.sql', ['drop-column']],
+      ['migrations/004_index.sql', ['index-not-concurrent']],
+    ]);
+    expect(run.code).toBe(1);
+
+    expect(runCli(['check', '--changed-since', 'HEAD'], { cwd }).stdout).toContain('migrations/004_index.sql');
+    fs.rmSync(path.join(cwd, 'migrations/004_index.sql'));
+    expect(runCli(['check', '--changed-since', 'HEAD'], { cwd })).toEqual({
+      code: 0,
+      stdout: 'no migration added or changed since HEAD: nothing to check\n',
+      stderr: '',
+    });
+    const unknown = runCli(['check', '--changed-since', 'no-such-ref'], { cwd });
+    expect(unknown.code).toBe(2);
+    expect(oneLine(unknown.stderr)).toEqual(['bgmigrate: --changed-since no-such-ref: no such commit, branch or tag in this repository (in CI, fetch it first: git fetch origin <branch>)']);
+    fs.rmSync(cwd, { recursive: true, force: true });
   });
 });
 

@@ -22,7 +22,8 @@ export function register(program: Command, ctx: () => CliContext): void {
     .argument('[paths...]', 'migration files or directories (default: the migrations directory)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .option('--pg-version <major>', 'target PostgreSQL major (default: the connected server, else config, else 15)')
-    .option('--staged', 'only migration files staged in git (for pre-commit hooks)')
+    .option('--staged', 'only migration files staged in git, as staged (for pre-commit hooks)')
+    .option('--changed-since <git-ref>', 'only migrations added or changed since the ref (the rest are replayed as history)')
     .option('--offline', 'do not read the ledger even when a database is configured')
     .addHelpText(
       'after',
@@ -33,9 +34,10 @@ Examples:
   bgmigrate check                                  lint the migrations directory offline
   bgmigrate check --database "$LEDGER_URL"         contract effects judged by the phase ledger
   bgmigrate check --staged                         pre-commit: only the staged migrations
+  bgmigrate check --changed-since origin/main      a pull request: only its migrations
   bgmigrate check --format sarif > bgmigrate.sarif GitHub code scanning`,
     )
-    .action(async (paths: string[], opts: { format: Format; pgVersion?: string; staged?: boolean; offline?: boolean }) => {
+    .action(async (paths: string[], opts: { format: Format; pgVersion?: string; staged?: boolean; changedSince?: string; offline?: boolean }) => {
       const c = ctx();
       const config = c.config();
       const flagVersion = parsePgVersion(opts.pgVersion);
@@ -44,7 +46,7 @@ Examples:
       let catalog: Set<string> | undefined;
 
       // A missing directory is exit 2, with where its name came from (config or default).
-      if (paths.length === 0 && !opts.staged && !fs.existsSync(c.migrationsDir())) c.migrations();
+      if (paths.length === 0 && !opts.staged && opts.changedSince === undefined && !fs.existsSync(c.migrationsDir())) c.migrations();
       const url = opts.offline ? undefined : await c.databaseUrl();
       if (url) {
         // Drift is judged against the migrations directory, when there is one to compare with.
@@ -62,13 +64,14 @@ Examples:
         migrationsDir: c.migrationsDir(),
         paths,
         staged: opts.staged,
+        changedSince: opts.changedSince,
         pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
         ledger,
       });
 
       // With a database, every deprecation must name an object it or the migrations know (exit 2).
       if (catalog) {
-        const sources = new Map(report.files.map((f) => [f.path, readText(path.resolve(c.cwd, f.path))]));
+        const sources = new Map(targets.files.map((f) => [f.path, f.bytes.toString('utf8')]));
         resolveReportDeprecations(report.files, catalog, report.files, sources);
       }
 
@@ -76,7 +79,11 @@ Examples:
         c.out.note('bgmigrate: no staged migrations');
         return;
       }
-      if (!opts.staged && paths.length === 0 && report.files.length === 0 && opts.format === 'pretty') {
+      if (opts.changedSince !== undefined && report.files.length === 0 && opts.format === 'pretty') {
+        c.out.line(`no migration added or changed since ${opts.changedSince}: nothing to check`);
+        return;
+      }
+      if (!opts.staged && opts.changedSince === undefined && paths.length === 0 && report.files.length === 0 && opts.format === 'pretty') {
         c.out.line(`no migrations in ${path.relative(c.cwd, c.migrationsDir()) || '.'} yet: nothing to check`);
         return;
       }
