@@ -158,7 +158,11 @@ export function createContext(options: GlobalOptions, env: NodeJS.ProcessEnv = p
         if (url !== 'embedded') return url;
         const { startEmbedded } = await import('../db/embedded.js');
         ctx.out.progress('starting the embedded PostgreSQL server (.bgmigrate/pg)…');
-        const server = await startEmbedded({ dir: path.join(cwd, '.bgmigrate', 'pg') });
+        const server = await startEmbedded({
+          dir: path.join(cwd, '.bgmigrate', 'pg'),
+          waitMs: ctx.config().apply.lockWaitMs,
+          onWait: (pid) => ctx.out.note(`waiting for bgmigrate pid ${pid}, which is using the embedded PostgreSQL server (.bgmigrate/pg)`),
+        });
         ctx.out.progress();
         return server.url;
       })();

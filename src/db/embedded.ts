@@ -252,6 +252,55 @@ export interface EmbeddedOptions {
   dir?: string;
   /** 16 or 18; default 18 (or whatever the existing cluster was created with). */
   major?: number;
+  /**
+   * How long to wait while another bgmigrate process uses the server (default 30 s), then a
+   * UsageError (exit 2). One process at a time: the one that started the server stops it when
+   * it exits, which would cut off any other.
+   */
+  waitMs?: number;
+  /** Called once when this process has to wait, with the pid of the one using the server. */
+  onWait?: (pid: number) => void;
+}
+
+/**
+ * Takes `<dir>/in-use` (created exclusively, holding our pid), waiting while a live process holds
+ * it; a holder that died is replaced. Returns the release function (also run at exit).
+ */
+async function takeDirectory(dir: string, options: EmbeddedOptions): Promise<() => void> {
+  const file = path.join(dir, 'in-use');
+  const waitMs = options.waitMs ?? 30_000;
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      const release = (): void => {
+        process.removeListener('exit', release);
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+        } catch {
+          // Already gone.
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+    if (!Number.isInteger(holder) || holder === process.pid || !processAlive(holder)) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new UsageError(
+        `the embedded PostgreSQL server (${dir}) is in use by another bgmigrate process (pid ${holder}) and was still busy after ${Math.round(waitMs / 1000)}s; run again when it has finished`,
+      );
+    }
+    if (!told) options.onWait?.(holder);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** The `--database embedded` server: a URL, and `stop()`, which only stops a server this process started. */
@@ -312,12 +361,43 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const recordFile = path.join(dir, 'server.json');
   const dataDir = path.join(dir, 'data');
 
-  const existing = await reusable(recordFile);
-  if (existing) return { url: existing, reused: true, stop: async () => undefined };
-
   // Missing (it is optional) is one line, before anything is written.
   await loadEmbeddedPostgres(options.major ?? DEFAULT_EMBEDDED_MAJOR);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const release = await takeDirectory(dir, options);
+  try {
+    return await startOrReuse(dir, recordFile, dataDir, options, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/**
+ * Waits (up to 15 s) for a postmaster still shutting down on `dataDir`: the process that used the
+ * server before us asked it to stop as it exited, and a second postmaster on the same data would
+ * be refused.
+ */
+async function previousServerGone(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    let pid: number;
+    try {
+      pid = Number.parseInt(fs.readFileSync(pidFile, 'utf8').split('\n')[0], 10);
+    } catch {
+      return;
+    }
+    if (!Number.isInteger(pid) || !processAlive(pid)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function startOrReuse(dir: string, recordFile: string, dataDir: string, options: EmbeddedOptions, release: () => void): Promise<EmbeddedServer> {
+  // A server left running by a process that was killed outright: use it.
+  const existing = await reusable(recordFile);
+  if (existing) return { url: existing, reused: true, stop: async () => release() };
+
   // The server's data (tens of MB) must never end up in the project's git: the default
   // `.bgmigrate/` ignores itself.
   if (path.basename(path.dirname(dir)) === '.bgmigrate') {
@@ -328,16 +408,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   if (major === undefined && fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     major = Number(fs.readFileSync(path.join(dataDir, 'PG_VERSION'), 'utf8').trim());
   }
-  let server: PostgresServer;
-  try {
-    server = await startPostgresServer({ dataDir, major, persistent: true });
-  } catch (error) {
-    // Another process may have won the race to start it: use theirs.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const theirs = await reusable(recordFile);
-    if (theirs) return { url: theirs, reused: true, stop: async () => undefined };
-    throw error;
-  }
+  await previousServerGone(dataDir);
+  const server = await startPostgresServer({ dataDir, major, persistent: true });
   const record: ServerRecord = {
     port: server.port,
     pid: server.pid ?? 0,
@@ -365,8 +437,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       process.removeListener('exit', onExit);
       try {
         fs.rmSync(recordFile, { force: true });
-      } finally {
         await server.stop();
+      } finally {
+        release();
       }
     },
   };

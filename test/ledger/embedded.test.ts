@@ -7,6 +7,8 @@ import { UsageError } from '../../src/errors.js';
 import { testPgMajor } from '../support/major.js';
 import { withClient } from '../support/db.js';
 import { thrown } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { CLI } from '../support/cli.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -77,4 +79,38 @@ describe('embedded PostgreSQL', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('--database embedded, two processes at once', () => {
+  function run(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: undefined, DATABASE_URL: undefined } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('the second waits for the first, then applies what is left; both exit 0', async () => {
+    const cwd = makeServerTempDir('bgmigrate-embedded-twice-');
+    try {
+      fs.mkdirSync(path.join(cwd, 'migrations'));
+      fs.writeFileSync(path.join(cwd, 'migrations', '001_a.sql'), 'CREATE TABLE a (id int);\n');
+      fs.writeFileSync(path.join(cwd, 'migrations', '002_b.sql'), 'CREATE TABLE b (id int);\n');
+      const args = ['--database', 'embedded', 'apply', '--phase', 'expand'];
+      const [one, two] = await Promise.all([run(cwd, args), run(cwd, args)]);
+      expect([one.stderr, two.stderr].join('').replace(/^(waiting for bgmigrate pid \d+, |pool budget not checked: ).*\n/gm, '')).toBe('');
+      expect([one.code, two.code]).toEqual([0, 0]);
+      const outputs = [one.stdout, two.stdout].sort();
+      expect(outputs[1]).toBe('apply --phase expand: nothing to apply\n');
+      expect(outputs[0]).toMatch(/^applied migrations\/001_a\.sql \(\d+ms\)\napplied migrations\/002_b\.sql \(\d+ms\)\napply --phase expand: 2 migrations applied\n$/);
+      const waited = [one.stderr, two.stderr].filter((e) => /^waiting for bgmigrate pid \d+, which is using the embedded PostgreSQL server \(\.bgmigrate\/pg\)$/m.test(e));
+      expect(waited).toHaveLength(1);
+      expect(fs.existsSync(path.join(cwd, '.bgmigrate', 'pg', 'in-use'))).toBe(false);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
