@@ -23,6 +23,8 @@ export interface CheckOptions {
   staged?: boolean;
   /** Only migrations added or changed since this git ref (`--changed-since`). */
   changedSince?: string;
+  /** Without a ledger: contract effects are warnings that need the ledger (see LintOptions). */
+  deferContract?: boolean;
   pgVersion: number;
   /** Without one, contract effects are errors that say the ledger was not consulted. */
   ledger?: LedgerGate;
@@ -54,7 +56,7 @@ export async function check(options: CheckOptions): Promise<{ report: CheckRepor
     : options.changedSince !== undefined
       ? changedSinceTargets({ ...options, changedSince: options.changedSince })
       : selectMigrations(options);
-  const lintOptions = { pgVersion: options.pgVersion, rules: options.config.rules, ledger: options.ledger };
+  const lintOptions = { pgVersion: options.pgVersion, rules: options.config.rules, ledger: options.ledger, deferContract: options.deferContract };
   const files = targets.sequence
     ? await lintMigrations(targets.sequence, { ...lintOptions, only: new Set(targets.files) })
     : await lintMigrations(targets.files, { ...lintOptions, history: targets.history });

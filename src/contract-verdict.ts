@@ -14,6 +14,10 @@ export const LEDGER_NOT_CONSULTED: LedgerVerdict = {
   reason: 'the ledger was not consulted (no database given): contract effects are refused until the ledger shows the object deprecated and every release using it retired',
 };
 
+/** The reason given to a contract effect deferred to the ledger (`check --defer-contract`). */
+export const NEEDS_LEDGER =
+  'needs the ledger: judged when the ledger is read (check --database), and apply --phase contract refuses it until the ledger shows the object deprecated and every release using it retired';
+
 /** The verdict on one contract effect; `gate` undefined when no ledger was read. */
 export function contractVerdict(effect: Effect, gate: LedgerGate | undefined): LedgerVerdict {
   if (isAmbiguous(effect.object)) {

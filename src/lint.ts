@@ -13,7 +13,7 @@ import { SchemaModel } from './analyze/schema.js';
 import { versionProblem } from './analyze/version.js';
 import { initialSession, type SessionState } from './analyze/session.js';
 import { cannotRunInTransaction } from './analyze/transaction-mode.js';
-import { contractVerdict, LEDGER_NOT_CONSULTED } from './contract-verdict.js';
+import { contractVerdict, LEDGER_NOT_CONSULTED, NEEDS_LEDGER } from './contract-verdict.js';
 import type {
   AnalyzedStatement,
   FileReport,
@@ -45,6 +45,12 @@ export interface LintOptions {
   ledger?: LedgerGate;
   /** Earlier migrations replayed into the schema model, not reported. */
   history?: MigrationFile[];
+  /**
+   * Without a ledger (`check --offline --defer-contract`, a fork's pull request): contract
+   * effects are warnings that need the ledger instead of errors. `apply --phase contract` still
+   * judges each one against the ledger. Names whose schema is unknown stay errors.
+   */
+  deferContract?: boolean;
   /** Report only these of `files`; the others are replayed where they fall (`check --staged`, `--changed-since`). */
   only?: ReadonlySet<MigrationFile>;
 }
@@ -356,6 +362,10 @@ function finding(rule: Rule, hit: RuleHit, span: Span, scope: number | 'file', a
     const verdict = hit.effect ? contractVerdict(hit.effect, options.ledger) : LEDGER_NOT_CONSULTED;
     f.ledger = { allowed: verdict.allowed, reason: verdict.reason };
     if (verdict.allowed) f.severity = 'info';
+    else if (verdict === LEDGER_NOT_CONSULTED && options.deferContract && f.severity === 'error') {
+      f.severity = 'warning';
+      f.ledger = { allowed: false, reason: NEEDS_LEDGER };
+    }
   }
   const s = a.suppressions.find((x) => x.rules.includes(rule.id) && (x.scope === 'file' || x.scope === scope));
   if (s) {

@@ -214,6 +214,34 @@ describe('check --staged', () => {
   });
 });
 
+describe('check --offline --defer-contract (a fork\'s pull request)', () => {
+  it('reports contract effects as warnings that need the ledger; unresolvable names stay errors', () => {
+    const cwd = dropProject();
+    const run = runCli(['check', '--offline', '--defer-contract', '--format', 'json'], { cwd });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const findings = JSON.parse(run.stdout).files[1].findings;
+    expect(findings.map((f: { rule: string; severity: string; ledger: unknown }) => [f.rule, f.severity, f.ledger])).toEqual([
+      [
+        'drop-column',
+        'warning',
+        {
+          allowed: false,
+          reason:
+            'needs the ledger: judged when the ledger is read (check --database), and apply --phase contract refuses it until the ledger shows the object deprecated and every release using it retired',
+        },
+      ],
+    ]);
+    // Without --defer-contract the same check fails closed.
+    expect(runCli(['check', '--offline'], { cwd }).code).toBe(1);
+    fs.writeFileSync(path.join(cwd, 'migrations/003_ambiguous.sql'), 'SET search_path TO a, b;\nDROP TABLE users;\n');
+    const ambiguous = runCli(['check', '--offline', '--defer-contract', '--format', 'json'], { cwd });
+    expect(ambiguous.code).toBe(1);
+    expect(JSON.parse(ambiguous.stdout).files[2].findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { rule: string }) => f.rule)).toEqual(['drop-table']);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+});
+
 describe('check --changed-since', () => {
   function git(cwd: string, ...args: string[]): void {
     execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });

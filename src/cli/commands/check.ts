@@ -25,6 +25,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--staged', 'only migration files staged in git, as staged (for pre-commit hooks)')
     .option('--changed-since <git-ref>', 'only migrations added or changed since the ref (the rest are replayed as history)')
     .option('--offline', 'do not read the ledger even when a database is configured')
+    .option('--defer-contract', 'without a ledger (a fork\'s pull request): contract effects are warnings that need the ledger, not errors')
     .addHelpText(
       'after',
       `
@@ -35,9 +36,10 @@ Examples:
   bgmigrate check --database "$LEDGER_URL"         contract effects judged by the phase ledger
   bgmigrate check --staged                         pre-commit: only the staged migrations
   bgmigrate check --changed-since origin/main      a pull request: only its migrations
+  bgmigrate check --offline --defer-contract       a fork's pull request (no ledger access)
   bgmigrate check --format sarif > bgmigrate.sarif GitHub code scanning`,
     )
-    .action(async (paths: string[], opts: { format: Format; pgVersion?: string; staged?: boolean; changedSince?: string; offline?: boolean }) => {
+    .action(async (paths: string[], opts: { format: Format; pgVersion?: string; staged?: boolean; changedSince?: string; offline?: boolean; deferContract?: boolean }) => {
       const c = ctx();
       const config = c.config();
       const flagVersion = parsePgVersion(opts.pgVersion);
@@ -65,6 +67,7 @@ Examples:
         paths,
         staged: opts.staged,
         changedSince: opts.changedSince,
+        deferContract: opts.deferContract,
         pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
         ledger,
       });
