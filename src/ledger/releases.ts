@@ -120,8 +120,8 @@ export interface ShipResult {
 
 /**
  * `release ship R`: R becomes live; the release live until now becomes standby (a rollback
- * target for the rollback window). Without `color`, R takes the other color of the previous live
- * release when that is known.
+ * target for the rollback window). Without `color`, R takes the other color of the live release
+ * (unknown if that one has none), or blue when nothing is live.
  *
  * @throws RefusalError when R is already live or retired; UsageError on a bad name or color.
  */
@@ -149,8 +149,9 @@ export async function shipRelease(
     }
     if (self) await refuseSealed(client, options, rows, self, 'ship');
     const live = rows.find((row) => row.state === 'live');
+    // The other color than the live one's; blue for the first release (as `release color --next` says).
     const color: ReleaseColor | null =
-      (options.color as ReleaseColor | undefined) ?? (live?.color ? (live.color === 'blue' ? 'green' : 'blue') : null);
+      (options.color as ReleaseColor | undefined) ?? (live ? (live.color ? (live.color === 'blue' ? 'green' : 'blue') : null) : 'blue');
     const db = ledgerDb(client, options);
     await registerRelease(db, name, { deployed: false });
     await db.insertInto('release_events').values({ release: name, state: 'live', color }).execute();

@@ -67,7 +67,8 @@ describe('release ship', () => {
     await shipRelease(c, 'v1', { schema });
     expect(await events(schema)).toEqual([
       ['v1', 'deployed', null],
-      ['v1', 'live', null],
+      // Nothing was live: the first release takes blue (what `release color --next` says).
+      ['v1', 'live', 'blue'],
     ]);
     const [info] = await listReleases(c, { schema, rollbackWindowMs: DAY });
     expect(info.deployedAt).toBeInstanceOf(Date);
@@ -86,8 +87,8 @@ describe('release ship', () => {
     expect(error).toBeInstanceOf(RefusalError);
     expect(error.message).toBe('release v1 is retired and can never receive traffic again; ship a new release');
     expect(await events(schema)).toEqual([
-      ['v1', 'live', null],
-      ['v2', 'live', null],
+      ['v1', 'live', 'blue'],
+      ['v2', 'live', 'green'],
       ['v1', 'standby', null],
       ['v1', 'retired', null],
     ]);
@@ -139,7 +140,7 @@ describe('release retire', () => {
     const error = await thrown(() => retireRelease(c, 'v1', { schema }));
     expect(error).toBeInstanceOf(RefusalError);
     expect(error.message).toBe('release v1 is live: ship its successor first, then retire it');
-    expect(await events(schema)).toEqual([['v1', 'live', null]]);
+    expect(await events(schema)).toEqual([['v1', 'live', 'blue']]);
   });
 
   it('refuses a retired or unknown release; a deployed or rolled-back one only with a reason, which it records', async () => {

@@ -126,6 +126,6 @@ describe('sealing', () => {
     expect(rollback.message).toMatch(/^release v1 is sealed and cannot be rolled back to: contract migration 003_drop_name\.sql removed/);
     // A release that ships after v2 is not sealed.
     await shipRelease(c, 'v3', { schema });
-    await expect(rollbackRelease(c, { schema, rollbackWindowMs: 100 * DAY })).resolves.toEqual({ live: 'v2', rolledBack: 'v3', color: null });
+    await expect(rollbackRelease(c, { schema, rollbackWindowMs: 100 * DAY })).resolves.toEqual({ live: 'v2', rolledBack: 'v3', color: 'green' });
   });
 });

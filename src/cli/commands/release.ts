@@ -9,7 +9,7 @@ import {
   type ReleaseInfo,
 } from '../../ledger/index.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../../errors.js';
+import { RefusalError, UsageError } from '../../errors.js';
 import { withDatabase } from '../database.js';
 
 const FORMATS = ['pretty', 'json'] as const;
@@ -23,7 +23,7 @@ function ledgerOptions(c: CliContext): { schema: string; rollbackWindowMs: numbe
 export function register(program: Command, ctx: () => CliContext): void {
   const release = program
     .command('release')
-    .description('record release switches in the ledger: ship, retire, rollback, list')
+    .description('record release switches in the ledger: ship, retire, rollback, color, list')
     .addHelpText(
       'after',
       `
@@ -36,6 +36,7 @@ Examples:
   bgmigrate release ship v43 --color green
   bgmigrate release retire v42
   bgmigrate release rollback
+  bgmigrate release color --next
   bgmigrate release list --format json`,
     );
 
@@ -105,6 +106,35 @@ Examples:
         const result = await rollbackRelease(client, ledgerOptions(c));
         const color = result.color ? ` (${result.color})` : '';
         c.out.line(`rolled back: ${c.paint.green(result.live)} is live again${color}; ${result.rolledBack} is rolled-back`);
+      });
+    });
+
+  release
+    .command('color')
+    .description('print the color the live release serves (blue or green); with --next, the color the next release takes')
+    .option('--next', 'the color the next "release ship" takes: the other one, blue when nothing is live')
+    .addHelpText(
+      'after',
+      `
+For deploy scripts: one word on stdout. Without --next and with no live release: exit 1.
+
+Examples:
+  ./deploy/start.sh "$RELEASE" "$(bgmigrate release color --next)"
+  ./deploy/switch-traffic.sh "$(bgmigrate release color)"`,
+    )
+    .action(async (flags: { next?: boolean }) => {
+      const c = ctx();
+      await withDatabase(c, 'release color', async (client) => {
+        const live = (await listReleases(client, ledgerOptions(c))).find((r) => r.state === 'live');
+        if (live && !live.color) {
+          throw new RefusalError(`release ${live.release} is live, but the ledger does not know its color (it was shipped without one); give the next "release ship" a --color`);
+        }
+        if (flags.next) {
+          c.out.line(live?.color === 'blue' ? 'green' : 'blue');
+          return;
+        }
+        if (!live) throw new RefusalError('no release is live');
+        c.out.line(live.color!);
       });
     });
 
