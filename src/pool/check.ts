@@ -46,7 +46,7 @@ export async function checkPoolBudget(
   const pool = requirePoolConfig(source.pool);
   const supply =
     'client' in source
-      ? await readServerSupply(source.client, pool, { ownPids: source.ownPids, hiddenSessions: source.hiddenSessions })
+      ? await readServerSupply(source.client, pool, { ownPids: source.ownPids, hiddenSessions: source.hiddenSessions, configSource: source.configSource })
       : offlineSupply({ maxConnections: source.maxConnections, reserved: source.reserved });
   return computeBudget(pool, supply);
 }
@@ -85,7 +85,7 @@ export async function poolGate(
   }
   const budget = computeBudget(
     config.pool,
-    await readServerSupply(client, config.pool, { ownPids: options.ownPids, hiddenSessions: options.hiddenSessions }),
+    await readServerSupply(client, config.pool, { ownPids: options.ownPids, hiddenSessions: options.hiddenSessions, configSource: config.source }),
   );
   if (record) await recordPoolCheck(client, config.ledger.schema, { outcome: budget.verdict, release: options.release, budget });
   if (!budget.ok) throw new PoolBudgetRefusal(budget);

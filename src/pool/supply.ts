@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { configName } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import type { PoolConfig } from './config.js';
 
@@ -56,6 +57,8 @@ export interface ReadSupplyOptions {
    * `count` when the config sets `pool.countHiddenSessions`, else `refuse`.
    */
   hiddenSessions?: 'refuse' | 'count';
+  /** The config file the `pool` section came from, for messages (see configName). */
+  configSource?: string;
 }
 
 interface ActivityRow {
@@ -112,7 +115,7 @@ export async function readServerSupply(
       [pool.role],
     );
     if (r.rows.length === 0) {
-      throw new UsageError(`pool.role: role "${pool.role}" does not exist on the server (check the role name in the config)`);
+      throw new UsageError(`${configName(options.configSource)}: pool.role: role "${pool.role}" does not exist on the server (check the role name)`);
     }
     role = { name: pool.role, connLimit: limitOrNull(r.rows[0].rolconnlimit), superuser: r.rows[0].rolsuper };
   }
@@ -161,7 +164,7 @@ export async function readServerSupply(
     throw new UsageError(
       `pool: role "${s.me}" cannot see whether ${total} session(s) of other roles are client connections ` +
         `(pg_stat_activity hides their backend type): ${who} — not counted; grant pg_read_all_stats to "${s.me}", ` +
-        'connect as a role that has it, or count each as a connection (--count-hidden-sessions, or pool.countHiddenSessions in the config)',
+        `connect as a role that has it, or count each as a connection (--count-hidden-sessions, or pool.countHiddenSessions in ${configName(options.configSource)})`,
     );
   }
 

@@ -110,7 +110,7 @@ describe('bgmigrate pool --database', () => {
   test('an unknown role: exit 2, one line, no password', () => {
     const run = runCli(['pool', '--database', server.url()], { cwd: project({ ...WORKED, role: 'ghost' }) });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('bgmigrate: pool.role: role "ghost" does not exist on the server (check the role name in the config)\n');
+    expect(run.stderr).toBe('bgmigrate: bgmigrate.config.json: pool.role: role "ghost" does not exist on the server (check the role name)\n');
   });
 
   test('a config file can live elsewhere (--config)', () => {

@@ -129,7 +129,7 @@ describe('the expand gate', () => {
     try {
       const error = await poolGate(db, { pool: { ...fitting, role: 'nobody' }, ledger: { schema: 'bgmigrate' } }).catch((e) => e);
       expect(error).toBeInstanceOf(UsageError);
-      expect(error.message).toBe('pool.role: role "nobody" does not exist on the server (check the role name in the config)');
+      expect(error.message).toBe('no config file (looked for bgmigrate.config.json, .bgmigraterc.json and package.json "bgmigrate"): pool.role: role "nobody" does not exist on the server (check the role name)');
       expect(await readLastPoolCheck(db, 'bgmigrate')).toBeUndefined();
     } finally {
       await db.end();

@@ -314,7 +314,7 @@ describe('PostgreSQL 16, max_connections 50, superuser_reserved_connections 2, r
     const reader = await s.open();
     const error = await checkPoolBudget({ pool: parse({ colors: colors(1, 1), role: 'ghost' }), client: reader }).catch((e) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toBe('pool.role: role "ghost" does not exist on the server (check the role name in the config)');
+    expect(error.message).toBe('no config file (looked for bgmigrate.config.json, .bgmigraterc.json and package.json "bgmigrate"): pool.role: role "ghost" does not exist on the server (check the role name)');
   });
 
   test('a role that cannot see other roles\' sessions says exactly what it could not count', async () => {
@@ -328,7 +328,7 @@ describe('PostgreSQL 16, max_connections 50, superuser_reserved_connections 2, r
     expect(error.message).toBe(
       'pool: role "monitor" cannot see whether 3 session(s) of other roles are client connections ' +
         '(pg_stat_activity hides their backend type): 2× role other (psql), 1× role postgres (admin) — not counted; ' +
-        'grant pg_read_all_stats to "monitor", connect as a role that has it, or count each as a connection (--count-hidden-sessions, or pool.countHiddenSessions in the config)',
+        'grant pg_read_all_stats to "monitor", connect as a role that has it, or count each as a connection (--count-hidden-sessions, or pool.countHiddenSessions in no config file (looked for bgmigrate.config.json, .bgmigraterc.json and package.json "bgmigrate"))',
     );
 
     const counted = await checkPoolBudget({ pool, client: reader, hiddenSessions: 'count' });

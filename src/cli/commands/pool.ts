@@ -39,7 +39,7 @@ Examples:
         } else {
           if (opts.reserved !== undefined) throw new UsageError('--reserved needs --max-connections (offline mode); with a database the server says what is reserved');
           budget = await withDatabase(c, 'pool', (client) =>
-            checkPoolBudget({ pool, client, hiddenSessions: opts.countHiddenSessions ? 'count' : undefined }),
+            checkPoolBudget({ pool, client, hiddenSessions: opts.countHiddenSessions ? 'count' : undefined, configSource: c.config().source }),
           );
         }
         if (opts.format === 'json') c.out.write(`${JSON.stringify(budget, null, 2)}\n`);
