@@ -62,6 +62,10 @@ export interface LintOptions {
  */
 export async function lintMigrations(files: MigrationFile[], options: LintOptions): Promise<FileReport[]> {
   await loadParser();
+  if ((options.history ?? []).some((f) => f.script) || files.some((f) => f.script)) {
+    const { compileScripts } = await import('./migrations/compile/index.js');
+    await compileScripts([...(options.history ?? []), ...files]);
+  }
   const model = new SchemaModel();
   const pgVersion = options.pgVersion ?? 15;
   for (const h of options.history ?? []) analyzeFile(h, model, pgVersion);
@@ -113,7 +117,9 @@ const RULE_ID_SET = new Set(RULE_IDS);
 const FILE_RULES = new Set(RULES.filter((r) => r.checkFile && !r.check).map((r) => r.id));
 
 function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number): AnalyzedFile {
-  const source = new SourceText(file.bytes, file.path);
+  // A script migration is linted as the SQL its up() produced (src/migrations/compile/).
+  const compiled = file.script?.compiled;
+  const source = new SourceText(compiled ? Buffer.from(compiled.sql, 'utf8') : file.bytes, file.path);
   const split = splitStatements(source);
   const dir = readDirectives(split.comments, split.statements, RULE_ID_SET, source, FILE_RULES);
   model.beginFile(file.id);
@@ -282,7 +288,28 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
       });
     }
   }
+  // What made a script migration's SQL depend on the database, or impossible to compile.
+  const dynamicRule = RULES.find((r) => r.id === 'dynamic-sql')!;
+  for (const p of file.script?.compiled?.problems ?? []) {
+    findings.push({
+      rule: 'dynamic-sql',
+      severity: severityOf(level(dynamicRule, options)),
+      message: p.message,
+      line: p.line,
+      column: p.column,
+      endLine: p.line,
+      endColumn: p.column,
+      help: dynamicRule.help,
+    });
+  }
   findings.sort((x, y) => x.line - y.line || x.column - y.column || x.rule.localeCompare(y.rule));
+  if (file.script?.compiled) {
+    // Positions are the script's; say which SQL the call there produced.
+    for (const f of findings) {
+      const stmt = a.facts.find((s) => s.span.line === f.line && s.span.column === f.column) ?? a.facts.find((s) => s.span.line === f.line);
+      if (stmt) f.sql = stmt.text;
+    }
+  }
 
   const statements: AnalyzedStatement[] = a.facts.map((s) => {
     const out: AnalyzedStatement = {

@@ -86,6 +86,8 @@ export interface Finding extends Span {
   ledger?: LedgerVerdict;
   /** Present when a `bgmigrate-ignore` comment suppressed the finding: its reason. */
   suppressed?: string;
+  /** For a script migration (Kysely, …): the SQL the call at `line` produced. */
+  sql?: string;
 }
 
 /** The ledger's answer for one contract effect. */
@@ -116,6 +118,30 @@ export interface MigrationFile {
   bytes: Buffer;
   /** SHA-256 of the bytes, hex. */
   checksum: string;
+  /**
+   * A migration written in TypeScript/JavaScript (`kysely`, `node-pg-migrate`, `knex`, `typeorm`
+   * layouts): `bytes` is the script, and the linter works on the SQL its `up` produces (see
+   * src/migrations/compile/). Absent for SQL files.
+   */
+  script?: ScriptMigration;
+}
+
+/** How to get a script migration's SQL, and what compiling it found. */
+export interface ScriptMigration {
+  layout: 'kysely' | 'node-pg-migrate' | 'knex' | 'typeorm';
+  /** The migrations directory: the user's own copy of the library is resolved from here. */
+  dir: string;
+  /** Set once compiled: SQL laid out so that each statement sits at the line and column of the call that produced it. */
+  compiled?: CompiledScript;
+}
+
+export interface CompiledScript {
+  /** The SQL text the linter reads (statements at their calls' lines; directives at theirs). */
+  sql: string;
+  /** What made the SQL depend on the database it was compiled against, or impossible to compile. */
+  problems: { line: number; column: number; message: string }[];
+  /** The script asked not to run in a transaction (`pgm.noTransaction()`, knex `transaction: false`). */
+  noTransaction: boolean;
 }
 
 /** Directives read from a migration's `-- bgmigrate:` comments. */

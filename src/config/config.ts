@@ -5,7 +5,9 @@ import type { RuleLevel } from '../model.js';
 import { parseDuration, parseTimeout } from './duration.js';
 import { validatePoolConfig, type PoolConfig } from '../pool/config.js';
 
-export type Layout = 'plain' | 'up-sql' | 'prisma' | 'diesel' | 'flyway';
+/** SQL layouts read files as they are; script layouts run each file's `up` to get its SQL (src/migrations/compile/). */
+export type Layout = 'plain' | 'up-sql' | 'prisma' | 'diesel' | 'flyway' | 'drizzle' | ScriptLayout;
+export type ScriptLayout = 'kysely' | 'node-pg-migrate' | 'knex' | 'typeorm';
 
 /** bgmigrate's configuration after validation, with every default filled in. */
 export interface Config {
@@ -42,7 +44,7 @@ export interface Config {
 
 export const CONFIG_FILES = ['bgmigrate.config.json', '.bgmigraterc.json'] as const;
 
-const LAYOUTS = ['auto', 'plain', 'up-sql', 'prisma', 'diesel', 'flyway'] as const;
+const LAYOUTS = ['auto', 'plain', 'up-sql', 'prisma', 'diesel', 'flyway', 'drizzle', 'kysely', 'node-pg-migrate', 'knex', 'typeorm'] as const;
 const LEVELS = ['off', 'warning', 'error', 'info'] as const;
 
 /**

@@ -15,7 +15,7 @@ import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Layout } from '../config/config.js';
+import type { Layout, ScriptLayout } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import type { MigrationFile } from '../model.js';
 
@@ -40,8 +40,18 @@ export function discoverMigrations(options: { dir: string; layout: Layout | 'aut
       `no migrations found in ${displayPath(dir, options.cwd)} (layout ${layout}: ${LAYOUT_HINT[layout]})`,
     );
   }
-  return relativePaths.map((rel) => readMigrationFile(path.join(dir, rel), { baseDir: dir, cwd: options.cwd }));
+  const script = SCRIPT_LAYOUTS.includes(layout as ScriptLayout) ? { layout: layout as ScriptLayout, dir: path.resolve(dir) } : undefined;
+  return relativePaths.map((rel) => {
+    const file = readMigrationFile(path.join(dir, rel), { baseDir: dir, cwd: options.cwd });
+    return script ? { ...file, script: { ...script } } : file;
+  });
 }
+
+/** Layouts whose migrations are scripts: their SQL comes from running `up` (src/migrations/compile/). */
+export const SCRIPT_LAYOUTS: readonly ScriptLayout[] = ['kysely', 'node-pg-migrate', 'knex', 'typeorm'];
+
+/** Migration scripts: TypeScript or JavaScript, not declaration files. */
+const SCRIPT_FILE = /^(?!.*\.d\.[cm]?ts$).+\.(?:[cm]?ts|[cm]?js)$/;
 
 /** A directory's entries, or one clear line when it cannot be read (permissions). */
 function readDirectory(dir: string): fs.Dirent[] {
@@ -76,6 +86,11 @@ const LAYOUT_HINT: Record<Layout, string> = {
   prisma: 'looked for <dir>/migration.sql',
   diesel: 'looked for <dir>/up.sql',
   flyway: 'looked for V<version>__<name>.sql and R__<name>.sql',
+  drizzle: 'looked for meta/_journal.json and the <tag>.sql files it lists, or <dir>/migration.sql',
+  kysely: 'looked for *.ts / *.js migration scripts',
+  'node-pg-migrate': 'looked for *.ts / *.js migration scripts',
+  knex: 'looked for *.ts / *.js migration scripts',
+  typeorm: 'looked for *.ts / *.js migration scripts',
 };
 
 /** Guesses the layout from what the directory holds; `plain` when nothing more specific fits. */
@@ -84,6 +99,12 @@ export function detectLayout(dir: string): Layout {
   const files = entries.filter((e) => e.isFile()).map((e) => e.name);
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
   if (files.some((f) => FLYWAY_VERSIONED.test(f))) return 'flyway';
+  if (fs.existsSync(path.join(dir, 'meta', '_journal.json'))) return 'drizzle';
+  if (!files.some((f) => f.endsWith('.sql'))) {
+    const scripts = files.filter((f) => SCRIPT_FILE.test(f)).sort(byCodePoint);
+    const detected = scripts.length > 0 ? detectScriptLayout(path.join(dir, scripts[0])) : undefined;
+    if (detected) return detected;
+  }
   if (dirs.some((d) => fs.existsSync(path.join(dir, d, 'migration.sql')))) return 'prisma';
   if (dirs.some((d) => fs.existsSync(path.join(dir, d, 'up.sql')))) return 'diesel';
   if (files.some((f) => f.endsWith('.up.sql'))) return 'up-sql';
@@ -106,6 +127,13 @@ function listLayout(dir: string, layout: Layout): string[] {
       return dirs.filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql'))).map((d) => `${d}/migration.sql`);
     case 'diesel':
       return dirs.filter((d) => fs.existsSync(path.join(dir, d, 'up.sql'))).map((d) => `${d}/up.sql`);
+    case 'drizzle':
+      return drizzleOrder(dir, files, dirs);
+    case 'kysely':
+    case 'node-pg-migrate':
+    case 'knex':
+    case 'typeorm':
+      return files.filter((f) => SCRIPT_FILE.test(f)).sort(byCodePoint);
     case 'flyway': {
       const sorted = files
         .map((f) => ({ f, m: FLYWAY_VERSIONED.exec(f) }))
@@ -125,6 +153,50 @@ function listLayout(dir: string, layout: Layout): string[] {
       return [...versioned, ...repeatable];
     }
   }
+}
+
+/**
+ * drizzle-kit's order: the entries of `meta/_journal.json` (`<tag>.sql` each), or, in the newer
+ * layout without a journal, `<timestamp>_<name>/migration.sql` folders by name.
+ */
+function drizzleOrder(dir: string, files: string[], dirs: string[]): string[] {
+  const journalFile = path.join(dir, 'meta', '_journal.json');
+  if (!fs.existsSync(journalFile)) return dirs.filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql'))).map((d) => `${d}/migration.sql`);
+  let entries: { idx?: number; tag?: unknown }[];
+  try {
+    entries = (JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries?: { idx?: number; tag?: unknown }[] }).entries ?? [];
+  } catch (error) {
+    throw new UsageError(`${journalFile}: not valid JSON: ${(error as Error).message}`, { location: journalFile });
+  }
+  const listed = entries
+    .slice()
+    .sort((a, b) => (a.idx ?? 0) - (b.idx ?? 0))
+    .map((e) => {
+      if (typeof e.tag !== 'string') throw new UsageError(`${journalFile}: an entry has no "tag"`, { location: journalFile });
+      return `${e.tag}.sql`;
+    });
+  for (const name of listed) {
+    if (!files.includes(name)) throw new UsageError(`${journalFile} lists ${name}, which is not in ${dir}`, { location: journalFile });
+  }
+  // A .sql file the journal does not list would never run under drizzle: say so rather than guess its place.
+  const unlisted = files.filter((f) => f.endsWith('.sql') && !listed.includes(f));
+  if (unlisted.length > 0) throw new UsageError(`${unlisted[0]} is in ${dir} but not in meta/_journal.json: add it with drizzle-kit, or remove it`);
+  return listed;
+}
+
+/** Which library a migration script is written with, from what it imports and calls. */
+function detectScriptLayout(file: string): ScriptLayout | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (/from\s+['"]kysely['"]|require\(['"]kysely['"]\)|\bKysely</.test(text)) return 'kysely';
+  if (/node-pg-migrate|MigrationBuilder|\bpgm\./.test(text)) return 'node-pg-migrate';
+  if (/MigrationInterface|QueryRunner|from\s+['"]typeorm['"]/.test(text)) return 'typeorm';
+  if (/from\s+['"]knex['"]|\bKnex\b|knex\.schema/.test(text)) return 'knex';
+  return undefined;
 }
 
 function compareVersions(a: bigint[], b: bigint[]): number {

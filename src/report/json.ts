@@ -32,5 +32,6 @@ function findingJson(f: Finding): Record<string, unknown> {
   out.help = f.help;
   if (f.ledger !== undefined) out.ledger = f.ledger;
   if (f.suppressed !== undefined) out.suppressed = f.suppressed;
+  if (f.sql !== undefined) out.sql = f.sql;
   return out;
 }

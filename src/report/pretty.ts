@@ -55,6 +55,7 @@ function renderFinding(path: string, f: Finding, lines: string[] | undefined, pa
   out.push(`  ${f.message}`);
   if (lines) out.push(...codeFrame(lines, f, paint));
   out.push(`  ${paint.cyan('help:')} ${f.help}`);
+  if (f.sql !== undefined) out.push(`  ${paint.cyan('sql:')} ${f.sql.length > 300 ? `${f.sql.slice(0, 300)}…` : f.sql}`);
   if (f.ledger) {
     out.push(`  ${paint.cyan('ledger:')} ${f.ledger.allowed ? paint.green('allowed') : paint.red('refused')} — ${f.ledger.reason}`);
   }
