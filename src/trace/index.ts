@@ -45,7 +45,8 @@ export async function traceMigrations(files: MigrationFile[], options: TraceOpti
   const reports = await lintMigrations(files, { pgVersion, history: options.history });
   await loadParser();
   return runTrace(
-    reports.map((report, i) => toTraceInput(report, syntaxError(files[i]!.bytes.toString('utf8')))),
+    // A script migration is traced as the SQL its up() produced (compiled by lintMigrations).
+    reports.map((report, i) => toTraceInput(report, syntaxError(files[i]!.script?.compiled?.sql ?? files[i]!.bytes.toString('utf8')))),
     { ...options, pgVersion },
   );
 }
