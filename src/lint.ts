@@ -306,8 +306,13 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
   if (file.script?.compiled) {
     // Positions are the script's; say which SQL the call there produced.
     for (const f of findings) {
-      const stmt = a.facts.find((s) => s.span.line === f.line && s.span.column === f.column) ?? a.facts.find((s) => s.span.line === f.line);
-      if (stmt) f.sql = stmt.text;
+      const stmt = a.facts.find((s) => s.span.line === f.line && s.span.column === f.column) ?? a.facts.find((s) => s.span.line === f.line && s.span.column <= f.column);
+      if (!stmt) continue;
+      f.sql = stmt.text;
+      // A position inside the SQL means nothing in the script: point at the call.
+      f.column = stmt.span.column;
+      f.endLine = f.line;
+      f.endColumn = stmt.span.column;
     }
   }
 

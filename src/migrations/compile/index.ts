@@ -47,6 +47,9 @@ export interface RecorderContext {
 
 const RECORDERS: Record<string, () => Promise<Recorder>> = {
   kysely: async () => (await import('./kysely.js')).recordKysely,
+  'node-pg-migrate': async () => (await import('./node-pg-migrate.js')).recordNodePgMigrate,
+  knex: async () => (await import('./knex.js')).recordKnex,
+  typeorm: async () => (await import('./typeorm.js')).recordTypeorm,
 };
 
 /**
@@ -190,7 +193,7 @@ export function layOut(calls: readonly RecordedCall[], script: string, noTransac
     if (m) items.push({ line: i + 1, column: 1, text: `-- ${m[1].trimEnd()}`, comment: true });
   });
   if (noTransaction) items.push({ line: 1, column: 1, text: '-- bgmigrate: no-transaction', comment: true });
-  for (const call of calls) items.push({ line: call.line, column: call.column, text: `${inlineParameters(call.sql, call.parameters).trim()};`, comment: false });
+  for (const call of calls) items.push({ line: call.line, column: call.column, text: `${oneLine(inlineParameters(call.sql, call.parameters)).trim()};`, comment: false });
   // Stable: statements keep the order they were sent in, even from one line.
   const ordered = items.map((item, order) => ({ ...item, order })).sort((a, b) => a.line - b.line || Number(b.comment) - Number(a.comment) || a.order - b.order);
   let out = '';
@@ -224,6 +227,39 @@ export function layOut(calls: readonly RecordedCall[], script: string, noTransac
     inComment = item.comment;
   }
   return `${out}\n`;
+}
+
+/**
+ * The statement on one line, so that every position in it is on its call's line: line breaks
+ * outside quoted strings, identifiers and dollar-quoted bodies become spaces, `--` comments go.
+ */
+export function oneLine(sql: string): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i];
+    if (ch === "'" || ch === '"') {
+      const end = closingQuote(sql, i, ch);
+      out += sql.slice(i, end);
+      i = end;
+    } else if (ch === '$' && /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(sql.slice(i))) {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))![0];
+      const close = sql.indexOf(tag, i + tag.length);
+      const end = close === -1 ? sql.length : close + tag.length;
+      out += sql.slice(i, end);
+      i = end;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i += 1;
+    } else if (ch === '\n' || ch === '\r') {
+      out += ' ';
+      i += 1;
+      while (i < sql.length && /[ \t\r\n]/.test(sql[i])) i += 1;
+    } else {
+      out += ch;
+      i += 1;
+    }
+  }
+  return out;
 }
 
 /**

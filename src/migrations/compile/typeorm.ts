@@ -1,0 +1,63 @@
+/**
+ * The `typeorm` layout: a class implementing `MigrationInterface` whose `up(queryRunner)` is
+ * called with a recording QueryRunner. `queryRunner.query(sql, parameters)` — what
+ * `typeorm migration:generate` writes — is recorded. The schema-builder methods
+ * (`createTable`, `addColumn`, …) need typeorm to read the live schema first, so each one is
+ * reported (`dynamic-sql`, an error) at its line rather than guessed at. `transaction = false` on
+ * the class is honoured.
+ */
+import type { MigrationFile } from '../../model.js';
+import type { RecordedCall, RecorderContext, Recording } from './index.js';
+
+type MigrationClass = new () => { up?: (queryRunner: unknown) => Promise<unknown>; transaction?: boolean };
+
+export async function recordTypeorm(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
+  const calls: RecordedCall[] = [];
+  const problems: Recording['problems'] = [];
+  const classes = Object.values(module).filter(
+    (value): value is MigrationClass => typeof value === 'function' && typeof (value as { prototype?: { up?: unknown } }).prototype?.up === 'function',
+  );
+  if (classes.length !== 1) {
+    const why = classes.length === 0 ? 'exports no migration class (one with an up(queryRunner) method)' : `exports ${classes.length} migration classes; keep one per file`;
+    return { calls, problems: [{ line: 1, column: 1, message: `${file.path} ${why}` }], noTransaction: false };
+  }
+  const migration = new classes[0]();
+  const queryRunner = new Proxy(
+    {
+      async query(sql: string, parameters?: unknown[]) {
+        const at = ctx.positionOf(new Error().stack) ?? ctx.upPosition;
+        if (/^\s*(select|with|show|table|explain)\b/i.test(sql)) {
+          problems.push({
+            ...at,
+            message: `the migration reads from the database while it runs (${sql.slice(0, 80)}): compiled without one it got no rows, so what it does next may differ on the real database; compute the statements without reading, or write the migration in SQL`,
+          });
+          return [];
+        }
+        calls.push({ sql, parameters: parameters ?? [], ...at });
+        return [];
+      },
+    } as Record<string | symbol, unknown>,
+    {
+      get(target, property) {
+        if (property in target || typeof property === 'symbol' || property === 'then') return target[property];
+        // The schema builder reads the live schema before writing SQL: not compiled without a database.
+        return async () => {
+          problems.push({
+            ...(ctx.positionOf(new Error().stack) ?? ctx.upPosition),
+            message: `queryRunner.${String(property)}() builds its SQL from the live schema, which bgmigrate does not compile; write the statement with queryRunner.query(…) (what typeorm migration:generate does)`,
+          });
+          return undefined;
+        };
+      },
+    },
+  );
+  try {
+    await migration.up!(queryRunner);
+  } catch (error) {
+    problems.push({
+      ...(ctx.positionOf((error as Error)?.stack) ?? ctx.upPosition),
+      message: `up() failed while compiling without a database: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`,
+    });
+  }
+  return { calls, problems, noTransaction: migration.transaction === false };
+}
