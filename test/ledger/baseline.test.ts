@@ -5,7 +5,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempProject } from '../support/cli.js';
+import path from 'node:path';
+import { ROOT, runCli, tempProject } from '../support/cli.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -209,7 +210,7 @@ describe('ledger baseline from the other tools', () => {
   const cases: [tool: string, files: Record<string, string>, history: string, expected: string[], extra?: string[]][] = [
     [
       'drizzle',
-      { 'drizzle/0000_init.sql': CREATE_USERS, 'drizzle/0001_email.sql': ADD_EMAIL, 'drizzle/meta/_journal.json': '{}' },
+      { 'drizzle/0000_init.sql': CREATE_USERS, 'drizzle/0001_email.sql': ADD_EMAIL, 'drizzle/meta/_journal.json': JSON.stringify({ version: '7', dialect: 'postgresql', entries: [{ idx: 0, tag: '0000_init', when: 1700000000000, breakpoints: true }, { idx: 1, tag: '0001_email', when: 1700000000001, breakpoints: true }] }) },
       `CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint);
        INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('${sha(CREATE_USERS)}', 1700000000000);`,
       ['0000_init.sql'],
@@ -338,5 +339,25 @@ describe('ledger baseline --up-to', () => {
       stderr: "bgmigrate: ledger baseline: give --from <tool> (another runner's history table) or --up-to <migration>, one of them\n",
     });
     expect(s.run('ledger', 'baseline', '--from', 'liquibase').code).toBe(2);
+  });
+});
+
+describe('ledger baseline of script migrations', () => {
+  it('kysely: kysely_migration names match the .ts files; phases come from compiling them', async () => {
+    const fixture = path.join(ROOT, 'test', 'fixtures', 'kysely', 'migrations');
+    const files = Object.fromEntries(
+      ['001_create_users.ts', '002_full_name.ts', '003_drop_name.ts'].map((name) => [`migrations/${name}`, fs.readFileSync(path.join(fixture, name), 'utf8')]),
+    );
+    const s = await setup('kysely_ts', files, `CREATE TABLE kysely_migration (name varchar(255) PRIMARY KEY, timestamp varchar(255) NOT NULL);
+       INSERT INTO kysely_migration VALUES ('001_create_users', '2024-03-01T10:00:00.000Z'), ('002_full_name', '2024-03-02T10:00:00.000Z'), ('003_drop_name', '2024-03-03T10:00:00.000Z');`);
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(s.project, 'node_modules'));
+    const run = s.run('ledger', 'baseline', '--from', 'kysely');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((await s.ledger()).map((r) => [r.id, r.phase, r.source, r.baseline_from, r.applied_at])).toEqual([
+      ['001_create_users.ts', 'expand', 'baseline', 'kysely', '2024-03-01T10:00:00'],
+      ['002_full_name.ts', 'expand', 'baseline', 'kysely', '2024-03-02T10:00:00'],
+      ['003_drop_name.ts', 'contract', 'baseline', 'kysely', '2024-03-03T10:00:00'],
+    ]);
   });
 });
