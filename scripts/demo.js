@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run demo`: migrations-example through its whole expand/contract life on a real
- * PostgreSQL, using the built CLI exactly as a deploy pipeline would.
+ * PostgreSQL, using the built CLI exactly as a deploy pipeline would. `npm run demo -- kysely`
+ * walks migrations-example-kysely, the same shop written as Kysely migrations.
  *
  * Starts a throwaway embedded PostgreSQL (free port, temp directory), grows a migrations
  * directory release by release as the shop's repository would (v1: 001–003, v2: 004–006,
@@ -18,11 +19,18 @@ import { makeServerTempDir, startPostgresServer } from '../dist/db/embedded.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
-const EXAMPLE = path.join(ROOT, 'migrations-example');
+// `npm run demo -- kysely`: the same shop written as Kysely migrations (migrations-example-kysely/).
+const FLAVOUR = process.argv[2] === 'kysely' ? 'kysely' : 'sql';
+if (process.argv[2] !== undefined && process.argv[2] !== 'kysely' && process.argv[2] !== 'sql') {
+  console.error(`demo: unknown example "${process.argv[2]}": use "npm run demo" or "npm run demo -- kysely"`);
+  process.exit(2);
+}
+const EXAMPLE = path.join(ROOT, FLAVOUR === 'kysely' ? 'migrations-example-kysely' : 'migrations-example');
+const EXT = FLAVOUR === 'kysely' ? '.ts' : '.sql';
 const RELEASES = {
-  v1: ['001_create_users.sql', '002_create_products.sql', '003_create_orders.sql'],
-  v2: ['004_users_full_name_expand.sql', '005_users_full_name_index.sql', '006_users_full_name_backfill.sql'],
-  v3: ['007_users_name_deprecate.sql', '008_users_drop_name.sql'],
+  v1: ['001_create_users', '002_create_products', '003_create_orders'].map((n) => n + EXT),
+  v2: ['004_users_full_name_expand', '005_users_full_name_index', '006_users_full_name_backfill'].map((n) => n + EXT),
+  v3: ['007_users_name_deprecate', '008_users_drop_name'].map((n) => n + EXT),
 };
 
 const tty = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -47,6 +55,8 @@ async function run() {
   const workspace = path.join(dir, 'shop');
   const migrations = path.join(workspace, 'migrations');
   fs.mkdirSync(migrations, { recursive: true });
+  // Kysely migrations use the project's own kysely: the shop's repository gets this one's.
+  if (FLAVOUR === 'kysely') fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(workspace, 'node_modules'));
   let server;
   const failures = [];
   try {
@@ -104,20 +114,22 @@ async function run() {
     heading('release v3: reads and writes only full_name; users.name is deprecated');
     addRelease('v3');
     console.log(dim('(the pull request for v3 runs the linter in CI: the drops are refused until the ledger allows them)'));
-    bgmigrate(['check', 'migrations/007_users_name_deprecate.sql', 'migrations/008_users_drop_name.sql'], 1);
+    bgmigrate(['check', `migrations/${RELEASES.v3[0]}`, `migrations/${RELEASES.v3[1]}`], 1);
     bgmigrate(['apply', '--phase', 'expand', '--release', 'v3'], 0);
     bgmigrate(['status'], 0);
-    console.log(dim('(v3 is deployed but not live yet: dropping users.name now would break v2, which serves traffic)'));
-    bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 1);
+    console.log(dim('(v3 is deployed but not live yet: dropping users.name now would break v2, which serves traffic; the contract migration waits, and the deploy goes on)'));
+    bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 0);
     bgmigrate(['release', 'ship', 'v3'], 0);
     console.log(dim('(v3 is live on blue again; green keeps v2, and v1 is a standby too: a rollback could still send traffic to code that reads users.name)'));
-    bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 1);
+    bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 0);
+    console.log(dim('(a pipeline that must not go on while anything waits says so: --require-all makes waiting exit 1)'));
+    bgmigrate(['apply', '--phase', 'contract', '--release', 'v3', '--require-all'], 1);
 
     heading('the rollback window is over: retire the old releases, then contract');
     bgmigrate(['release', 'retire', 'v1'], 0);
     bgmigrate(['release', 'retire', 'v2'], 0);
     console.log(dim('(the same lint now lists the drops as allowed by the ledger: info, exit 0)'));
-    bgmigrate(['check', '--verbose', 'migrations/008_users_drop_name.sql'], 0);
+    bgmigrate(['check', '--verbose', `migrations/${RELEASES.v3[1]}`], 0);
     bgmigrate(['apply', '--phase', 'contract', '--release', 'v3', '--dry-run'], 0);
     bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 0);
     bgmigrate(['status'], 0);

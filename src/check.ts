@@ -101,7 +101,9 @@ export function selectMigrations(options: Pick<CheckOptions, 'cwd' | 'config' | 
     if (stat.isDirectory()) {
       files.push(...discoverMigrations({ dir: absolute, layout: config.layout, cwd }));
     } else if (inMigrationsDir(absolute)) {
-      files.push(readMigrationFile(absolute, { baseDir: options.migrationsDir, cwd }));
+      // As the directory's layout reads it (a Kysely script is compiled, not parsed as SQL).
+      directoryMigrations ??= safeDiscover(options);
+      files.push(directoryMigrations.find((m) => m.absolutePath === absolute) ?? readMigrationFile(absolute, { baseDir: options.migrationsDir, cwd }));
     } else {
       files.push(readMigrationFile(absolute, { cwd }));
     }
@@ -110,7 +112,7 @@ export function selectMigrations(options: Pick<CheckOptions, 'cwd' | 'config' | 
   const firstInside = files.find((f) => inMigrationsDir(f.absolutePath));
   let history: MigrationFile[] = [];
   if (firstInside && fs.existsSync(options.migrationsDir)) {
-    directoryMigrations = safeDiscover(options);
+    directoryMigrations ??= safeDiscover(options);
     const index = directoryMigrations.findIndex((m) => m.absolutePath === firstInside.absolutePath);
     const named = new Set(files.map((f) => f.absolutePath));
     if (index > 0) history = directoryMigrations.slice(0, index).filter((m) => !named.has(m.absolutePath));
