@@ -4,7 +4,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { UsageError } from './errors.js';
@@ -52,7 +51,7 @@ export interface CheckTargets {
 export async function check(options: CheckOptions): Promise<{ report: CheckReport; targets: CheckTargets }> {
   if (options.staged && options.changedSince !== undefined) throw new UsageError('check: --staged and --changed-since do not go together');
   const targets = options.staged
-    ? stagedTargets(options)
+    ? await stagedTargets(options)
     : options.changedSince !== undefined
       ? changedSinceTargets({ ...options, changedSince: options.changedSince })
       : selectMigrations(options);
@@ -163,7 +162,7 @@ function selectionDirs(options: CheckOptions, flag: string): string[] {
  * in the working tree is linted as staged, and one deleted from the index is not replayed. The
  * staged migrations are reported; every other one is replayed where it falls in the order.
  */
-function stagedTargets(options: CheckOptions): CheckTargets {
+async function stagedTargets(options: CheckOptions): Promise<CheckTargets> {
   const git = gitRunner(options.cwd, '--staged needs a git repository');
   const top = realpathOr(git(['rev-parse', '--show-toplevel']).toString('utf8').trim());
   const staged = new Set(nulList(git(['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR'])));
@@ -173,16 +172,26 @@ function stagedTargets(options: CheckOptions): CheckTargets {
     const relDir = path.relative(top, realpathOr(dir)).split(path.sep).join('/');
     const inIndex = nulList(git(['ls-files', '-z', '--cached', '--', relDir === '' ? '.' : relDir]));
     if (!inIndex.some((rel) => staged.has(rel))) continue;
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bgmigrate-staged-'));
+    // Inside the repository (under .bgmigrate/, which ignores itself), so that a script migration's
+    // imports resolve from the project's node_modules as they would from the working tree.
+    const scratch = fs.mkdtempSync(path.join(bgmigrateDir(top), 'staged-'));
     try {
       git(['checkout-index', '-z', '--stdin', `--prefix=${scratch}${path.sep}`], inIndex.join('\0'));
       const indexed = discoverMigrations({ dir: path.join(scratch, relDir), layout: options.config.layout, cwd: options.cwd, allowEmpty: true });
+      const fromDir: MigrationFile[] = [];
       for (const m of indexed) {
         // Named as in the working tree (where the user looks), read as staged.
         const absolutePath = path.join(dir, ...m.id.split('/'));
-        const file = { ...m, absolutePath, path: displayPath(absolutePath, options.cwd) };
-        sequence.push(file);
+        const script = m.script ? { ...m.script, dir, loadFrom: m.absolutePath } : undefined;
+        const file: MigrationFile = { ...m, absolutePath, path: displayPath(absolutePath, options.cwd), ...(script ? { script } : {}) };
+        fromDir.push(file);
         if (staged.has(relDir === '' ? m.id : `${relDir}/${m.id}`)) files.push(file);
+      }
+      sequence.push(...fromDir);
+      // Script migrations are compiled while their staged copies exist.
+      if (fromDir.some((f) => f.script)) {
+        const { compileScripts } = await import('./migrations/compile/index.js');
+        await compileScripts(fromDir);
       }
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
@@ -228,3 +237,12 @@ function realpathOr(p: string): string {
   }
 }
 
+
+/** `<top>/.bgmigrate`, created with a .gitignore that ignores everything in it. */
+function bgmigrateDir(top: string): string {
+  const dir = path.join(top, '.bgmigrate');
+  fs.mkdirSync(dir, { recursive: true });
+  const ignore = path.join(dir, '.gitignore');
+  if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# bgmigrate: local state (the embedded server, scratch copies)\n*\n');
+  return dir;
+}

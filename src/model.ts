@@ -131,6 +131,8 @@ export interface ScriptMigration {
   layout: 'kysely' | 'node-pg-migrate' | 'knex' | 'typeorm';
   /** The migrations directory: the user's own copy of the library is resolved from here. */
   dir: string;
+  /** Load the script from this path instead of `absolutePath` (`check --staged`: the index's copy). */
+  loadFrom?: string;
   /** Set once compiled: SQL laid out so that each statement sits at the line and column of the call that produced it. */
   compiled?: CompiledScript;
 }

@@ -3,6 +3,7 @@
  * kysely devDependency) are compiled by running their `up`, linted with findings at the
  * TypeScript call's line and column, and applied to a real server by the same runner as SQL.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,5 +152,27 @@ describe('kysely layout: apply', () => {
       { id: '001_create_users.ts', phase: 'expand', checksum: files[0].checksum },
       { id: '002_full_name.ts', phase: 'expand', checksum: files[1].checksum },
     ]);
+  });
+});
+
+describe('kysely layout: check --staged', () => {
+  it('compiles the staged copy of a script, even one deleted from the working tree since', () => {
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    const cwd = tempProject({ 'migrations/001_create_users.ts': fs.readFileSync(path.join(FIXTURE, 'migrations', '001_create_users.ts'), 'utf8') });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(cwd, 'node_modules'));
+    git(cwd, 'init', '-q');
+    git(cwd, 'add', 'migrations');
+    git(cwd, 'commit', '-qm', 'init');
+    fs.copyFileSync(path.join(FIXTURE, 'migrations', '003_drop_name.ts'), path.join(cwd, 'migrations', '003_drop_name.ts'));
+    git(cwd, 'add', 'migrations/003_drop_name.ts');
+    fs.rmSync(path.join(cwd, 'migrations', '003_drop_name.ts'));
+    const run = runCli(['check', '--staged', '--format', 'json'], { cwd });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as { files: { path: string; findings: { rule: string; line: number; column: number }[] }[] };
+    expect(out.files.map((f) => [f.path, f.findings.map((x) => [x.rule, x.line, x.column])])).toEqual([['migrations/003_drop_name.ts', [['drop-column', 5, 3]]]]);
+    expect(run.code).toBe(1);
+    // The scratch copy is gone, and .bgmigrate/ keeps itself out of git.
+    expect(fs.readdirSync(path.join(cwd, '.bgmigrate'))).toEqual(['.gitignore']);
   });
 });

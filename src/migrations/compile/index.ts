@@ -69,17 +69,18 @@ export async function compileScripts(files: readonly MigrationFile[]): Promise<v
     const record = await recorder();
     const text = file.bytes.toString('utf8');
     const upPosition = findUp(text);
+    const loaded = script.loadFrom ?? file.absolutePath;
     const ctx: RecorderContext = {
       userModule: (name) => userModule(name, script.dir),
-      positionOf: (stack) => positionIn(stack, file.absolutePath),
+      positionOf: (stack) => positionIn(stack, loaded),
       upPosition,
     };
     let module: Record<string, unknown>;
     try {
-      module = await load(file.absolutePath);
+      module = await load(loaded);
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      const at = positionIn((error as Error)?.stack, file.absolutePath) ?? upPosition;
+      const at = positionIn((error as Error)?.stack, loaded) ?? upPosition;
       throw new UsageError(`${file.path}:${at.line}:${at.column}: cannot load the migration: ${firstLine(error)}`, { cause: error });
     }
     const recording = await record(file, module, ctx);
