@@ -291,15 +291,20 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
   // What made a script migration's SQL depend on the database, or impossible to compile.
   const dynamicRule = RULES.find((r) => r.id === 'dynamic-sql')!;
   for (const p of file.script?.compiled?.problems ?? []) {
+    // A read is in the SQL as a statement at its call's line: a suppression before the call applies.
+    const at = a.facts.find((stmt) => stmt.span.line === p.line && stmt.span.column === p.column);
+    const suppression = a.suppressions.find((x) => x.rules.includes('dynamic-sql') && (x.scope === 'file' || (at !== undefined && x.scope === at.index)));
     findings.push({
+      ...(suppression ? { suppressed: suppression.reason } : {}),
       rule: 'dynamic-sql',
-      severity: severityOf(level(dynamicRule, options)),
+      severity: suppression ? 'info' : severityOf(level(dynamicRule, options)),
       message: p.message,
       line: p.line,
       column: p.column,
       endLine: p.line,
       endColumn: p.column,
       help: dynamicRule.help,
+      ...(p.read ? { readAtApply: true } : {}),
     });
   }
   findings.sort((x, y) => x.line - y.line || x.column - y.column || x.rule.localeCompare(y.rule));

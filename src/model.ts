@@ -88,6 +88,8 @@ export interface Finding extends Span {
   suppressed?: string;
   /** For a script migration (Kysely, …): the SQL the call at `line` produced. */
   sql?: string;
+  /** A script's read from the database: `apply` compiles the script again against the database and lints the result. */
+  readAtApply?: boolean;
 }
 
 /** The ledger's answer for one contract effect. */
@@ -140,8 +142,14 @@ export interface ScriptMigration {
 export interface CompiledScript {
   /** The SQL text the linter reads (statements at their calls' lines; directives at theirs). */
   sql: string;
-  /** What made the SQL depend on the database it was compiled against, or impossible to compile. */
-  problems: { line: number; column: number; message: string }[];
+  /**
+   * What made the SQL depend on the database, or impossible to compile. `read`: the script read
+   * from the database (offline it got no rows); `apply` compiles it again against the real
+   * database, just before running it, and lints what it would then send.
+   */
+  problems: { line: number; column: number; message: string; read?: boolean }[];
+  /** Compiled against the real database (reads answered by it), by `apply`. */
+  online?: boolean;
   /** The script asked not to run in a transaction (`pgm.noTransaction()`, knex `transaction: false`). */
   noTransaction: boolean;
 }

@@ -292,9 +292,17 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         continue;
       }
       const file = options.files.find((f) => f.id === entry.id)!;
-      const report = reportOf.get(file.id)!;
       // Judged again right before it runs, against the ledger as it is now.
       const gate = options.phase === 'contract' ? await ledger.gate(work, now()) : planGate;
+      if (!dryRun && file.script?.compiled?.problems.some((p) => p.read) && !file.script.compiled.online) {
+        // A script that reads from the database: compiled again with its reads answered by the
+        // database as it is now (every earlier migration applied), and what it would send linted.
+        const { compileOnline } = await import('../migrations/compile/index.js');
+        await compileOnline(file, work);
+        const before = kept.slice(0, kept.indexOf(file));
+        reportOf.set(file.id, (await lint([file], before, gate))[0]);
+      }
+      const report = reportOf.get(file.id)!;
       // CASCADE: every dependent the database records is judged too (src/apply/cascade.ts).
       if (options.phase === 'contract' && work) await addDatabaseDependents(work, report);
       const judgement = judge(report, options.phase, gate);
@@ -529,8 +537,9 @@ export function judge(report: FileReport, phase: RunPhase, gate: LedgerGate): Ju
   }
   for (const finding of report.findings) {
     // Contract findings carry the verdict of the gate the file was linted with; the effects
-    // below are judged by the gate passed in, which is the current one.
-    if (finding.severity !== 'error' || finding.ledger) continue;
+    // below are judged by the gate passed in, which is the current one. A script's read is
+    // settled by compiling it against the database right before it runs (see applyMigrations).
+    if (finding.severity !== 'error' || finding.ledger || finding.readAtApply) continue;
     reasons.push(`${where(finding.line, finding.column)}: ${finding.rule}: ${finding.message}`);
   }
   for (const statement of runnableStatements(report)) {

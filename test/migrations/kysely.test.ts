@@ -35,8 +35,7 @@ describe('kysely layout: discovery and check', () => {
     expect(findings).toEqual([
       ['migrations/002_full_name.ts', 6, 3, 'index-not-concurrent', 'error', 'create index "users_full_name_idx" on "users" ("full_name")'],
       ['migrations/003_drop_name.ts', 5, 3, 'drop-column', 'error', 'alter table "users" drop column "name"'],
-      ['migrations/004_reads.ts', 1, 1, 'empty-migration', 'warning', null],
-      ['migrations/004_reads.ts', 4, 16, 'dynamic-sql', 'error', null],
+      ['migrations/004_reads.ts', 4, 16, 'dynamic-sql', 'error', 'select "id" from "users"'],
     ]);
     const pretty = runCli(['check'], { cwd: FIXTURE });
     expect(pretty.stdout).toContain(
@@ -174,5 +173,62 @@ describe('kysely layout: check --staged', () => {
     expect(run.code).toBe(1);
     // The scratch copy is gone, and .bgmigrate/ keeps itself out of git.
     expect(fs.readdirSync(path.join(cwd, '.bgmigrate'))).toEqual(['.gitignore']);
+  });
+});
+
+describe('kysely layout: a migration that reads, at apply', () => {
+  let db: TestDatabase;
+  let project: string;
+  const reads = (body: string) =>
+    [
+      "import { Kysely } from 'kysely';",
+      '',
+      'export async function up(db: Kysely<any>): Promise<void> {',
+      '  // bgmigrate-ignore dynamic-sql: reviewed; apply compiles it against the database',
+      "  const rows = await db.selectFrom('users').select(['id', 'email']).orderBy('id').execute();",
+      body,
+      '}',
+      '',
+    ].join('\n');
+  beforeAll(async () => {
+    db = await createTestDatabase('kysely_reads');
+    project = tempProject({ 'migrations/001_create_users.ts': fs.readFileSync(path.join(FIXTURE, 'migrations', '001_create_users.ts'), 'utf8') });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));
+  });
+  afterAll(async () => {
+    await db.drop();
+    fs.rmSync(project, { recursive: true, force: true });
+  });
+  const bgmigrate = (...args: string[]) => runCli(args, { cwd: project, env: { BGMIGRATE_DATABASE_URL: db.url } });
+
+  it('is compiled again with its reads answered by the database, and what it sends is linted and applied', async () => {
+    expect(bgmigrate('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
+    await withClient(db.url, (c) => c.query(`INSERT INTO users (email, name) VALUES ('a@x', 'A'), ('b@x', 'B')`));
+    fs.writeFileSync(
+      path.join(project, 'migrations', '002_names.ts'),
+      reads("  for (const row of rows) await db.updateTable('users').set({ name: row.email }).where('id', '=', row.id).execute();"),
+    );
+    // Offline: the read is reported (suppressed here, with its reason), and no UPDATE is seen.
+    const check = JSON.parse(bgmigrate('check', '--offline', '--format', 'json').stdout).files[1].findings;
+    expect(check.map((f: { rule: string; severity: string; line: number }) => [f.rule, f.severity, f.line])).toEqual([['dynamic-sql', 'info', 5]]);
+    const run = bgmigrate('apply', '--phase', 'expand', '--release', 'v1');
+    expect(run.stderr).not.toContain('bgmigrate:');
+    expect(run.code).toBe(0);
+    const names = await withClient(db.url, async (c) => (await c.query('SELECT name FROM users ORDER BY id')).rows.map((r) => r.name));
+    expect(names).toEqual(['a@x', 'b@x']);
+  });
+
+  it('refuses what the real compile would send when it is not allowed in the phase', async () => {
+    fs.writeFileSync(
+      path.join(project, 'migrations', '003_drop_if_empty.ts'),
+      reads("  if (rows.length > 0) await db.schema.alterTable('users').dropColumn('name').execute();"),
+    );
+    const run = bgmigrate('apply', '--phase', 'expand', '--release', 'v2');
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'bgmigrate: migrations/003_drop_if_empty.ts:6:24: drop-column public.users.name is a contract effect; the expand phase applies additive changes only',
+    );
+    const columns = await withClient(db.url, async (c) => (await c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY ordinal_position`)).rows.map((r) => r.column_name));
+    expect(columns).toContain('name');
   });
 });

@@ -27,6 +27,14 @@ export interface RecordedCall {
   column: number;
 }
 
+/**
+ * A read the script made: kept in the SQL as a statement at its call (harmless to run, and what
+ * a `bgmigrate-ignore dynamic-sql` before the call is scoped to).
+ */
+export function readCall(sql: string, parameters: readonly unknown[], at: { line: number; column: number }): RecordedCall {
+  return { sql, parameters, ...at };
+}
+
 /** What a layout's recorder returns for one file. */
 export interface Recording {
   calls: RecordedCall[];
@@ -43,6 +51,13 @@ export interface RecorderContext {
   positionOf(stack: string | undefined): { line: number; column: number } | undefined;
   /** The position of `up` in the script: where calls without a usable stack are reported. */
   upPosition: { line: number; column: number };
+  /**
+   * Answers the script's reads from the real database (`apply`); without it (offline) a read
+   * gets no rows and is reported with `read: true`.
+   */
+  read?: (sql: string, parameters: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+  /** A read reported offline (use for every read a recorder meets without `read`). */
+  readProblem(sql: string, at: { line: number; column: number }): CompiledScript['problems'][number];
 }
 
 const RECORDERS: Record<string, () => Promise<Recorder>> = {
@@ -59,6 +74,21 @@ const RECORDERS: Record<string, () => Promise<Recorder>> = {
 export async function compileScripts(files: readonly MigrationFile[]): Promise<void> {
   const pending = files.filter((f) => f.script && !f.script.compiled);
   if (pending.length === 0) return;
+  await compile(pending);
+}
+
+/**
+ * `apply`: compiles a script that read from the database again, its reads answered by `client`
+ * (the runner's connection, so they see every migration applied before it). Replaces
+ * `file.script.compiled`; the caller lints the result before running it.
+ */
+export async function compileOnline(file: MigrationFile, client: { query(sql: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }): Promise<void> {
+  if (!file.script) return;
+  await compile([file], async (sql, parameters) => (await client.query(sql, [...parameters])).rows);
+  file.script.compiled!.online = true;
+}
+
+async function compile(pending: readonly MigrationFile[], read?: RecorderContext['read']): Promise<void> {
   // Stack traces through the loader's source maps: positions in the script, not in its output.
   process.setSourceMapsEnabled(true);
   const load = await scriptLoader();
@@ -74,6 +104,12 @@ export async function compileScripts(files: readonly MigrationFile[]): Promise<v
       userModule: (name) => userModule(name, script.dir),
       positionOf: (stack) => positionIn(stack, loaded),
       upPosition,
+      ...(read ? { read } : {}),
+      readProblem: (sql, at) => ({
+        ...at,
+        read: true,
+        message: `the migration reads from the database while it runs (${sql.slice(0, 80)}): compiled without one it got no rows, so what it does next may differ on the real database; apply compiles it again against the database and lints what it would send`,
+      }),
     };
     let module: Record<string, unknown>;
     try {
@@ -84,6 +120,7 @@ export async function compileScripts(files: readonly MigrationFile[]): Promise<v
       throw new UsageError(`${file.path}:${at.line}:${at.column}: cannot load the migration: ${firstLine(error)}`, { cause: error });
     }
     const recording = await record(file, module, ctx);
+    // A script loaded once keeps its module state; compiling again must run up() afresh.
     script.compiled = {
       sql: layOut(recording.calls, text, recording.noTransaction),
       problems: recording.problems,
@@ -331,4 +368,9 @@ export function literal(value: unknown): string {
 
 function quote(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A statement that only reads: answered from the database (or reported), never part of the SQL. */
+export function isRead(sql: string): boolean {
+  return /^\s*(select|with\b[\s\S]*\bselect\b(?![\s\S]*\b(insert|update|delete)\b)|show|explain|table)\b/i.test(sql);
 }

@@ -4,7 +4,7 @@
  * transaction: false }` is honoured. A read gets no rows and is reported as `dynamic-sql`.
  */
 import type { MigrationFile } from '../../model.js';
-import type { RecordedCall, RecorderContext, Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
 
 interface KnexClient {
   acquireConnection(): Promise<unknown>;
@@ -22,15 +22,15 @@ export async function recordKnex(file: MigrationFile, module: Record<string, unk
   knex.client.releaseConnection = async () => undefined;
   knex.client._query = async (_connection, query) => {
     const at = ctx.positionOf(new Error().stack) ?? ctx.upPosition;
-    if (/^\s*(select|with|show|table|explain)\b/i.test(query.sql)) {
-      problems.push({
-        ...at,
-        message: `the migration reads from the database while it runs (${query.sql.slice(0, 80)}): compiled without one it got no rows, so what it does next may differ on the real database; compute the statements without reading, or write the migration in SQL`,
-      });
+    let rows: Record<string, unknown>[] = [];
+    if (isRead(query.sql)) {
+      calls.push(readCall(query.sql, query.bindings ?? [], at));
+      if (ctx.read) rows = await ctx.read(query.sql, query.bindings ?? []);
+      else problems.push(ctx.readProblem(query.sql, at));
     } else {
       calls.push({ sql: query.sql, parameters: query.bindings ?? [], ...at });
     }
-    query.response = { rows: [], rowCount: 0, command: '', fields: [] };
+    query.response = { rows, rowCount: rows.length, command: isRead(query.sql) ? 'SELECT' : '', fields: [] };
     return query;
   };
   const exported = { ...(module.default as Record<string, unknown> | undefined), ...module };

@@ -6,7 +6,7 @@
  * may decide what to do from them, so it is reported (`dynamic-sql`) and left out of the SQL.
  */
 import type { MigrationFile } from '../../model.js';
-import type { RecordedCall, RecorderContext, Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
 
 interface CompiledQuery {
   sql: string;
@@ -21,11 +21,10 @@ export async function recordKysely(file: MigrationFile, module: Record<string, u
   const connection = {
     async executeQuery(query: CompiledQuery) {
       const at = ctx.positionOf(new Error().stack) ?? ctx.upPosition;
-      if (/^\s*(select|with\b[\s\S]*\bselect\b(?![\s\S]*\b(insert|update|delete)\b)|show|explain|table)\b/i.test(query.sql)) {
-        problems.push({
-          ...at,
-          message: `the migration reads from the database while it runs (${query.sql.slice(0, 80)}): compiled without one it got no rows, so what it does next may differ on the real database; compute the statements without reading, or write the migration in SQL`,
-        });
+      if (isRead(query.sql)) {
+        calls.push(readCall(query.sql, query.parameters, at));
+        if (ctx.read) return { rows: await ctx.read(query.sql, query.parameters) };
+        problems.push(ctx.readProblem(query.sql, at));
         return { rows: [] };
       }
       calls.push({ sql: query.sql, parameters: query.parameters, ...at });

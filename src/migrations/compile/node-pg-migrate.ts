@@ -6,7 +6,7 @@
  * (before the steps, as node-pg-migrate runs it), a read is reported as `dynamic-sql`.
  */
 import type { MigrationFile } from '../../model.js';
-import type { RecordedCall, RecorderContext, Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
 
 type Builder = Record<string | symbol, unknown> & { getSqlSteps(): string[]; isUsingTransaction(): boolean };
 
@@ -15,17 +15,26 @@ export async function recordNodePgMigrate(file: MigrationFile, module: Record<st
   const MigrationBuilder = library.MigrationBuilder as new (...args: unknown[]) => Builder;
   const immediate: RecordedCall[] = [];
   const problems: Recording['problems'] = [];
-  const read = (text: string) => /^\s*(select|with|show|table|explain)\b/i.test(text);
   const db = {
     async query(query: string | { text: string; values?: unknown[] }, values?: unknown[]) {
       const text = typeof query === 'string' ? query : query.text;
+      const parameters = (typeof query === 'string' ? values : query.values) ?? [];
       const at = ctx.positionOf(new Error().stack) ?? ctx.upPosition;
-      if (read(text)) problems.push({ ...at, message: readMessage(text) });
-      else immediate.push({ sql: text, parameters: (typeof query === 'string' ? values : query.values) ?? [], ...at });
+      if (isRead(text)) {
+        immediate.push(readCall(text, parameters, at));
+        if (ctx.read) {
+          const rows = await ctx.read(text, parameters);
+          return { rows, rowCount: rows.length };
+        }
+        problems.push(ctx.readProblem(text, at));
+      } else {
+        immediate.push({ sql: text, parameters, ...at });
+      }
       return { rows: [], rowCount: 0 };
     },
     async select(query: string) {
-      problems.push({ ...(ctx.positionOf(new Error().stack) ?? ctx.upPosition), message: readMessage(query) });
+      if (ctx.read) return ctx.read(query, []);
+      problems.push(ctx.readProblem(query, ctx.positionOf(new Error().stack) ?? ctx.upPosition));
       return [];
     },
   };
@@ -72,8 +81,4 @@ export async function recordNodePgMigrate(file: MigrationFile, module: Record<st
     calls.push({ sql: sql.replace(/;\s*$/, ''), parameters: [], line: at.line, column: at.column });
   });
   return { calls, problems, noTransaction: !builder.isUsingTransaction() };
-}
-
-function readMessage(text: string): string {
-  return `the migration reads from the database while it runs (${text.slice(0, 80)}): compiled without one it got no rows, so what it does next may differ on the real database; compute the statements without reading, or write the migration in SQL`;
 }

@@ -7,7 +7,7 @@
  * the class is honoured.
  */
 import type { MigrationFile } from '../../model.js';
-import type { RecordedCall, RecorderContext, Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
 
 type MigrationClass = new () => { up?: (queryRunner: unknown) => Promise<unknown>; transaction?: boolean };
 
@@ -26,11 +26,10 @@ export async function recordTypeorm(file: MigrationFile, module: Record<string, 
     {
       async query(sql: string, parameters?: unknown[]) {
         const at = ctx.positionOf(new Error().stack) ?? ctx.upPosition;
-        if (/^\s*(select|with|show|table|explain)\b/i.test(sql)) {
-          problems.push({
-            ...at,
-            message: `the migration reads from the database while it runs (${sql.slice(0, 80)}): compiled without one it got no rows, so what it does next may differ on the real database; compute the statements without reading, or write the migration in SQL`,
-          });
+        if (isRead(sql)) {
+          calls.push(readCall(sql, parameters ?? [], at));
+          if (ctx.read) return ctx.read(sql, parameters ?? []);
+          problems.push(ctx.readProblem(sql, at));
           return [];
         }
         calls.push({ sql, parameters: parameters ?? [], ...at });
