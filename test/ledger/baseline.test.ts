@@ -361,3 +361,38 @@ describe('ledger baseline of script migrations', () => {
     ]);
   });
 });
+
+describe('ledger baseline of node-pg-migrate, knex and typeorm scripts', () => {
+  const copy = (layout: string, names: string[]) =>
+    Object.fromEntries(names.map((name) => [`migrations/${name}`, fs.readFileSync(path.join(ROOT, 'test', 'fixtures', layout, 'migrations', name), 'utf8')]));
+  it.each([
+    [
+      'node-pg-migrate',
+      copy('node-pg-migrate', ['1700000000000_users.js', '1700000000001_email.ts']),
+      `CREATE TABLE pgmigrations (id serial PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL);
+       INSERT INTO pgmigrations (name, run_on) VALUES ('1700000000000_users', '2024-01-01'), ('1700000000001_email', '2024-01-02');`,
+      ['1700000000000_users.js', '1700000000001_email.ts'],
+    ],
+    [
+      'knex',
+      copy('knex', ['20240101000000_users.js', '20240102000000_email.ts']),
+      `CREATE TABLE knex_migrations (id serial PRIMARY KEY, name varchar(255), batch integer, migration_time timestamptz);
+       INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('20240101000000_users.js', 1, '2024-01-01'), ('20240102000000_email.ts', 2, '2024-01-02');`,
+      ['20240101000000_users.js', '20240102000000_email.ts'],
+    ],
+    [
+      'typeorm',
+      copy('typeorm', ['1700000000000-Users.ts', '1700000000001-DropName.ts']),
+      `CREATE TABLE migrations (id serial PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL);
+       INSERT INTO migrations ("timestamp", name) VALUES (1700000000000, 'Users1700000000000');`,
+      ['1700000000000-Users.ts'],
+    ],
+  ])('%s: the history names match the script files', async (tool, files, history, expected) => {
+    const s = await setup(`${tool}_scripts`, { ...files, 'package.json': '{ "private": true, "type": "commonjs" }' }, history);
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(s.project, 'node_modules'));
+    const run = s.run('ledger', 'baseline', '--from', tool);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((await s.ledger()).map((r) => [r.id, r.source, r.baseline_from])).toEqual(expected.map((id) => [id, 'baseline', tool]));
+  });
+});

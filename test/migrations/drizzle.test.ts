@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import { UsageError } from '../../src/errors.js';
 import { runCli, tempProject } from '../support/cli.js';
+import { createTestDatabase, withClient } from '../support/db.js';
 
 const journal = (...tags: string[]) => JSON.stringify({ version: '7', dialect: 'postgresql', entries: tags.map((tag, idx) => ({ idx, version: '7', when: 1700000000000 + idx, tag, breakpoints: true })) });
 
@@ -43,5 +44,28 @@ describe('drizzle layout', () => {
       'drizzle/20250101000000_a/migration.sql': 'SELECT 1;\n',
     });
     expect(discoverMigrations({ dir: `${cwd}/drizzle`, layout: 'drizzle', cwd }).map((f) => f.id)).toEqual(['20250101000000_a/migration.sql', '20250102000000_b/migration.sql']);
+  });
+});
+
+describe('drizzle layout: apply', () => {
+  it('applies in the journal order and records each file', async () => {
+    const db = await createTestDatabase('drizzle_apply');
+    const cwd = tempProject({
+      'drizzle/0000_users.sql': 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "name" text);\n--> statement-breakpoint\nCREATE TABLE "notes" ("id" bigint PRIMARY KEY);\n',
+      'drizzle/0001_email.sql': 'ALTER TABLE "users" ADD COLUMN "email" text;\n',
+      'drizzle/meta/_journal.json': journal('0000_users', '0001_email'),
+    });
+    try {
+      const run = runCli(['apply', '--phase', 'expand', '--dir', 'drizzle'], { cwd, env: { BGMIGRATE_DATABASE_URL: db.url } });
+      expect(run.code).toBe(0);
+      const state = await withClient(db.url, async (c) => ({
+        ledger: (await c.query('SELECT id FROM bgmigrate.migrations ORDER BY seq')).rows.map((r) => r.id),
+        tables: (await c.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).rows.map((r) => r.table_name),
+      }));
+      expect(state).toEqual({ ledger: ['0000_users.sql', '0001_email.sql'], tables: ['notes', 'users'] });
+    } finally {
+      await db.drop();
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

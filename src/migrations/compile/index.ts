@@ -120,7 +120,16 @@ async function compile(pending: readonly MigrationFile[], read?: RecorderContext
       throw new UsageError(`${file.path}:${at.line}:${at.column}: cannot load the migration: ${firstLine(error)}`, { cause: error });
     }
     const recording = await record(file, module, ctx);
-    // A script loaded once keeps its module state; compiling again must run up() afresh.
+    // A parameter with no SQL literal (a function, a symbol) is reported at its call, not guessed at.
+    recording.calls = recording.calls.filter((call) => {
+      try {
+        inlineParameters(call.sql, call.parameters);
+        return true;
+      } catch (error) {
+        recording.problems.push({ line: call.line, column: call.column, message: `${(error as Error).message}: the statement cannot be written as SQL text (${call.sql.slice(0, 80)})` });
+        return false;
+      }
+    });
     script.compiled = {
       sql: layOut(recording.calls, text, recording.noTransaction),
       problems: recording.problems,
