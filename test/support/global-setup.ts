@@ -68,28 +68,19 @@ async function startTestServer(): Promise<Started> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const startedAt = Date.now();
+  // Every temporary directory of this run (test projects, servers, scratch copies) goes under one
+  // directory of its own, removed at the end: concurrent runs on one machine never touch each
+  // other's. The workers and the CLI processes they start inherit TMPDIR. The `postgres` OS user
+  // must be able to traverse it (see src/db/embedded.ts).
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgmigrate-run-'));
+  fs.chmodSync(runDir, 0o755);
+  process.env.TMPDIR = runDir;
   const server = await startTestServer();
   project.provide('bgmigratePgAdminUrl', server.url);
   project.provide('bgmigratePgMajor', server.major);
   project.provide('bgmigratePgKind', server.kind);
   return async () => {
     await server.stop();
-    removeTemporaryDirectories(startedAt);
+    fs.rmSync(runDir, { recursive: true, force: true });
   };
-}
-
-/** The suite's temporary projects (every one is named `bgmigrate-…`) made since the run began. */
-function removeTemporaryDirectories(since: number): void {
-  const tmp = os.tmpdir();
-  for (const name of fs.readdirSync(tmp)) {
-    if (!name.startsWith('bgmigrate-')) continue;
-    const full = path.join(tmp, name);
-    try {
-      const stat = fs.statSync(full);
-      if (stat.isDirectory() && stat.birthtimeMs >= since - 1000) fs.rmSync(full, { recursive: true, force: true });
-    } catch {
-      // Gone already, or not ours to remove.
-    }
-  }
 }
