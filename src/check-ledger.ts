@@ -9,7 +9,7 @@ import { DriftError } from './errors.js';
 import { describeDrift } from './ledger/drift.js';
 import { ledgerGate } from './ledger/gate.js';
 import { catalogObjects } from './ledger/objects.js';
-import type { LedgerGate, MigrationFile } from './model.js';
+import type { Effect, LedgerGate, MigrationFile } from './model.js';
 
 /** What `check --database` reads from the server before linting. */
 export interface LedgerReading {
@@ -51,6 +51,27 @@ export async function readLedgerForCheck(
       );
     }
     return { serverMajor, gate, catalog: await catalogObjects(client) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * `check --database`: the ledger gate wrapped with the usage evidence (read-only): an effect the
+ * ledger allows is refused while a live query still uses its object.
+ */
+export async function readUsageGate(
+  url: string,
+  config: Config,
+  gate: LedgerGate,
+  effects: readonly Effect[],
+): Promise<{ gate: LedgerGate; warnings: string[] }> {
+  const client = await connect(url, { applicationName: 'bgmigrate check' });
+  try {
+    const { usageGate, usageReader } = await import('./usage/evidence.js');
+    const schema = config.ledger.schema;
+    const usage = await usageGate(gate, await usageReader(client, { schema }), effects, { schema, require: config.usage.require });
+    return { gate: usage.gate, warnings: usage.warnings };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -98,6 +98,8 @@ export interface LedgerVerdict {
   reason: string;
   /** When allowed: the release whose deprecation allowed it (releases that shipped before it get sealed). */
   allowedBy?: string;
+  /** Refused by usage evidence (src/usage/evidence.ts): a live query still uses the object. A refusal, not a wait. */
+  byUsage?: boolean;
 }
 
 /**

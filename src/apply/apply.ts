@@ -67,6 +67,8 @@ export interface ApplyOptions {
   skipPoolCheck?: boolean;
   /** Apply a new migration that sorts before an applied one of its phase (`--allow-out-of-order`). */
   allowOutOfOrder?: boolean;
+  /** Contract: objects whose usage refusal is overridden (`--ignore-usage <object> --reason …`), recorded in the ledger. */
+  ignoreUsage?: Record<string, string>;
   /**
    * Contract: treat a migration the ledger does not allow yet as a refusal (ApplyRefusal, exit 1,
    * nothing applied) instead of leaving it `waiting` (`--require-all`).
@@ -131,6 +133,8 @@ export interface ApplyResult {
   rebuiltIndexes: string[];
   /** The expand phase's pool-budget gate: what it did, in one line. */
   poolCheck?: { outcome: 'fits' | 'skipped' | 'not-configured'; message: string };
+  /** Contract: what the usage evidence warned about (possible uses, missing or incomplete evidence, overrides). */
+  usageWarnings: string[];
 }
 
 /** Progress, for a terminal line or a log: which migration, which statement, retries. */
@@ -242,7 +246,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     emit({ type: 'plan', plan });
 
     const runner = new MigrationRunner(work, lock, ledger, settings, emit, options.sleep);
-    const result: ApplyResult = { phase: options.phase, release, dryRun, plan, applied: [], rebuiltIndexes: runner.rebuilt };
+    const result: ApplyResult = { phase: options.phase, release, dryRun, plan, applied: [], rebuiltIndexes: runner.rebuilt, usageWarnings: [] };
     if (options.phase === 'expand') {
       const ownPids = [await backendPid(work), ...(lock ? [await backendPid(lock.client)] : [])];
       const gate = await poolGate(work, options.config, {
@@ -293,7 +297,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       }
       const file = options.files.find((f) => f.id === entry.id)!;
       // Judged again right before it runs, against the ledger as it is now.
-      const gate = options.phase === 'contract' ? await ledger.gate(work, now()) : planGate;
+      let gate = options.phase === 'contract' ? await ledger.gate(work, now()) : planGate;
       if (!dryRun && file.script?.compiled?.problems.some((p) => p.read) && !file.script.compiled.online) {
         // A script that reads from the database: compiled again with its reads answered by the
         // database as it is now (every earlier migration applied), and what it would send linted.
@@ -305,6 +309,19 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       const report = reportOf.get(file.id)!;
       // CASCADE: every dependent the database records is judged too (src/apply/cascade.ts).
       if (options.phase === 'contract' && work) await addDatabaseDependents(work, report);
+      // Usage evidence: what the ledger allows is still refused while a live query uses it.
+      let overridden = new Map<string, string>();
+      if (options.phase === 'contract') {
+        const { usageGate, usageReader } = await import('../usage/evidence.js');
+        const usage = await usageGate(gate, await usageReader(work, { schema: options.config.ledger.schema }), runnableStatements(report).flatMap((s) => s.effects), {
+          schema: options.config.ledger.schema,
+          require: options.config.usage.require,
+          ignore: new Map(Object.entries(options.ignoreUsage ?? {})),
+        });
+        gate = usage.gate;
+        overridden = usage.overridden;
+        for (const warning of usage.warnings) if (!result.usageWarnings.includes(warning)) result.usageWarnings.push(warning);
+      }
       const judgement = judge(report, options.phase, gate);
       const refusals = options.requireAll ? [...judgement.refusals, ...judgement.waits] : judgement.refusals;
       const waits = options.requireAll ? [] : judgement.waits;
@@ -351,6 +368,9 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       options.signal?.addEventListener('abort', cancel, { once: true });
       try {
         result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release, recheck));
+        for (const [object, reason] of overridden) {
+          await work.query(`INSERT INTO "${options.config.ledger.schema}".usage_overrides (object, reason, migration_id) VALUES ($1, $2, $3)`, [object, reason, file.id]);
+        }
       } catch (error) {
         if (options.signal?.aborted) throw interrupted();
         if (error instanceof LockTimeoutExhausted) throw new LockTimeoutExhausted(error.message, { applied: result.applied, cause: error.cause });
@@ -557,7 +577,8 @@ export function judge(report: FileReport, phase: RunPhase, gate: LedgerGate): Ju
       const verdict = contractVerdict(effect, gate);
       if (!verdict.allowed) {
         // A name the analyser could not pin to a schema never becomes allowed by waiting.
-        (isAmbiguous(effect.object) ? reasons : waits).push(`${where(statement.line, statement.column)}: ${effect.kind}: ${verdict.reason}`);
+        // Nor does one a live query still uses (usage evidence): that needs the query fixed.
+        (isAmbiguous(effect.object) || verdict.byUsage ? reasons : waits).push(`${where(statement.line, statement.column)}: ${effect.kind}: ${verdict.reason}`);
       }
       // Recorded with the migration: the releases that shipped before this one get sealed.
       else if (verdict.allowedBy !== undefined) effect.allowedBy = verdict.allowedBy;

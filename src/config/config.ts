@@ -40,6 +40,8 @@ export interface Config {
     lockWaitMs: number;
   };
   pool?: PoolConfig;
+  /** Usage evidence (src/usage/): `require` turns missing or incomplete evidence into a refusal. */
+  usage: { require: boolean };
 }
 
 export const CONFIG_FILES = ['bgmigrate.config.json', '.bgmigraterc.json'] as const;
@@ -125,7 +127,10 @@ export function validateConfig(
     throw new UsageError(`${where}${message}`, { location: context.source });
   };
   const obj = asObject(raw, 'the config', fail);
-  checkKeys(obj, ['migrationsDir', 'layout', 'pgVersion', 'rules', 'ledger', 'apply', 'pool', '$schema'], '', fail);
+  checkKeys(obj, ['migrationsDir', 'layout', 'pgVersion', 'rules', 'ledger', 'apply', 'pool', 'usage', '$schema'], '', fail);
+  const usageObj = obj.usage === undefined ? {} : asObject(obj.usage, 'usage', fail);
+  checkKeys(usageObj, ['require'], 'usage.', fail);
+  if (usageObj.require !== undefined && typeof usageObj.require !== 'boolean') fail(`usage.require: must be true or false, got ${JSON.stringify(usageObj.require)}`);
 
   const migrationsDir = path.resolve(context.root, optionalString(obj.migrationsDir, 'migrationsDir', fail) ?? 'migrations');
 
@@ -209,6 +214,7 @@ export function validateConfig(
       lockWaitMs: duration(applyObj.lockWait, 'apply.lockWait', '30s'),
     },
     pool: obj.pool === undefined ? undefined : validatePoolConfig(obj.pool, (m) => fail(`pool${m}`)),
+    usage: { require: usageObj.require === true },
   };
 }
 

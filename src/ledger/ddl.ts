@@ -135,6 +135,38 @@ export const LEDGER_MIGRATIONS: readonly { version: number; description: string;
         by text NOT NULL DEFAULT current_user
       );`,
   },
+  {
+    version: 6,
+    description: 'usage evidence: pg_stat_statements snapshots, and the overrides of usage refusals',
+    sql: `
+      CREATE TABLE @.usage_snapshots (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        taken_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        by text NOT NULL DEFAULT current_user,
+        release text,
+        server text NOT NULL,
+        reason text NOT NULL CHECK (reason IN ('ship', 'manual')),
+        stats_reset timestamptz,
+        dealloc bigint
+      );
+      CREATE TABLE @.usage_snapshot_entries (
+        snapshot_seq bigint NOT NULL REFERENCES @.usage_snapshots (seq),
+        queryid bigint NOT NULL,
+        dbid oid NOT NULL,
+        userid oid NOT NULL,
+        calls bigint NOT NULL,
+        query_hash text NOT NULL,
+        PRIMARY KEY (snapshot_seq, queryid, dbid, userid)
+      );
+      CREATE TABLE @.usage_overrides (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        object text NOT NULL,
+        reason text NOT NULL CHECK (reason <> ''),
+        migration_id text,
+        at timestamptz NOT NULL DEFAULT now(),
+        by text NOT NULL DEFAULT current_user
+      );`,
+  },
 ];
 
 /** The ledger version this bgmigrate writes. */

@@ -34,8 +34,8 @@ describe('ensureLedger', () => {
   it('creates the schema, its tables and its version on first use', async () => {
     const schema = freshSchema();
     expect(await ledgerVersion(c, { schema })).toBe(0);
-    expect(await ensureLedger(c, { schema })).toEqual({ from: 0, to: 5 });
-    expect(LEDGER_VERSION).toBe(5);
+    expect(await ensureLedger(c, { schema })).toEqual({ from: 0, to: 6 });
+    expect(LEDGER_VERSION).toBe(6);
     expect(await tables(schema)).toEqual([
       'deprecation_withdrawals',
       'deprecations',
@@ -47,21 +47,24 @@ describe('ensureLedger', () => {
       'schema_version',
       'statement_progress',
       'statement_starts',
+      'usage_overrides',
+      'usage_snapshot_entries',
+      'usage_snapshots',
     ]);
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5]);
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('uses the default schema bgmigrate', async () => {
     await ensureLedger(c);
-    expect(await ledgerVersion(c)).toBe(5);
-    expect((await tables('bgmigrate')).length).toBe(10);
+    expect(await ledgerVersion(c)).toBe(6);
+    expect((await tables('bgmigrate')).length).toBe(13);
   });
 
   it('is idempotent: a second call changes nothing', async () => {
     const schema = freshSchema();
     await ensureLedger(c, { schema });
-    expect(await ensureLedger(c, { schema })).toEqual({ from: 5, to: 5 });
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5]);
+    expect(await ensureLedger(c, { schema })).toEqual({ from: 6, to: 6 });
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('is safe when many processes create the ledger at once', async () => {
@@ -70,11 +73,11 @@ describe('ensureLedger', () => {
     try {
       const results = await Promise.all(clients.map((each) => ensureLedger(each, { schema })));
       expect(results.filter((r) => r.from === 0).length).toBeGreaterThanOrEqual(1);
-      expect(results.every((r) => r.to === 5)).toBe(true);
+      expect(results.every((r) => r.to === 6)).toBe(true);
     } finally {
       await Promise.all(clients.map((each) => each.end()));
     }
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5]);
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('upgrades an older ledger in place, keeping its history', async () => {
@@ -82,8 +85,8 @@ describe('ensureLedger', () => {
     expect(await ensureLedger(c, { schema, upTo: 1 })).toEqual({ from: 0, to: 1 });
     expect(await tables(schema)).not.toContain('statement_progress');
     await recordMigration(c, { id: '001.sql', checksum: 'a'.repeat(64), phase: 'expand', durationMs: 5 }, { schema });
-    expect(await ensureLedger(c, { schema })).toEqual({ from: 1, to: 5 });
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5]);
+    expect(await ensureLedger(c, { schema })).toEqual({ from: 1, to: 6 });
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await tables(schema)).toContain('statement_progress');
     const { rows } = await c.query(`SELECT id FROM "${schema}".migrations`);
     expect(rows).toEqual([{ id: '001.sql' }]);
@@ -96,7 +99,7 @@ describe('ensureLedger', () => {
     const error = await thrown(() => ensureLedger(c, { schema }));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toBe(
-      `the ledger in schema "${schema}" is at version 99, newer than this bgmigrate understands (5); upgrade bgmigrate`,
+      `the ledger in schema "${schema}" is at version 99, newer than this bgmigrate understands (6); upgrade bgmigrate`,
     );
   });
 
@@ -104,7 +107,7 @@ describe('ensureLedger', () => {
     const schema = freshSchema();
     await c.query('BEGIN');
     await ensureLedger(c, { schema });
-    expect(await ledgerVersion(c, { schema })).toBe(5);
+    expect(await ledgerVersion(c, { schema })).toBe(6);
     await c.query('ROLLBACK');
     expect(await ledgerVersion(c, { schema })).toBe(0);
   });
@@ -149,7 +152,7 @@ describe('ensureLedger', () => {
       await c.query(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
       const limited = await client(withDatabase(db.url, db.name, { user: role, password: 'pw_nocreate_1' }));
       try {
-        expect(await ensureLedger(limited, { schema })).toEqual({ from: 5, to: 5 });
+        expect(await ensureLedger(limited, { schema })).toEqual({ from: 6, to: 6 });
         const row = await recordMigration(limited, { id: 'x.sql', checksum: 'c', phase: 'expand', durationMs: 1 }, { schema });
         expect(row.appliedBy).toBe(role);
       } finally {

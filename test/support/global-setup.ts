@@ -56,7 +56,7 @@ async function tryContainer(major: number): Promise<Started | undefined> {
 }
 
 async function startEmbeddedForTests(major: number): Promise<Started> {
-  const server = await startServer({ major, settings: { max_connections: 200 } });
+  const server = await startServer({ major, settings: { max_connections: 200, shared_preload_libraries: 'pg_stat_statements' } });
   return { url: server.url, major, kind: 'embedded', stop: () => server.stop() };
 }
 

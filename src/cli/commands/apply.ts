@@ -11,6 +11,7 @@ import { formatMs } from '../../apply/applier-lock.js';
 import { describeBlocker } from '../../apply/blocker.js';
 import { parseTimeout } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
+import { normaliseObjectName } from '../../object-name.js';
 import type { RunPhase } from '../../apply/apply.js';
 import type { CliContext } from '../context.js';
 
@@ -26,6 +27,8 @@ interface ApplyFlags {
   skipPoolCheck?: boolean;
   allowOutOfOrder?: boolean;
   requireAll?: boolean;
+  ignoreUsage?: string[];
+  reason?: string;
   /** Commander's negatable `--no-traffic`: false when given. */
   traffic?: boolean;
   format: (typeof FORMATS)[number];
@@ -49,6 +52,8 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--skip-pool-check', 'expand: do not check the connection-pool budget first')
     .option('--allow-out-of-order', 'apply a new migration that sorts before one already applied (refused otherwise)')
     .option('--require-all', 'contract: exit 1 when the ledger makes some migration wait (default: list them, exit 0)')
+    .option('--ignore-usage <object>', 'contract: apply even though usage evidence shows a live query using <object> (repeatable; needs --reason; recorded)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--reason <why>', 'with --ignore-usage: why the query does not matter (recorded in the ledger)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .addHelpText(
       'after',
@@ -71,6 +76,9 @@ Examples:
     .action(async (flags: ApplyFlags) => {
       const c = ctx();
       const config = c.config();
+      if (flags.ignoreUsage?.length && !flags.reason?.trim()) throw new UsageError('apply --ignore-usage: give --reason "why the query does not matter" (the ledger records it)');
+      if (flags.reason !== undefined && !flags.ignoreUsage?.length) throw new UsageError('apply: --reason goes with --ignore-usage');
+      if (flags.ignoreUsage?.length && flags.phase !== 'contract') throw new UsageError('apply: --ignore-usage is for --phase contract');
       const url = await c.requireDatabaseUrl('apply');
       const progress = new ProgressLine(c);
       // Ctrl-C and SIGTERM (a deploy system stopping us): cancel the statement on the server, roll
@@ -97,6 +105,7 @@ Examples:
           skipPoolCheck: flags.skipPoolCheck,
           allowOutOfOrder: flags.allowOutOfOrder,
           requireAll: flags.requireAll,
+          ignoreUsage: Object.fromEntries((flags.ignoreUsage ?? []).map((object) => [normaliseObjectName(object), flags.reason!.trim()])),
           noTraffic: flags.traffic === false,
           onProgress: (event) => progress.on(event),
         });
@@ -129,6 +138,7 @@ function printResult(c: CliContext, result: ApplyResult): void {
   const title = `apply --phase ${result.phase}${result.release ? ` --release ${result.release}` : ''}`;
   // Always said, in one line: a skipped budget check must not look like a passed one.
   if (result.poolCheck) out.note(result.poolCheck.message);
+  for (const warning of result.usageWarnings) out.note(`warning: ${warning}`);
   if (result.dryRun) {
     out.line(`${title}: dry run, nothing changed`);
     for (const entry of result.plan) out.line(planLine(c, entry));

@@ -60,17 +60,27 @@ Examples:
         catalog = reading.catalog;
       }
 
-      const { report, targets } = await check({
-        cwd: c.cwd,
-        config,
-        migrationsDir: c.migrationsDir(),
-        paths,
-        staged: opts.staged,
-        changedSince: opts.changedSince,
-        deferContract: opts.deferContract,
-        pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
-        ledger,
-      });
+      const checkWith = (gate: LedgerGate | undefined) =>
+        check({
+          cwd: c.cwd,
+          config,
+          migrationsDir: c.migrationsDir(),
+          paths,
+          staged: opts.staged,
+          changedSince: opts.changedSince,
+          deferContract: opts.deferContract,
+          pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
+          ledger: gate,
+        });
+      let { report, targets } = await checkWith(ledger);
+      // What the ledger allows is checked against the usage evidence too (src/usage/evidence.ts):
+      // when anything is allowed, lint again with a gate that refuses what live queries still use.
+      if (url && ledger && report.files.some((f) => f.findings.some((x) => x.ledger?.allowed))) {
+        const { readUsageGate } = await import('../../check-ledger.js');
+        const usage = await readUsageGate(url, config, ledger, report.files.flatMap((f) => f.statements.flatMap((st) => st.effects)));
+        for (const warning of usage.warnings) c.out.note(`warning: ${warning}`);
+        ({ report, targets } = await checkWith(usage.gate));
+      }
 
       // With a database, every deprecation must name an object it or the migrations know (exit 2).
       if (catalog) {

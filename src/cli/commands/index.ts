@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   ledger: () => import('./ledger.js'),
   pool: () => import('./pool.js'),
   trace: () => import('./trace.js'),
+  usage: () => import('./usage.js'),
 };
 
 /** Global options that take a value, so that their value is not mistaken for the command name. */

@@ -50,6 +50,11 @@ Examples:
       const options = ledgerOptions(c);
       await withDatabase(c, 'release ship', async (client) => {
         const shipped = await shipRelease(client, name, { ...options, color: flags.color, register: flags.register === true });
+        // Usage evidence starts here: what runs from now on ran while R (or a later release) served.
+        // (Without pg_stat_statements there is no evidence: apply --phase contract says so.)
+        const { takeSnapshot } = await import('../../usage/evidence.js');
+        const snapshot = await takeSnapshot(client, { schema: options.schema, release: shipped.release, reason: 'ship' });
+        if (snapshot) c.out.note(`usage snapshot for ${shipped.release}: ${snapshot.entries} statement${snapshot.entries === 1 ? '' : 's'} recorded`);
         const color = shipped.color ? ` (${shipped.color})` : '';
         if (!shipped.previous) {
           c.out.line(`${c.paint.green(shipped.release)} is live${color}`);

@@ -1,0 +1,278 @@
+/**
+ * Usage evidence: the live database's own record of the queries it runs (pg_stat_statements),
+ * diffed against snapshots the ledger keeps, so that a contract migration is refused when a
+ * query that ran after the deprecating release shipped still uses what it removes.
+ *
+ * - A snapshot (`release ship`, `usage --snapshot`) records, per (queryid, dbid, userid), the
+ *   calls so far and a hash of the text, plus pg_stat_statements_info's reset time and evictions.
+ * - For a deprecation at release R, the live queries are those whose calls grew after the latest
+ *   snapshot taken at or after R shipped. Each is parsed and resolved (./references.ts).
+ * - A reset or evictions since the snapshot make the evidence incomplete; no snapshot, or no
+ *   extension, means no evidence. Both are warnings, or refusals with config `usage.require`.
+ *
+ * Reading never writes to the database and takes no lock beyond catalog reads.
+ */
+import type pg from 'pg';
+import type { Effect, LedgerGate, LedgerVerdict } from '../model.js';
+import { loadParser } from '../parse/parser.js';
+import { queryReferences, type UsageCatalog } from './references.js';
+
+export interface UsageOptions {
+  /** The ledger's schema. */
+  schema: string;
+  /** `usage.require`: missing or incomplete evidence refuses instead of warning. */
+  require: boolean;
+  /** Objects whose usage refusal is overridden (`apply --ignore-usage`), with the reason. */
+  ignore?: ReadonlyMap<string, string>;
+}
+
+/** Whether pg_stat_statements can be read in this database, and if not, how to enable it. */
+export async function statementsAvailable(client: pg.ClientBase): Promise<{ ok: true } | { ok: false; why: string }> {
+  const { rows } = await client.query<{ view: boolean; preloaded: boolean }>(
+    `SELECT to_regclass('pg_stat_statements') IS NOT NULL AS view,
+            'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS preloaded`,
+  );
+  if (rows[0].view) return { ok: true };
+  return {
+    ok: false,
+    why: rows[0].preloaded
+      ? 'pg_stat_statements is loaded but not created in this database: run CREATE EXTENSION pg_stat_statements'
+      : 'pg_stat_statements is not available: add it to shared_preload_libraries, restart the server, then CREATE EXTENSION pg_stat_statements',
+  };
+}
+
+/**
+ * Records a snapshot of pg_stat_statements for the current database in the ledger (one
+ * statement, server side). The ledger must exist. Returns the snapshot's number of entries, or
+ * undefined when the extension is not there.
+ */
+export async function takeSnapshot(
+  client: pg.ClientBase,
+  options: { schema: string; release?: string | null; reason: 'ship' | 'manual'; server?: string },
+): Promise<{ entries: number } | undefined> {
+  if (!(await statementsAvailable(client)).ok) return undefined;
+  const q = (table: string) => `"${options.schema}".${table}`;
+  const info = await statsInfo(client);
+  const snapshot = await client.query<{ seq: string }>(
+    `INSERT INTO ${q('usage_snapshots')} (release, server, reason, stats_reset, dealloc) VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
+    [options.release ?? null, options.server ?? 'primary', options.reason, info.statsReset, info.dealloc],
+  );
+  const inserted = await client.query(
+    `INSERT INTO ${q('usage_snapshot_entries')} (snapshot_seq, queryid, dbid, userid, calls, query_hash)
+     SELECT $1, queryid, dbid, userid, sum(calls), md5(min(query))
+       FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
+      GROUP BY queryid, dbid, userid`,
+    [snapshot.rows[0].seq],
+  );
+  return { entries: inserted.rowCount ?? 0 };
+}
+
+async function statsInfo(client: pg.ClientBase): Promise<{ statsReset: Date | null; dealloc: number | null }> {
+  // pg_stat_statements_info exists from PostgreSQL 14.
+  const exists = (await client.query<{ present: boolean }>(`SELECT to_regclass('pg_stat_statements_info') IS NOT NULL AS present`)).rows[0].present;
+  if (!exists) return { statsReset: null, dealloc: null };
+  const { rows } = await client.query<{ stats_reset: Date | null; dealloc: string | null }>('SELECT stats_reset, dealloc FROM pg_stat_statements_info');
+  return { statsReset: rows[0]?.stats_reset ?? null, dealloc: rows[0]?.dealloc === null || rows[0]?.dealloc === undefined ? null : Number(rows[0].dealloc) };
+}
+
+/** One query that ran since a snapshot. */
+export interface LiveQuery {
+  queryid: string;
+  role: string;
+  server: string;
+  calls: number;
+  text: string;
+}
+
+/** A use of an object by a live query. */
+export interface Use {
+  kind: 'direct' | 'possible';
+  query: LiveQuery;
+}
+
+/** What the evidence says about one object deprecated at one release. */
+export interface ObjectEvidence {
+  object: string;
+  release: string;
+  /** `none`: no evidence (no extension, no snapshot since the release shipped); `incomplete`: reset or evictions since. */
+  status: 'complete' | 'incomplete' | 'none';
+  why?: string;
+  snapshot?: { seq: number; takenAt: Date };
+  uses: Use[];
+  /** Live queries that could not be parsed (their text was cut short, or is not SQL bgmigrate reads). */
+  unverifiable: LiveQuery[];
+}
+
+interface SnapshotRow {
+  seq: number;
+  takenAt: Date;
+  statsReset: Date | null;
+  dealloc: number | null;
+}
+
+/** Everything read once, judged per object and release. */
+export interface UsageReader {
+  evidence(object: string, release: string): Promise<ObjectEvidence>;
+}
+
+/**
+ * Reads the evidence on `client` (the database the application uses): the catalog, the
+ * snapshots and the releases' ship times. Each `evidence()` call reads pg_stat_statements once.
+ */
+export async function usageReader(client: pg.ClientBase, options: { schema: string }): Promise<UsageReader> {
+  await loadParser();
+  const available = await statementsAvailable(client);
+  const q = (table: string) => `"${options.schema}".${table}`;
+  const ledgerHasUsage = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${options.schema}".usage_snapshots`])).rows[0].present;
+  const snapshots: SnapshotRow[] = ledgerHasUsage
+    ? (await client.query<{ seq: string; taken_at: Date; stats_reset: Date | null; dealloc: string | null }>(`SELECT seq, taken_at, stats_reset, dealloc FROM ${q('usage_snapshots')} ORDER BY seq`)).rows.map((r) => ({
+        seq: Number(r.seq),
+        takenAt: r.taken_at,
+        statsReset: r.stats_reset,
+        dealloc: r.dealloc === null ? null : Number(r.dealloc),
+      }))
+    : [];
+  const shipped = new Map(
+    (await client.query<{ release: string; at: Date }>(`SELECT release, min(at) AS at FROM ${q('release_events')} WHERE state = 'live' GROUP BY release`).catch(() => ({ rows: [] as { release: string; at: Date }[] }))).rows.map((r) => [r.release, r.at]),
+  );
+  const catalog = await readCatalog(client);
+  const info = available.ok ? await statsInfo(client) : { statsReset: null, dealloc: null };
+  const liveCache = new Map<number, LiveQuery[]>();
+
+  const live = async (seq: number): Promise<LiveQuery[]> => {
+    if (!liveCache.has(seq)) {
+      const { rows } = await client.query<{ queryid: string; role: string | null; calls: string; query: string }>(
+        `SELECT s.queryid::text, r.rolname AS role, (sum(s.calls) - coalesce(max(e.calls), 0))::text AS calls, min(s.query) AS query
+           FROM pg_stat_statements s
+           LEFT JOIN ${q('usage_snapshot_entries')} e ON e.snapshot_seq = $1 AND e.queryid = s.queryid AND e.dbid = s.dbid AND e.userid = s.userid
+           LEFT JOIN pg_roles r ON r.oid = s.userid
+          WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.queryid IS NOT NULL
+          GROUP BY s.queryid, s.dbid, s.userid, r.rolname
+         HAVING sum(s.calls) > coalesce(max(e.calls), 0)`,
+        [seq],
+      );
+      liveCache.set(
+        seq,
+        rows.map((r) => ({ queryid: r.queryid, role: r.role ?? '?', server: 'primary', calls: Number(r.calls), text: r.query })),
+      );
+    }
+    return liveCache.get(seq)!;
+  };
+
+  return {
+    async evidence(object, release) {
+      const base = { object, release, uses: [] as Use[], unverifiable: [] as LiveQuery[] };
+      if (!available.ok) return { ...base, status: 'none', why: available.why };
+      const since = shipped.get(release);
+      const snapshot = since ? [...snapshots].reverse().find((s) => s.takenAt.getTime() >= since.getTime()) : undefined;
+      if (!snapshot) {
+        return {
+          ...base,
+          status: 'none',
+          why: `no usage snapshot was taken since release ${release} shipped (release ship takes one; or run bgmigrate usage --snapshot)`,
+        };
+      }
+      const reset = info.statsReset && snapshot.statsReset && info.statsReset.getTime() > snapshot.statsReset.getTime();
+      const evicted = info.dealloc !== null && snapshot.dealloc !== null && info.dealloc > snapshot.dealloc;
+      const status: ObjectEvidence['status'] = reset || evicted ? 'incomplete' : 'complete';
+      const why = reset
+        ? `pg_stat_statements was reset at ${info.statsReset!.toISOString()}, after the snapshot of ${snapshot.takenAt.toISOString()}: queries that ran before the reset are not counted`
+        : evicted
+          ? `pg_stat_statements evicted ${info.dealloc! - snapshot.dealloc!} entries since the snapshot of ${snapshot.takenAt.toISOString()} (pg_stat_statements.max is too small): some queries are not counted`
+          : undefined;
+      const result: ObjectEvidence = { ...base, status, ...(why ? { why } : {}), snapshot: { seq: snapshot.seq, takenAt: snapshot.takenAt } };
+      for (const query of await live(snapshot.seq)) {
+        const refs = queryReferences(query.text, catalog);
+        if (!refs) {
+          if (!/^\s*(select|insert|update|delete|with|merge)\b/i.test(query.text)) continue;
+          result.unverifiable.push(query);
+          continue;
+        }
+        const parts = object.split('.');
+        const table = parts.slice(0, 2).join('.');
+        if (refs.columns.has(object) || refs.tables.has(object) || refs.routines.has(object)) result.uses.push({ kind: 'direct', query });
+        else if (parts.length === 3 && refs.allColumns.has(table)) result.uses.push({ kind: 'possible', query });
+      }
+      return result;
+    },
+  };
+}
+
+async function readCatalog(client: pg.ClientBase): Promise<UsageCatalog> {
+  const { rows } = await client.query<{ relation: string; columns: string[] }>(
+    `SELECT n.nspname || '.' || c.relname AS relation, coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attnum > 0 AND NOT a.attisdropped), '{}') AS columns
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attribute a ON a.attrelid = c.oid
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+      GROUP BY 1`,
+  );
+  const routines = await client.query<{ name: string }>(
+    `SELECT DISTINCT n.nspname || '.' || p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  const path = await client.query<{ schemas: string[] }>('SELECT current_schemas(false)::text[] AS schemas');
+  return {
+    relations: new Map(rows.map((r) => [r.relation, new Set(r.columns)])),
+    routines: new Set(routines.rows.map((r) => r.name)),
+    searchPath: path.rows[0].schemas,
+  };
+}
+
+/** The first 200 characters of a query, on one line. */
+export function queryExcerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
+/** A use, as a refusal's reason says it. */
+export function describeUse(object: string, use: Use): string {
+  return `${use.kind === 'direct' ? 'used' : 'possibly used (SELECT * or an INSERT without a column list)'} by a query that ran ${use.query.calls} time${use.query.calls === 1 ? '' : 's'} since the snapshot, as role ${use.query.role} on ${use.query.server}: ${queryExcerpt(use.query.text)}`;
+}
+
+/**
+ * A ledger gate that also consults the evidence: an effect the ledger allows is refused while a
+ * live query uses its object (`byUsage` on the verdict), unless `ignore` overrides it. Missing or
+ * incomplete evidence refuses with `require`, else is a warning. Warnings are collected in `warnings`.
+ */
+export async function usageGate(
+  base: LedgerGate,
+  reader: UsageReader,
+  effects: readonly Effect[],
+  options: UsageOptions,
+): Promise<{ gate: LedgerGate; warnings: string[]; overridden: Map<string, string> }> {
+  const warnings: string[] = [];
+  const overridden = new Map<string, string>();
+  const verdicts = new Map<string, LedgerVerdict>();
+  // Read everything the effects need before judging (judging is synchronous).
+  for (const effect of effects) {
+    if (effect.class !== 'contract') continue;
+    const verdict = base.judge(effect);
+    if (!verdict.allowed || verdict.allowedBy === undefined) continue;
+    const key = `${effect.object}@${verdict.allowedBy}`;
+    if (verdicts.has(key)) continue;
+    const evidence = await reader.evidence(effect.object, verdict.allowedBy);
+    const direct = evidence.uses.find((u) => u.kind === 'direct');
+    const ignore = options.ignore?.get(effect.object);
+    let refusal: string | undefined;
+    if (direct) refusal = `${effect.object} is deprecated since ${verdict.allowedBy}, but is still ${describeUse(effect.object, direct)}`;
+    else if (evidence.status !== 'complete' && options.require) refusal = `usage evidence for ${effect.object} is ${evidence.status === 'none' ? 'missing' : 'incomplete'} and usage.require is set: ${evidence.why}`;
+    if (refusal && ignore !== undefined) {
+      overridden.set(effect.object, ignore);
+      warnings.push(`usage refusal of ${effect.object} overridden (--ignore-usage): ${ignore}`);
+      refusal = undefined;
+    }
+    if (!refusal) {
+      for (const use of evidence.uses.filter((u) => u.kind === 'possible')) warnings.push(`${effect.object}: ${describeUse(effect.object, use)}`);
+      if (evidence.status !== 'complete') warnings.push(`usage evidence for ${effect.object} is ${evidence.status === 'none' ? 'missing' : 'incomplete'}: ${evidence.why}`);
+      for (const q of evidence.unverifiable) warnings.push(`${effect.object}: a query that ran since the snapshot could not be read (unverifiable): ${queryExcerpt(q.text)}`);
+    }
+    verdicts.set(key, refusal ? { allowed: false, reason: refusal, byUsage: true } : verdict);
+  }
+  const gate: LedgerGate = {
+    judge(effect) {
+      const verdict = base.judge(effect);
+      if (!verdict.allowed || verdict.allowedBy === undefined) return verdict;
+      return verdicts.get(`${effect.object}@${verdict.allowedBy}`) ?? verdict;
+    },
+  };
+  return { gate, warnings: [...new Set(warnings)], overridden };
+}
