@@ -29,8 +29,10 @@ export interface UsageOptions {
 /** Whether pg_stat_statements can be read in this database, and if not, how to enable it. */
 export async function statementsAvailable(client: pg.ClientBase): Promise<{ ok: true } | { ok: false; why: string }> {
   const { rows } = await client.query<{ view: boolean; preloaded: boolean }>(
+    // pg_settings rather than current_setting(): a role without pg_read_all_settings sees no row instead of an error.
     `SELECT to_regclass('pg_stat_statements') IS NOT NULL AS view,
-            'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS preloaded`,
+            coalesce((SELECT 'pg_stat_statements' = ANY (string_to_array(replace(setting, ' ', ''), ','))
+                        FROM pg_settings WHERE name = 'shared_preload_libraries'), false) AS preloaded`,
   );
   if (rows[0].view) return { ok: true };
   return {
