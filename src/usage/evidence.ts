@@ -116,6 +116,8 @@ interface SnapshotRow {
 /** Everything read once, judged per object and release. */
 export interface UsageReader {
   evidence(object: string, release: string): Promise<ObjectEvidence>;
+  /** The queries that ran since the latest snapshot taken at or after `release` shipped (empty without one). */
+  liveSince(release: string): Promise<LiveQuery[]>;
 }
 
 /**
@@ -154,20 +156,29 @@ export async function usageReader(client: pg.ClientBase, options: { schema: stri
          HAVING sum(s.calls) > coalesce(max(e.calls), 0)`,
         [seq],
       );
+      // bgmigrate's own queries (on its ledger, on pg_stat_statements) are not the application's.
+      const own = new RegExp(`(^|[^\\w$])("?${options.schema}"?\\.|pg_stat_statements)`);
       liveCache.set(
         seq,
-        rows.map((r) => ({ queryid: r.queryid, role: r.role ?? '?', server: 'primary', calls: Number(r.calls), text: r.query })),
+        rows.filter((r) => !own.test(r.query)).map((r) => ({ queryid: r.queryid, role: r.role ?? '?', server: 'primary', calls: Number(r.calls), text: r.query })),
       );
     }
     return liveCache.get(seq)!;
   };
 
+  const snapshotFor = (release: string): SnapshotRow | undefined => {
+    const since = shipped.get(release);
+    return since ? [...snapshots].reverse().find((s) => s.takenAt.getTime() >= since.getTime()) : undefined;
+  };
   return {
+    async liveSince(release) {
+      const snapshot = available.ok ? snapshotFor(release) : undefined;
+      return snapshot ? live(snapshot.seq) : [];
+    },
     async evidence(object, release) {
       const base = { object, release, uses: [] as Use[], unverifiable: [] as LiveQuery[] };
       if (!available.ok) return { ...base, status: 'none', why: available.why };
-      const since = shipped.get(release);
-      const snapshot = since ? [...snapshots].reverse().find((s) => s.takenAt.getTime() >= since.getTime()) : undefined;
+      const snapshot = snapshotFor(release);
       if (!snapshot) {
         return {
           ...base,

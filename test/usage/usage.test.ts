@@ -9,6 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../support/cli.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
 
+/** The same server, its `postgres` database: where the shadow database is created. */
+const adminUrlOf = (url: string) => Object.assign(new URL(url), { pathname: '/postgres' }).toString();
+
 const MIGRATIONS = {
   'migrations/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, name text, full_name text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n',
   'migrations/002_deprecate_name.sql': "-- bgmigrate: deprecates public.users.name\nCOMMENT ON COLUMN users.full_name IS 'replaces name';\n",
@@ -75,6 +78,23 @@ describe('usage evidence', () => {
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     expect(await s.nameColumn()).toBe(0);
+  });
+
+  it('usage --shadow: live queries prepared on the schema after every migration; one that fails is breaking use', async () => {
+    const s = await shipped('shadow');
+    await s.job('SELECT u.id, name FROM users u JOIN orders o ON o.user_id = u.id');
+    await s.job('SELECT full_name FROM users WHERE id = 1');
+    const run = s.run('usage', '--shadow', adminUrlOf(s.db.url), '--format', 'json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const shadow = JSON.parse(run.stdout).shadow as { breaking: { sqlstate: string; message: string; query: { text: string } }[] };
+    expect(shadow.breaking.map((b) => [b.sqlstate, b.message, b.query.text])).toEqual([
+      ['42703', 'column "name" does not exist', 'SELECT u.id, name FROM users u JOIN orders o ON o.user_id = u.id'],
+    ]);
+    // The shadow database is gone; the target still has the column.
+    const left = await withClient(s.db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'bgmigrate_shadow_%'`)).rows[0].n);
+    expect(left).toBe(0);
+    expect(await s.nameColumn()).toBe(1);
   });
 
   it('SELECT * is a possible use: a warning, not a refusal', async () => {

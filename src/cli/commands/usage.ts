@@ -12,6 +12,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .command('usage [objects...]')
     .description('usage evidence: which queries that ran since the deprecating release shipped still use deprecated objects')
     .option('--snapshot', 'record a snapshot of pg_stat_statements now (after fixing a stray job, for example)')
+    .option('--shadow <url|embedded>', 'also prepare every live query on a shadow database built from all the migrations, pending contract ones included')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .addHelpText(
       'after',
@@ -22,14 +23,19 @@ grew since the latest snapshot taken at or after the deprecating release shipped
 ones, and each is parsed and resolved against the schema. apply --phase contract refuses an
 effect on an object a live query uses.
 
-Exit codes: 0 no live use, 1 a deprecated object is still used, 2 could not run.
+With --shadow, a throwaway database gets the schema as it will be after every migration (pending
+contract ones included) and each live query is prepared there: one that fails is breaking use.
+
+Exit codes: 0 no live use, 1 a deprecated object is still used (or, with --shadow, a live query
+breaks on the new schema), 2 could not run.
 
 Examples:
   bgmigrate usage                          every deprecation in force
   bgmigrate usage public.users.name
-  bgmigrate usage --snapshot`,
+  bgmigrate usage --snapshot
+  bgmigrate usage --shadow embedded        replay: which live queries fail on the new schema`,
     )
-    .action(async (objects: string[], flags: { snapshot?: boolean; format: (typeof FORMATS)[number] }) => {
+    .action(async (objects: string[], flags: { snapshot?: boolean; shadow?: string; format: (typeof FORMATS)[number] }) => {
       const c = ctx();
       const schema = c.config().ledger.schema;
       await withDatabase(c, 'usage', async (client) => {
@@ -56,9 +62,27 @@ Examples:
         const results = [];
         for (const { object, release } of pairs) results.push(await reader.evidence(object, release));
         if (results.some((r) => r.uses.some((u) => u.kind === 'direct'))) c.exitCode = 1;
+        let shadow: import('../../usage/shadow.js').ShadowResult | undefined;
+        if (flags.shadow) {
+          const { replayOnShadow } = await import('../../usage/shadow.js');
+          const { serverVersion } = await import('../../db/connect.js');
+          const queries = new Map<string, import('../../usage/evidence.js').LiveQuery>();
+          for (const release of new Set(pairs.map((p) => p.release))) for (const q of await reader.liveSince(release)) queries.set(q.queryid, q);
+          c.out.progress('building the shadow database from the migrations…');
+          shadow = await replayOnShadow(flags.shadow, c.migrations(), [...queries.values()], await serverVersion(client));
+          c.out.progress();
+          if (shadow.breaking.length > 0) c.exitCode = 1;
+        }
         if (flags.format === 'json') {
-          c.out.write(`${JSON.stringify({ objects: results }, null, 2)}\n`);
+          c.out.write(`${JSON.stringify({ objects: results, ...(shadow ? { shadow } : {}) }, null, 2)}\n`);
           return;
+        }
+        if (shadow) {
+          c.out.line(`shadow: every migration replayed in ${shadow.buildMs} ms; ${shadow.breaking.length} live quer${shadow.breaking.length === 1 ? 'y breaks' : 'ies break'} on the new schema`);
+          for (const b of shadow.breaking) {
+            c.out.line(`  ${c.paint.red('breaking')} (SQLSTATE ${b.sqlstate}: ${b.message}), ran ${b.query.calls} time${b.query.calls === 1 ? '' : 's'} since the snapshot as role ${b.query.role}: ${queryExcerpt(b.query.text)}`);
+          }
+          for (const q of shadow.undetermined) c.out.line(`  unverifiable (its parameters' types cannot be inferred without values): ${queryExcerpt(q.text)}`);
         }
         if (results.length === 0) {
           c.out.line('no deprecation in force: nothing to check');
