@@ -68,10 +68,15 @@ export async function readUsageGate(
 ): Promise<{ gate: LedgerGate; warnings: string[] }> {
   const client = await connect(url, { applicationName: 'bgmigrate check' });
   try {
-    const { usageGate, usageReader } = await import('./usage/evidence.js');
+    const { usageGate, usageReader, connectUsageServers } = await import('./usage/evidence.js');
     const schema = config.ledger.schema;
-    const usage = await usageGate(gate, await usageReader(client, { schema }), effects, { schema, require: config.usage.require });
-    return { gate: usage.gate, warnings: usage.warnings };
+    const others = await connectUsageServers(config.usage.servers);
+    try {
+      const usage = await usageGate(gate, await usageReader(client, { schema, servers: others.servers }), effects, { schema, require: config.usage.require });
+      return { gate: usage.gate, warnings: usage.warnings };
+    } finally {
+      await others.close();
+    }
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -312,12 +312,13 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       // Usage evidence: what the ledger allows is still refused while a live query uses it.
       let overridden = new Map<string, string>();
       if (options.phase === 'contract') {
-        const { usageGate, usageReader } = await import('../usage/evidence.js');
-        const usage = await usageGate(gate, await usageReader(work, { schema: options.config.ledger.schema }), runnableStatements(report).flatMap((s) => s.effects), {
+        const { usageGate, usageReader, connectUsageServers } = await import('../usage/evidence.js');
+        const others = await connectUsageServers(options.config.usage.servers);
+        const usage = await usageGate(gate, await usageReader(work, { schema: options.config.ledger.schema, servers: others.servers }), runnableStatements(report).flatMap((s) => s.effects), {
           schema: options.config.ledger.schema,
           require: options.config.usage.require,
           ignore: new Map(Object.entries(options.ignoreUsage ?? {})),
-        });
+        }).finally(() => others.close());
         gate = usage.gate;
         overridden = usage.overridden;
         for (const warning of usage.warnings) if (!result.usageWarnings.includes(warning)) result.usageWarnings.push(warning);

@@ -40,8 +40,12 @@ export interface Config {
     lockWaitMs: number;
   };
   pool?: PoolConfig;
-  /** Usage evidence (src/usage/): `require` turns missing or incomplete evidence into a refusal. */
-  usage: { require: boolean };
+  /**
+   * Usage evidence (src/usage/): `require` turns missing or incomplete evidence into a refusal;
+   * `servers` are the other servers whose queries count (read replicas keep their own
+   * statistics). A `url` of the form `$NAME` is read from that environment variable.
+   */
+  usage: { require: boolean; servers: { name: string; url: string }[] };
 }
 
 export const CONFIG_FILES = ['bgmigrate.config.json', '.bgmigraterc.json'] as const;
@@ -129,8 +133,16 @@ export function validateConfig(
   const obj = asObject(raw, 'the config', fail);
   checkKeys(obj, ['migrationsDir', 'layout', 'pgVersion', 'rules', 'ledger', 'apply', 'pool', 'usage', '$schema'], '', fail);
   const usageObj = obj.usage === undefined ? {} : asObject(obj.usage, 'usage', fail);
-  checkKeys(usageObj, ['require'], 'usage.', fail);
+  checkKeys(usageObj, ['require', 'servers'], 'usage.', fail);
   if (usageObj.require !== undefined && typeof usageObj.require !== 'boolean') fail(`usage.require: must be true or false, got ${JSON.stringify(usageObj.require)}`);
+  if (usageObj.servers !== undefined && !Array.isArray(usageObj.servers)) fail('usage.servers: must be a list of {"name": …, "url": …}');
+  const servers = ((usageObj.servers as unknown[] | undefined) ?? []).map((entry, i) => {
+    const server = asObject(entry, `usage.servers[${i}]`, fail);
+    checkKeys(server, ['name', 'url'], `usage.servers[${i}].`, fail);
+    if (typeof server.name !== 'string' || !/^[\w.-]+$/.test(server.name) || server.name === 'primary') fail(`usage.servers[${i}].name: a short name (letters, digits, . _ -), not "primary"`);
+    if (typeof server.url !== 'string' || server.url === '') fail(`usage.servers[${i}].url: a PostgreSQL URL, or $NAME of an environment variable holding one`);
+    return { name: server.name as string, url: server.url as string };
+  });
 
   const migrationsDir = path.resolve(context.root, optionalString(obj.migrationsDir, 'migrationsDir', fail) ?? 'migrations');
 
@@ -214,7 +226,7 @@ export function validateConfig(
       lockWaitMs: duration(applyObj.lockWait, 'apply.lockWait', '30s'),
     },
     pool: obj.pool === undefined ? undefined : validatePoolConfig(obj.pool, (m) => fail(`pool${m}`)),
-    usage: { require: usageObj.require === true },
+    usage: { require: usageObj.require === true, servers },
   };
 }
 

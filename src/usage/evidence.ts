@@ -116,100 +116,163 @@ interface SnapshotRow {
 /** Everything read once, judged per object and release. */
 export interface UsageReader {
   evidence(object: string, release: string): Promise<ObjectEvidence>;
-  /** The queries that ran since the latest snapshot taken at or after `release` shipped (empty without one). */
+  /** The queries that ran since the latest snapshot taken at or after `release` shipped, on every server. */
   liveSince(release: string): Promise<LiveQuery[]>;
 }
 
+/** A server whose queries count besides the one holding the ledger (config `usage.servers`: read replicas). */
+export interface UsageServer {
+  name: string;
+  client: pg.ClientBase;
+}
+
 /**
- * Reads the evidence on `client` (the database the application uses): the catalog, the
- * snapshots and the releases' ship times. Each `evidence()` call reads pg_stat_statements once.
+ * Reads the evidence: the catalog and the ledger on `client` (the primary), the statistics on it
+ * and on every server in `servers` (each keeps its own). Each server's live queries are read once.
  */
-export async function usageReader(client: pg.ClientBase, options: { schema: string }): Promise<UsageReader> {
+export async function usageReader(client: pg.ClientBase, options: { schema: string; servers?: readonly UsageServer[] }): Promise<UsageReader> {
   await loadParser();
-  const available = await statementsAvailable(client);
   const q = (table: string) => `"${options.schema}".${table}`;
+  const all: UsageServer[] = [{ name: 'primary', client }, ...(options.servers ?? [])];
+  const state = new Map<string, { available: Awaited<ReturnType<typeof statementsAvailable>>; info: { statsReset: Date | null; dealloc: number | null } }>();
+  for (const server of all) {
+    const available = await statementsAvailable(server.client);
+    state.set(server.name, { available, info: available.ok ? await statsInfo(server.client) : { statsReset: null, dealloc: null } });
+  }
   const ledgerHasUsage = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${options.schema}".usage_snapshots`])).rows[0].present;
-  const snapshots: SnapshotRow[] = ledgerHasUsage
-    ? (await client.query<{ seq: string; taken_at: Date; stats_reset: Date | null; dealloc: string | null }>(`SELECT seq, taken_at, stats_reset, dealloc FROM ${q('usage_snapshots')} ORDER BY seq`)).rows.map((r) => ({
-        seq: Number(r.seq),
-        takenAt: r.taken_at,
-        statsReset: r.stats_reset,
-        dealloc: r.dealloc === null ? null : Number(r.dealloc),
-      }))
+  const snapshots: (SnapshotRow & { server: string })[] = ledgerHasUsage
+    ? (
+        await client.query<{ seq: string; taken_at: Date; stats_reset: Date | null; dealloc: string | null; server: string }>(
+          `SELECT seq, taken_at, stats_reset, dealloc, server FROM ${q('usage_snapshots')} ORDER BY seq`,
+        )
+      ).rows.map((r) => ({ seq: Number(r.seq), takenAt: r.taken_at, statsReset: r.stats_reset, dealloc: r.dealloc === null ? null : Number(r.dealloc), server: r.server }))
     : [];
   const shipped = new Map(
     (await client.query<{ release: string; at: Date }>(`SELECT release, min(at) AS at FROM ${q('release_events')} WHERE state = 'live' GROUP BY release`).catch(() => ({ rows: [] as { release: string; at: Date }[] }))).rows.map((r) => [r.release, r.at]),
   );
   const catalog = await readCatalog(client);
-  const info = available.ok ? await statsInfo(client) : { statsReset: null, dealloc: null };
-  const liveCache = new Map<number, LiveQuery[]>();
+  // bgmigrate's own queries (on its ledger, on pg_stat_statements) are not the application's.
+  const own = new RegExp(`(^|[^\\w$])("?${options.schema}"?\\.|pg_stat_statements)`);
+  const liveCache = new Map<string, LiveQuery[]>();
 
-  const live = async (seq: number): Promise<LiveQuery[]> => {
-    if (!liveCache.has(seq)) {
-      const { rows } = await client.query<{ queryid: string; role: string | null; calls: string; query: string }>(
-        `SELECT s.queryid::text, r.rolname AS role, (sum(s.calls) - coalesce(max(e.calls), 0))::text AS calls, min(s.query) AS query
-           FROM pg_stat_statements s
-           LEFT JOIN ${q('usage_snapshot_entries')} e ON e.snapshot_seq = $1 AND e.queryid = s.queryid AND e.dbid = s.dbid AND e.userid = s.userid
-           LEFT JOIN pg_roles r ON r.oid = s.userid
-          WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.queryid IS NOT NULL
-          GROUP BY s.queryid, s.dbid, s.userid, r.rolname
-         HAVING sum(s.calls) > coalesce(max(e.calls), 0)`,
-        [seq],
+  const live = async (server: UsageServer, seq: number): Promise<LiveQuery[]> => {
+    const key = `${server.name}#${seq}`;
+    if (!liveCache.has(key)) {
+      // The snapshot's calls, from the ledger; the server's calls now: diffed here, so any server works.
+      const before = new Map(
+        (await client.query<{ key: string; calls: string }>(`SELECT queryid::text || '/' || userid AS key, calls::text FROM ${q('usage_snapshot_entries')} WHERE snapshot_seq = $1`, [seq])).rows.map(
+          (r) => [r.key, Number(r.calls)],
+        ),
       );
-      // bgmigrate's own queries (on its ledger, on pg_stat_statements) are not the application's.
-      const own = new RegExp(`(^|[^\\w$])("?${options.schema}"?\\.|pg_stat_statements)`);
+      const { rows } = await server.client.query<{ queryid: string; userid: string; role: string | null; calls: string; query: string }>(
+        `SELECT s.queryid::text, s.userid::text, r.rolname AS role, sum(s.calls)::text AS calls, min(s.query) AS query
+           FROM pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid
+          WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.queryid IS NOT NULL
+          GROUP BY s.queryid, s.userid, r.rolname`,
+      );
       liveCache.set(
-        seq,
-        rows.filter((r) => !own.test(r.query)).map((r) => ({ queryid: r.queryid, role: r.role ?? '?', server: 'primary', calls: Number(r.calls), text: r.query })),
+        key,
+        rows
+          .map((r) => ({ queryid: r.queryid, role: r.role ?? '?', server: server.name, calls: Number(r.calls) - (before.get(`${r.queryid}/${r.userid}`) ?? 0), text: r.query }))
+          .filter((r) => r.calls > 0 && !own.test(r.text)),
       );
     }
-    return liveCache.get(seq)!;
+    return liveCache.get(key)!;
   };
 
-  const snapshotFor = (release: string): SnapshotRow | undefined => {
+  const snapshotFor = (release: string, server: string): SnapshotRow | undefined => {
     const since = shipped.get(release);
-    return since ? [...snapshots].reverse().find((s) => s.takenAt.getTime() >= since.getTime()) : undefined;
+    return since ? [...snapshots].reverse().find((s) => s.server === server && s.takenAt.getTime() >= since.getTime()) : undefined;
   };
+
   return {
     async liveSince(release) {
-      const snapshot = available.ok ? snapshotFor(release) : undefined;
-      return snapshot ? live(snapshot.seq) : [];
+      const out: LiveQuery[] = [];
+      for (const server of all) {
+        const snapshot = state.get(server.name)!.available.ok ? snapshotFor(release, server.name) : undefined;
+        if (snapshot) out.push(...(await live(server, snapshot.seq)));
+      }
+      return out;
     },
     async evidence(object, release) {
-      const base = { object, release, uses: [] as Use[], unverifiable: [] as LiveQuery[] };
-      if (!available.ok) return { ...base, status: 'none', why: available.why };
-      const snapshot = snapshotFor(release);
-      if (!snapshot) {
-        return {
-          ...base,
-          status: 'none',
-          why: `no usage snapshot was taken since release ${release} shipped (release ship takes one; or run bgmigrate usage --snapshot)`,
-        };
-      }
-      const reset = info.statsReset && snapshot.statsReset && info.statsReset.getTime() > snapshot.statsReset.getTime();
-      const evicted = info.dealloc !== null && snapshot.dealloc !== null && info.dealloc > snapshot.dealloc;
-      const status: ObjectEvidence['status'] = reset || evicted ? 'incomplete' : 'complete';
-      const why = reset
-        ? `pg_stat_statements was reset at ${info.statsReset!.toISOString()}, after the snapshot of ${snapshot.takenAt.toISOString()}: queries that ran before the reset are not counted`
-        : evicted
-          ? `pg_stat_statements evicted ${info.dealloc! - snapshot.dealloc!} entries since the snapshot of ${snapshot.takenAt.toISOString()} (pg_stat_statements.max is too small): some queries are not counted`
-          : undefined;
-      const result: ObjectEvidence = { ...base, status, ...(why ? { why } : {}), snapshot: { seq: snapshot.seq, takenAt: snapshot.takenAt } };
-      for (const query of await live(snapshot.seq)) {
-        const refs = queryReferences(query.text, catalog);
-        if (!refs) {
-          if (!/^\s*(select|insert|update|delete|with|merge)\b/i.test(query.text)) continue;
-          result.unverifiable.push(query);
+      const result: ObjectEvidence = { object, release, status: 'complete', uses: [], unverifiable: [] };
+      const problems: { level: 'none' | 'incomplete'; why: string }[] = [];
+      const where = (server: UsageServer) => (all.length > 1 ? ` (on ${server.name})` : '');
+      for (const server of all) {
+        const { available, info } = state.get(server.name)!;
+        if (!available.ok) {
+          problems.push({ level: 'none', why: `${available.why}${where(server)}` });
           continue;
         }
-        const parts = object.split('.');
-        const table = parts.slice(0, 2).join('.');
-        if (refs.columns.has(object) || refs.tables.has(object) || refs.routines.has(object)) result.uses.push({ kind: 'direct', query });
-        else if (parts.length === 3 && refs.allColumns.has(table)) result.uses.push({ kind: 'possible', query });
+        const snapshot = snapshotFor(release, server.name);
+        if (!snapshot) {
+          problems.push({ level: 'none', why: `no usage snapshot was taken${where(server)} since release ${release} shipped (release ship takes one; or run bgmigrate usage --snapshot)` });
+          continue;
+        }
+        if (server.name === 'primary') result.snapshot = { seq: snapshot.seq, takenAt: snapshot.takenAt };
+        if (info.statsReset && snapshot.statsReset && info.statsReset.getTime() > snapshot.statsReset.getTime()) {
+          problems.push({
+            level: 'incomplete',
+            why: `pg_stat_statements was reset at ${info.statsReset.toISOString()}, after the snapshot of ${snapshot.takenAt.toISOString()}${where(server)}: queries that ran before the reset are not counted`,
+          });
+        } else if (info.dealloc !== null && snapshot.dealloc !== null && info.dealloc > snapshot.dealloc) {
+          problems.push({
+            level: 'incomplete',
+            why: `pg_stat_statements evicted ${info.dealloc - snapshot.dealloc} entries since the snapshot of ${snapshot.takenAt.toISOString()}${where(server)} (pg_stat_statements.max is too small): some queries are not counted`,
+          });
+        }
+        for (const query of await live(server, snapshot.seq)) {
+          const refs = queryReferences(query.text, catalog);
+          if (!refs) {
+            if (/^\s*(select|insert|update|delete|with|merge)\b/i.test(query.text)) result.unverifiable.push(query);
+            continue;
+          }
+          const parts = object.split('.');
+          const table = parts.slice(0, 2).join('.');
+          if (refs.columns.has(object) || refs.tables.has(object) || refs.routines.has(object)) result.uses.push({ kind: 'direct', query });
+          else if (parts.length === 3 && refs.allColumns.has(table)) result.uses.push({ kind: 'possible', query });
+        }
+      }
+      if (problems.length > 0) {
+        result.status = problems.some((p) => p.level === 'none') ? 'none' : 'incomplete';
+        result.why = problems.map((p) => p.why).join('; ');
       }
       return result;
     },
   };
+}
+
+/**
+ * A snapshot of each server in `servers` (read replicas), kept in the ledger on `ledger` under the
+ * server's name. Servers without pg_stat_statements are skipped (their evidence is then missing).
+ */
+export async function snapshotServers(
+  ledger: pg.ClientBase,
+  servers: readonly UsageServer[],
+  options: { schema: string; release?: string | null; reason: 'ship' | 'manual' },
+): Promise<Map<string, number>> {
+  const q = (table: string) => `"${options.schema}".${table}`;
+  const counts = new Map<string, number>();
+  for (const server of servers) {
+    if (!(await statementsAvailable(server.client)).ok) continue;
+    const info = await statsInfo(server.client);
+    const { rows } = await server.client.query<{ queryid: string; dbid: string; userid: string; calls: string; hash: string }>(
+      `SELECT queryid::text, dbid::text, userid::text, sum(calls)::text AS calls, md5(min(query)) AS hash
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
+        GROUP BY queryid, dbid, userid`,
+    );
+    const snapshot = await ledger.query<{ seq: string }>(
+      `INSERT INTO ${q('usage_snapshots')} (release, server, reason, stats_reset, dealloc) VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
+      [options.release ?? null, server.name, options.reason, info.statsReset, info.dealloc],
+    );
+    await ledger.query(
+      `INSERT INTO ${q('usage_snapshot_entries')} (snapshot_seq, queryid, dbid, userid, calls, query_hash)
+       SELECT $1, * FROM unnest($2::bigint[], $3::oid[], $4::oid[], $5::bigint[], $6::text[])`,
+      [snapshot.rows[0].seq, rows.map((r) => r.queryid), rows.map((r) => r.dbid), rows.map((r) => r.userid), rows.map((r) => r.calls), rows.map((r) => r.hash)],
+    );
+    counts.set(server.name, rows.length);
+  }
+  return counts;
 }
 
 async function readCatalog(client: pg.ClientBase): Promise<UsageCatalog> {
@@ -288,4 +351,29 @@ export async function usageGate(
     },
   };
   return { gate, warnings: [...new Set(warnings)], overridden };
+}
+
+/**
+ * Connects to config `usage.servers` (a `$NAME` url is read from the environment). The caller
+ * closes them with `close()`.
+ * @throws UsageError for an unset variable; connection errors as `connect` words them.
+ */
+export async function connectUsageServers(servers: readonly { name: string; url: string }[]): Promise<{ servers: UsageServer[]; close: () => Promise<void> }> {
+  const { connect } = await import('../db/connect.js');
+  const { UsageError } = await import('../errors.js');
+  const open: UsageServer[] = [];
+  const close = async () => {
+    await Promise.all(open.map((s) => (s.client as pg.Client).end().catch(() => undefined)));
+  };
+  try {
+    for (const server of servers) {
+      const url = server.url.startsWith('$') ? process.env[server.url.slice(1)] : server.url;
+      if (!url) throw new UsageError(`usage.servers: ${server.name}: the environment variable ${server.url.slice(1)} is not set`);
+      open.push({ name: server.name, client: await connect(url, { applicationName: 'bgmigrate usage' }) });
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { servers: open, close };
 }

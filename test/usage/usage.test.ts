@@ -24,12 +24,12 @@ afterAll(async () => {
 });
 
 /** A database where v1 then v2 (which deprecates users.name) shipped, and v1 is retired. */
-async function shipped(name: string, options: { extension?: boolean; config?: Record<string, unknown> } = {}) {
+async function shipped(name: string, options: { extension?: boolean; config?: Record<string, unknown>; env?: Record<string, string> } = {}) {
   const db: TestDatabase = await createTestDatabase(`usage_${name}`);
   const project = tempProject({ ...MIGRATIONS, ...(options.config ? { 'bgmigrate.config.json': JSON.stringify(options.config) } : {}) });
   cleanup.push(() => db.drop(), () => fs.rmSync(project, { recursive: true, force: true }));
   if (options.extension !== false) await withClient(db.url, (c) => c.query('CREATE EXTENSION pg_stat_statements'));
-  const run = (...args: string[]) => runCli(args, { cwd: project, env: { BGMIGRATE_DATABASE_URL: db.url } });
+  const run = (...args: string[]) => runCli(args, { cwd: project, env: { BGMIGRATE_DATABASE_URL: db.url, ...options.env } });
   fs.renameSync(path.join(project, 'migrations', '002_deprecate_name.sql'), path.join(project, '002.later'));
   fs.renameSync(path.join(project, 'migrations', '003_drop_name.sql'), path.join(project, '003.later'));
   expect(run('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
@@ -94,6 +94,23 @@ describe('usage evidence', () => {
     // The shadow database is gone; the target still has the column.
     const left = await withClient(s.db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'bgmigrate_shadow_%'`)).rows[0].n);
     expect(left).toBe(0);
+    expect(await s.nameColumn()).toBe(1);
+  });
+
+  it("a read replica's queries count: usage.servers", async () => {
+    // The replica: a database with the same tables and its own statistics, as a standby would have.
+    const replica = await createTestDatabase('usage_replica');
+    cleanup.push(() => replica.drop());
+    await withClient(replica.url, (c) => c.query('CREATE EXTENSION pg_stat_statements; CREATE TABLE users (id bigint PRIMARY KEY, name text, full_name text)'));
+    const s = await shipped('with_replica', {
+      config: { usage: { servers: [{ name: 'replica-1', url: '$BGM_TEST_REPLICA_URL' }] } },
+      env: { BGM_TEST_REPLICA_URL: replica.url },
+    });
+    expect(s.ship.stderr).toMatch(/^usage snapshot for v2: \d+ statements recorded\nusage snapshot for v2 on replica-1: \d+ statements? recorded\n$/);
+    await withClient(replica.url, (c) => c.query('SELECT name FROM users WHERE id = 1'));
+    const refused = s.run('apply', '--phase', 'contract', '--release', 'v2');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toMatch(/ is still used by a query that ran 1 time since the snapshot, as role \S+ on replica-1: SELECT name FROM users WHERE id = \$1$/);
     expect(await s.nameColumn()).toBe(1);
   });
 

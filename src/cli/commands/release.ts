@@ -52,9 +52,18 @@ Examples:
         const shipped = await shipRelease(client, name, { ...options, color: flags.color, register: flags.register === true });
         // Usage evidence starts here: what runs from now on ran while R (or a later release) served.
         // (Without pg_stat_statements there is no evidence: apply --phase contract says so.)
-        const { takeSnapshot } = await import('../../usage/evidence.js');
+        const { takeSnapshot, snapshotServers, connectUsageServers } = await import('../../usage/evidence.js');
         const snapshot = await takeSnapshot(client, { schema: options.schema, release: shipped.release, reason: 'ship' });
         if (snapshot) c.out.note(`usage snapshot for ${shipped.release}: ${snapshot.entries} statement${snapshot.entries === 1 ? '' : 's'} recorded`);
+        if (c.config().usage.servers.length > 0) {
+          const others = await connectUsageServers(c.config().usage.servers);
+          try {
+            const counts = await snapshotServers(client, others.servers, { schema: options.schema, release: shipped.release, reason: 'ship' });
+            for (const [server, n] of counts) c.out.note(`usage snapshot for ${shipped.release} on ${server}: ${n} statement${n === 1 ? '' : 's'} recorded`);
+          } finally {
+            await others.close();
+          }
+        }
         const color = shipped.color ? ` (${shipped.color})` : '';
         if (!shipped.previous) {
           c.out.line(`${c.paint.green(shipped.release)} is live${color}`);

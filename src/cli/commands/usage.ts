@@ -39,7 +39,9 @@ Examples:
       const c = ctx();
       const schema = c.config().ledger.schema;
       await withDatabase(c, 'usage', async (client) => {
-        const { takeSnapshot, statementsAvailable, usageReader, describeUse, queryExcerpt } = await import('../../usage/evidence.js');
+        const { takeSnapshot, statementsAvailable, usageReader, describeUse, queryExcerpt, connectUsageServers, snapshotServers } = await import('../../usage/evidence.js');
+        const others = await connectUsageServers(c.config().usage.servers);
+        try {
         if (flags.snapshot) {
           if (objects.length > 0) throw new UsageError('usage --snapshot takes no objects');
           const available = await statementsAvailable(client);
@@ -47,6 +49,9 @@ Examples:
           await ensureLedger(client, { schema });
           const taken = await takeSnapshot(client, { schema, reason: 'manual' });
           c.out.line(`usage snapshot recorded: ${taken!.entries} statement${taken!.entries === 1 ? '' : 's'}`);
+          for (const [server, n] of await snapshotServers(client, others.servers, { schema, reason: 'manual' })) {
+            c.out.line(`usage snapshot recorded on ${server}: ${n} statement${n === 1 ? '' : 's'}`);
+          }
           return;
         }
         const deprecations = (await listDeprecations(client, { schema })).filter((d) => !d.withdrawn);
@@ -58,7 +63,7 @@ Examples:
               return at.map((d) => ({ object, release: d.release }));
             })
           : [...new Map(deprecations.map((d) => [`${d.object}@${d.release}`, { object: d.object, release: d.release }])).values()];
-        const reader = await usageReader(client, { schema });
+        const reader = await usageReader(client, { schema, servers: others.servers });
         const results = [];
         for (const { object, release } of pairs) results.push(await reader.evidence(object, release));
         if (results.some((r) => r.uses.some((u) => u.kind === 'direct'))) c.exitCode = 1;
@@ -96,6 +101,9 @@ Examples:
           for (const use of r.uses) c.out.line(`  ${describeUse(r.object, use)}`);
           if (r.status !== 'complete' && r.why) c.out.line(`  ${paint.yellow(r.status === 'none' ? 'no evidence' : 'incomplete')}: ${r.why}`);
           for (const q of r.unverifiable) c.out.line(`  unverifiable (could not be parsed): ${queryExcerpt(q.text)}`);
+        }
+        } finally {
+          await others.close();
         }
       });
     });
