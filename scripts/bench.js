@@ -148,6 +148,74 @@ if (want('kysely')) {
   }
 }
 
+if (want('usage')) {
+  // Usage evidence: 5,000 distinct statements in pg_stat_statements (its default maximum) against
+  // a 300-table schema, judged for 10 deprecated columns; then the shadow build (every migration
+  // replayed onto a throwaway database) for migrations-example and for the largest corpus project.
+  const { makeServerTempDir, startPostgresServer } = await import('../dist/db/embedded.js');
+  const { replayOnShadow } = await import('../dist/usage/shadow.js');
+  const { discoverMigrations, readMigrationFile } = await import('../dist/migrations/discover.js');
+  const { default: pg } = await import('pg');
+  const dir = makeServerTempDir('bgmigrate-usage-bench-');
+  const server = await startPostgresServer({ dataDir: path.join(dir, 'data'), fast: true, postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
+  try {
+    const project = path.join(dir, 'project');
+    fs.mkdirSync(path.join(project, 'migrations'), { recursive: true });
+    const columns = Array.from({ length: 10 }, (_, i) => `c${i + 1} text`).join(', ');
+    fs.writeFileSync(
+      path.join(project, 'migrations', '001_tables.sql'),
+      Array.from({ length: 300 }, (_, t) => `CREATE TABLE t${t + 1} (id bigint PRIMARY KEY, ${columns});`).join('\n') + '\n',
+    );
+    const env = { ...process.env, BGMIGRATE_DATABASE_URL: server.url };
+    const cliRun = (args) => spawnSync(process.execPath, [cli, ...args], { cwd: project, encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 });
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    await client.query('CREATE EXTENSION pg_stat_statements');
+    cliRun(['apply', '--phase', 'expand', '--release', 'v1', '--skip-pool-check']);
+    cliRun(['release', 'ship', 'v1']);
+    fs.writeFileSync(path.join(project, 'migrations', '002_deprecate.sql'), `-- bgmigrate: deprecates ${Array.from({ length: 10 }, (_, i) => `public.t${i + 1}.c1`).join(', ')}\nCOMMENT ON TABLE t1 IS 'x';\n`);
+    cliRun(['apply', '--phase', 'expand', '--release', 'v2', '--skip-pool-check']);
+    cliRun(['release', 'ship', 'v2']);
+    // 5,000 distinct shapes: a table, two selected columns and a filter column.
+    let n = 0;
+    for (let t = 1; t <= 300 && n < 5000; t++) {
+      for (let a = 2; a <= 10 && n < 5000; a++) {
+        for (let b = a + 1; b <= 10 && n < 5000; b++, n++) await client.query(`SELECT c${a}, c${b} FROM t${t} WHERE id = $1`, [n]);
+      }
+    }
+    const entries = Number((await client.query('SELECT count(*) FROM pg_stat_statements')).rows[0].count);
+    await client.end();
+    const start = process.hrtime.bigint();
+    const judged = cliRun(['usage', '--format', 'json']);
+    const judgeMs = round(Number(process.hrtime.bigint() - start) / 1e6);
+    if (judged.status !== 0) throw new Error(`usage exited ${judged.status}: ${judged.stderr.split('\n')[0]}`);
+    const objects = JSON.parse(judged.stdout).objects.length;
+    const example = discoverMigrations({ dir: path.join(root, 'migrations-example'), layout: 'plain' });
+    const exampleShadow = await replayOnShadow('embedded', example, [], 18);
+    results.usage = { statements: entries, tables: 300, objects, judgeMs, targetMs: 2000, shadowExampleMs: exampleShadow.buildMs };
+    console.log(`usage: ${entries} pg_stat_statements entries judged for ${objects} deprecated columns against 300 tables: ${judgeMs} ms, CLI start-up included (target < 2 s)`);
+    console.log(`usage: shadow build for migrations-example (${example.length} migrations): ${exampleShadow.buildMs} ms, server start excluded`);
+    // The largest corpus project, in its own order.
+    if (corpusRoot) {
+      const projects = fs.readdirSync(corpusRoot).filter((p) => fs.existsSync(path.join(corpusRoot, p, 'ORDER.txt')));
+      const sizes = projects.map((p) => [p, fs.readFileSync(path.join(corpusRoot, p, 'ORDER.txt'), 'utf8').split('\n').filter((l) => l.trim())]);
+      const [name, lines] = sizes.sort((x, y) => y[1].length - x[1].length)[0];
+      const files = lines.map((l) => readMigrationFile(path.join(corpusRoot, name, l.trim()), { baseDir: path.join(corpusRoot, name) }));
+      try {
+        const built = await replayOnShadow('embedded', files, [], 18);
+        results.usage.shadowLargestCorpus = { project: name, files: files.length, ms: built.buildMs };
+        console.log(`usage: shadow build for ${name} (${files.length} migrations): ${built.buildMs} ms`);
+      } catch (error) {
+        results.usage.shadowLargestCorpus = { project: name, files: files.length, failed: error.message.split('\n')[0] };
+        console.log(`usage: shadow build for ${name} (${files.length} migrations) stopped: ${error.message.split('\n')[0]}`);
+      }
+    }
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (want('large')) {
   const files = corpusFiles();
   if (files.length === 0) {

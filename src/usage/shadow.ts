@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
+import { runnableStatements } from '../apply/statements.js';
 import { connect } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { lintMigrations } from '../lint.js';
@@ -45,7 +46,8 @@ export async function replayOnShadow(target: string, files: readonly MigrationFi
   try {
     const reports = await lintMigrations([...files], { pgVersion });
     for (const [i, report] of reports.entries()) {
-      for (const statement of report.statements) {
+      // What the runner would send: one entry per top-level statement (not the statements inside DO blocks).
+      for (const statement of runnableStatements(report)) {
         try {
           await shadow.client.query(statement.text);
         } catch (error) {
