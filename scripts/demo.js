@@ -61,7 +61,8 @@ async function run() {
   const failures = [];
   try {
     console.log(dim('starting a throwaway embedded PostgreSQL…'));
-    server = await startPostgresServer({ dataDir: path.join(dir, 'data'), fast: true });
+    // pg_stat_statements preloaded: the demo shows a contract refused by usage evidence.
+    server = await startPostgresServer({ dataDir: path.join(dir, 'data'), fast: true, postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
     const url = server.url;
     console.log(dim(`PostgreSQL ${server.major} on 127.0.0.1:${server.port}; the shop's repository is ${workspace}`));
 
@@ -95,6 +96,8 @@ async function run() {
         await client.end();
       }
     };
+
+    await sql('CREATE EXTENSION pg_stat_statements');
 
     heading('release v1: the shop starts');
     addRelease('v1');
@@ -130,6 +133,16 @@ async function run() {
     bgmigrate(['release', 'retire', 'v2'], 0);
     console.log(dim('(the same lint now lists the drops as allowed by the ledger: info, exit 0)'));
     bgmigrate(['check', '--verbose', `migrations/${RELEASES.v3[1]}`], 0);
+
+    heading('usage evidence: a forgotten report job still reads users.name');
+    console.log(dim('(release ship v3 recorded a snapshot of pg_stat_statements; since then a nightly report ran this query:)'));
+    console.log(cyan('  SELECT id, name FROM users WHERE id = $1'));
+    await sql(`SELECT id, name FROM users WHERE id = 1`);
+    bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 1);
+    bgmigrate(['usage'], 1);
+    console.log(dim('(the report is changed to read full_name; a new snapshot starts the count again)'));
+    bgmigrate(['usage', '--snapshot'], 0);
+    await sql(`SELECT id, full_name FROM users WHERE id = 1`);
     bgmigrate(['apply', '--phase', 'contract', '--release', 'v3', '--dry-run'], 0);
     bgmigrate(['apply', '--phase', 'contract', '--release', 'v3'], 0);
     bgmigrate(['status'], 0);
