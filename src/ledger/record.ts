@@ -5,7 +5,7 @@
  */
 import { normaliseObjectName } from '../object-name.js';
 import type pg from 'pg';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { RefusalError, UsageError } from '../errors.js';
 import type { Effect, Phase } from '../model.js';
 import {
@@ -290,9 +290,7 @@ export async function recordDeprecations(
         .where('object', '=', object)
         .where('release', '=', name)
         // A withdrawn deprecation no longer counts: the object may be deprecated again.
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('deprecation_withdrawals').select('seq').whereRef('deprecation_withdrawals.deprecation_seq', '=', 'deprecations.seq'))),
-        )
+        .where(notWithdrawn)
         .executeTakeFirst();
       if (known) continue;
       rows.push(
@@ -405,9 +403,7 @@ export async function withdrawDeprecation(
       .select('seq')
       .where('object', '=', object)
       .where('release', '=', name)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('deprecation_withdrawals').select('seq').whereRef('deprecation_withdrawals.deprecation_seq', '=', 'deprecations.seq'))),
-      )
+      .where(notWithdrawn)
       .execute();
     if (active.length === 0) {
       // Say what the ledger does hold under that name (or a qualified form of it): usually a typo.
@@ -430,4 +426,9 @@ export async function withdrawDeprecation(
     if (error instanceof RefusalError || error instanceof UsageError) throw error;
     throw ledgerError(error, schema, 'write');
   }
+}
+
+/** A `deprecations` row in force: no withdrawal points at it. */
+function notWithdrawn({ not, exists, selectFrom }: ExpressionBuilder<LedgerTables, 'deprecations'>) {
+  return not(exists(selectFrom('deprecation_withdrawals').select('seq').whereRef('deprecation_withdrawals.deprecation_seq', '=', 'deprecations.seq')));
 }

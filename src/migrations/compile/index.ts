@@ -281,32 +281,18 @@ export function layOut(calls: readonly RecordedCall[], script: string, noTransac
  * outside quoted strings, identifiers and dollar-quoted bodies become spaces, `--` comments go.
  */
 export function oneLine(sql: string): string {
-  let out = '';
-  let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i];
-    if (ch === "'" || ch === '"') {
-      const end = closingQuote(sql, i, ch);
-      out += sql.slice(i, end);
-      i = end;
-    } else if (ch === '$' && /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(sql.slice(i))) {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))![0];
-      const close = sql.indexOf(tag, i + tag.length);
-      const end = close === -1 ? sql.length : close + tag.length;
-      out += sql.slice(i, end);
-      i = end;
-    } else if (ch === '-' && sql[i + 1] === '-') {
-      while (i < sql.length && sql[i] !== '\n') i += 1;
-    } else if (ch === '\n' || ch === '\r') {
-      out += ' ';
-      i += 1;
-      while (i < sql.length && /[ \t\r\n]/.test(sql[i])) i += 1;
-    } else {
-      out += ch;
-      i += 1;
+  return rewriteOutsideQuotes(sql, (i) => {
+    if (sql[i] === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      return { text: '', next: end === -1 ? sql.length : end };
     }
-  }
-  return out;
+    if (sql[i] === '\n' || sql[i] === '\r') {
+      let next = i + 1;
+      while (next < sql.length && /[ \t\r\n]/.test(sql[next])) next += 1;
+      return { text: ' ', next };
+    }
+    return undefined;
+  });
 }
 
 /**
@@ -316,35 +302,47 @@ export function oneLine(sql: string): string {
  */
 export function inlineParameters(sql: string, parameters: readonly unknown[]): string {
   if (parameters.length === 0) return sql;
+  return rewriteOutsideQuotes(sql, (i) => {
+    const number = sql[i] === '$' ? /^\$(\d+)/.exec(sql.slice(i, i + 12)) : null;
+    return number ? { text: literal(parameters[Number(number[1]) - 1]), next: i + number[0].length } : undefined;
+  });
+}
+
+/**
+ * Copies `sql`, leaving quoted strings, quoted identifiers and dollar-quoted bodies as they are;
+ * elsewhere `step(i)` may replace the text from `i` up to `next`.
+ */
+function rewriteOutsideQuotes(sql: string, step: (i: number) => { text: string; next: number } | undefined): string {
   let out = '';
   let i = 0;
   while (i < sql.length) {
-    const ch = sql[i];
-    if (ch === "'" || ch === '"') {
-      const end = closingQuote(sql, i, ch);
-      out += sql.slice(i, end);
-      i = end;
-    } else if (ch === '$') {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
-      const number = /^\$(\d+)/.exec(sql.slice(i));
-      if (number) {
-        out += literal(parameters[Number(number[1]) - 1]);
-        i += number[0].length;
-      } else if (tag) {
-        const close = sql.indexOf(tag[0], i + tag[0].length);
-        const end = close === -1 ? sql.length : close + tag[0].length;
-        out += sql.slice(i, end);
-        i = end;
-      } else {
-        out += ch;
-        i += 1;
-      }
+    const quoted = quotedEnd(sql, i);
+    if (quoted !== undefined) {
+      out += sql.slice(i, quoted);
+      i = quoted;
+      continue;
+    }
+    const replaced = step(i);
+    if (replaced) {
+      out += replaced.text;
+      i = replaced.next;
     } else {
-      out += ch;
+      out += sql[i];
       i += 1;
     }
   }
   return out;
+}
+
+/** Where the quoted string, identifier or dollar-quoted body starting at `i` ends; undefined when none starts there. */
+function quotedEnd(sql: string, i: number): number | undefined {
+  const ch = sql[i];
+  if (ch === "'" || ch === '"') return closingQuote(sql, i, ch);
+  if (ch !== '$') return undefined;
+  const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 66));
+  if (!tag) return undefined;
+  const close = sql.indexOf(tag[0], i + tag[0].length);
+  return close === -1 ? sql.length : close + tag[0].length;
 }
 
 function closingQuote(sql: string, start: number, quote: string): number {
