@@ -166,6 +166,12 @@ export interface Directives {
    * (a DO block that commits per batch may then be re-run after an interruption).
    */
   idempotent?: boolean;
+  /**
+   * `-- bgmigrate: backfill [key=<column>] [batch=<rows>] [idempotent]`: the migration's one UPDATE
+   * (or INSERT … SELECT) runs in keyset batches, each its own transaction, checkpointed in the
+   * ledger (src/apply/backfill.ts). Implies no-transaction.
+   */
+  backfill?: { key?: string; batchSize?: number; idempotent?: boolean };
 }
 
 /** One statement of a migration after analysis. */

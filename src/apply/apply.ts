@@ -7,6 +7,7 @@
  * idle); the work connection runs the migrations. See applier-lock.ts for why.
  */
 import { contractVerdict } from '../contract-verdict.js';
+import { runBackfill, type BackfillProgress } from './backfill.js';
 import { isAmbiguous } from '../analyze/names.js';
 import { formatInstant } from '../ledger/state.js';
 import { addDatabaseDependents } from './cascade.js';
@@ -67,6 +68,10 @@ export interface ApplyOptions {
   skipPoolCheck?: boolean;
   /** Apply a new migration that sorts before an applied one of its phase (`--allow-out-of-order`). */
   allowOutOfOrder?: boolean;
+  /** Backfills: rows per batch (`--batch-size`; default the directive's `batch=`, else 1,000). */
+  batchSize?: number;
+  /** Backfills: pause between batches (`--batch-delay`). */
+  batchDelayMs?: number;
   /** Contract: objects whose usage refusal is overridden (`--ignore-usage <object> --reason …`), recorded in the ledger. */
   ignoreUsage?: Record<string, string>;
   /**
@@ -117,6 +122,8 @@ export interface AppliedMigration {
   durationMs: number;
   retries: number;
   statements: number;
+  /** A backfill's final figures (src/apply/backfill.ts). */
+  backfill?: BackfillProgress;
 }
 
 /** What an apply run covers: one phase, or (no traffic) all of them. */
@@ -156,7 +163,8 @@ export type ApplyEvent =
     }
   | { type: 'retry'; id: string; retry: number; maxRetries: number; delayMs: number; code: string; blockers: Blocker[] }
   | { type: 'invalid-index'; id: string; index: string }
-  | { type: 'migration-done'; id: string; durationMs: number; retries: number };
+  | { type: 'migration-done'; id: string; durationMs: number; retries: number }
+  | ({ type: 'backfill'; id: string; path: string; elapsedMs: number } & BackfillProgress);
 
 /** The refusal of `apply`: exit 1, with every reason and what this run applied before stopping. */
 export class ApplyRefusal extends RefusalError {
@@ -398,6 +406,12 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
 interface Settings extends RetrySchedule {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Backfills: rows per batch (flag, else directive, else 1,000), pause between batches, replica lag limit. */
+  batchSize?: number;
+  batchDelayMs: number;
+  maxReplicationLagMs?: number;
+  /** Each backfill batch's statement timeout (config backfill.batchTimeout, default 1 min). */
+  batchTimeoutMs: number;
 }
 
 function resolveSettings(options: ApplyOptions): Settings {
@@ -408,6 +422,10 @@ function resolveSettings(options: ApplyOptions): Settings {
     maxRetries: options.maxRetries ?? apply.maxRetries,
     retryDelayMs: apply.retryDelayMs,
     retryMaxDelayMs: apply.retryMaxDelayMs,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    batchDelayMs: options.batchDelayMs ?? 0,
+    ...(options.config.backfill.maxReplicationLagMs !== undefined ? { maxReplicationLagMs: options.config.backfill.maxReplicationLagMs } : {}),
+    batchTimeoutMs: options.config.backfill.batchTimeoutMs,
   };
   if (settings.lockTimeoutMs <= 0) {
     // 0 would mean "wait forever": exactly the outage this runner exists to prevent.
@@ -670,6 +688,33 @@ class MigrationRunner {
         await this.ledger.recordDeprecations(this.work, { objects: report.directives.deprecates, release, migrationId: file.id });
       }
     };
+    const backfill = report.directives.backfill;
+    if (backfill) {
+      // SET statements first (they shape the session the batches run in), then the batches.
+      for (const statement of statements) if (changesSession(statement)) await this.execute(statement.text);
+      const target = statements.find((s) => !changesSession(s))!;
+      const where = `${file.path}:${target.line}:${target.column}`;
+      const figures = await runBackfill(this.work, target, where, {
+        schema: this.ledger.schema,
+        migrationId: file.id,
+        checksum: file.checksum,
+        batchSize: this.settings.batchSize ?? backfill.batchSize ?? 1000,
+        batchDelayMs: this.settings.batchDelayMs,
+        ...(this.settings.maxReplicationLagMs !== undefined ? { maxReplicationLagMs: this.settings.maxReplicationLagMs } : {}),
+        lockTimeoutMs: this.settings.lockTimeoutMs,
+        statementTimeoutMs: this.settings.batchTimeoutMs,
+        maxRetries: this.settings.maxRetries,
+        retryDelayMs: this.settings.retryDelayMs,
+        retryMaxDelayMs: this.settings.retryMaxDelayMs,
+        sleep: this.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        onProgress: (progress) => this.emit({ type: 'backfill', id: file.id, path: file.path, ...progress, elapsedMs: Date.now() - started }),
+      }, backfill.key);
+      counter.retries += figures.retries;
+      await this.finish(file, counter, record);
+      const durationMs = Date.now() - started;
+      this.emit({ type: 'migration-done', id: file.id, durationMs, retries: counter.retries });
+      return { id: file.id, path: file.path, durationMs, retries: counter.retries, statements: statements.length, backfill: figures };
+    }
     if (runsInTransaction(report)) {
       const before = recheck
         ? async () => {

@@ -22,6 +22,7 @@ export function ledgerPort(config: Config): LedgerPort {
   const options = { schema: config.ledger.schema };
   const ledgerSchemaName = ledgerSchema(options);
   return {
+    schema: ledgerSchemaName,
     async exists(client) {
       return (await ledgerVersion(client, options)) > 0;
     },

@@ -33,6 +33,8 @@ export interface RunRecord {
 }
 
 export interface LedgerPort {
+  /** The ledger's schema (backfill checkpoints live there). */
+  schema: string;
   exists(client: pg.ClientBase): Promise<boolean>;
   ensure(client: pg.ClientBase): Promise<void>;
   applied(client: pg.ClientBase): Promise<AppliedRecord[]>;

@@ -46,6 +46,8 @@ export interface Config {
    * statistics). A `url` of the form `$NAME` is read from that environment variable.
    */
   usage: { require: boolean; servers: { name: string; url: string }[] };
+  /** Backfills (src/apply/backfill.ts): pause while a replica lags more; each batch's statement timeout. */
+  backfill: { maxReplicationLagMs?: number; batchTimeoutMs: number };
 }
 
 export const CONFIG_FILES = ['bgmigrate.config.json', '.bgmigraterc.json'] as const;
@@ -131,7 +133,9 @@ export function validateConfig(
     throw new UsageError(`${where}${message}`, { location: context.source });
   };
   const obj = asObject(raw, 'the config', fail);
-  checkKeys(obj, ['migrationsDir', 'layout', 'pgVersion', 'rules', 'ledger', 'apply', 'pool', 'usage', '$schema'], '', fail);
+  checkKeys(obj, ['migrationsDir', 'layout', 'pgVersion', 'rules', 'ledger', 'apply', 'pool', 'usage', 'backfill', '$schema'], '', fail);
+  const backfillObj = obj.backfill === undefined ? {} : asObject(obj.backfill, 'backfill', fail);
+  checkKeys(backfillObj, ['maxReplicationLag', 'batchTimeout'], 'backfill.', fail);
   const usageObj = obj.usage === undefined ? {} : asObject(obj.usage, 'usage', fail);
   checkKeys(usageObj, ['require', 'servers'], 'usage.', fail);
   if (usageObj.require !== undefined && typeof usageObj.require !== 'boolean') fail(`usage.require: must be true or false, got ${JSON.stringify(usageObj.require)}`);
@@ -227,6 +231,10 @@ export function validateConfig(
     },
     pool: obj.pool === undefined ? undefined : validatePoolConfig(obj.pool, (m) => fail(`pool${m}`)),
     usage: { require: usageObj.require === true, servers },
+    backfill: {
+      ...(backfillObj.maxReplicationLag !== undefined ? { maxReplicationLagMs: duration(backfillObj.maxReplicationLag, 'backfill.maxReplicationLag', '0') } : {}),
+      batchTimeoutMs: timeout(backfillObj.batchTimeout, 'backfill.batchTimeout', '1min'),
+    },
   };
 }
 

@@ -167,6 +167,24 @@ export const LEDGER_MIGRATIONS: readonly { version: number; description: string;
         by text NOT NULL DEFAULT current_user
       );`,
   },
+  {
+    version: 7,
+    description: 'backfill checkpoints: the last key done and the rows done, committed with each batch',
+    sql: `
+      CREATE TABLE @.backfill_progress (
+        migration_id text NOT NULL,
+        checksum text NOT NULL,
+        key_column text NOT NULL,
+        last_key text,
+        rows_done bigint NOT NULL DEFAULT 0,
+        batches integer NOT NULL DEFAULT 0,
+        estimate bigint,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        PRIMARY KEY (migration_id, checksum)
+      );`,
+  },
 ];
 
 /** The ledger version this bgmigrate writes. */

@@ -98,7 +98,7 @@ export function readDirectives(
     if (!m) continue;
     if (m[1].trim() !== ':') {
       const word = /^[-\s]*([A-Za-z-]+)/.exec(m[1] + m[2])?.[1] ?? '';
-      if (/^(phase|deprecates|no-transaction|idempotent)\b/.test(m[2].trim())) {
+      if (/^(phase|deprecates|no-transaction|idempotent|backfill)\b/.test(m[2].trim())) {
         problem(`malformed bgmigrate directive: missing ":" after "bgmigrate" (write \`-- bgmigrate: ${m[2].trim()}\`)`);
       } else if (m[1].startsWith('-')) {
         problem(`unknown bgmigrate comment "bgmigrate-${word}": expected \`-- bgmigrate: …\` or \`-- bgmigrate-ignore …\``);
@@ -147,11 +147,31 @@ export function readDirectives(
       directives.idempotent = true;
       continue;
     }
+    const backfill = /^backfill\b(.*)$/s.exec(text);
+    if (backfill) {
+      // `backfill [key=<column>] [batch=<rows>] [idempotent]`
+      const options: NonNullable<Directives['backfill']> = {};
+      let bad: string | undefined;
+      for (const word of backfill[1].trim().split(/\s+/).filter(Boolean)) {
+        const kv = /^(key|batch)=(.+)$/.exec(word);
+        if (kv?.[1] === 'key' && /^[A-Za-z_][A-Za-z0-9_$]*$/.test(kv[2])) options.key = kv[2].toLowerCase();
+        else if (kv?.[1] === 'batch' && /^[1-9]\d{0,6}$/.test(kv[2])) options.batchSize = Number(kv[2]);
+        else if (word === 'idempotent') options.idempotent = true;
+        else bad ??= word;
+      }
+      if (bad !== undefined) {
+        problem(`malformed bgmigrate directive: backfill takes key=<column>, batch=<rows> (1 to 9999999) and idempotent, not "${bad}"`);
+        continue;
+      }
+      directives.backfill = options;
+      directives.noTransaction = true;
+      continue;
+    }
     if (/^no-transaction\s*$/.test(text)) {
       directives.noTransaction = true;
       continue;
     }
-    problem(`unknown bgmigrate directive "${text}": expected phase=expand|contract, deprecates <object>, no-transaction or idempotent`);
+    problem(`unknown bgmigrate directive "${text}": expected phase=expand|contract, deprecates <object>, no-transaction, idempotent or backfill`);
   }
   return { directives, suppressions, problems };
 }

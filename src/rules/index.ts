@@ -55,6 +55,7 @@ import reindexNotConcurrent from './reindex-not-concurrent.js';
 import tableRewrite from './table-rewrite.js';
 import transactionControl from './transaction-control.js';
 import unbatchedDml from './unbatched-dml.js';
+import backfillShape from './backfill-shape.js';
 import uniqueWithoutIndex from './unique-without-index.js';
 import unknownEffect from './unknown-effect.js';
 
@@ -111,6 +112,7 @@ export const RULES: readonly Rule[] = [
   lockTable,
   longStatementUnderLock,
   unbatchedDml,
+  backfillShape,
   missingLockTimeout,
   setLockTimeout,
   preferBigint,

@@ -80,7 +80,7 @@ describe('bgmigrate release and ledger commands', () => {
     const show = bgmigrate('ledger', 'show', '--format', 'json');
     expect(show.code).toBe(0);
     const contents = JSON.parse(show.stdout) as { version: number; deprecations: { object: string; release: string; source: string }[] };
-    expect(contents.version).toBe(6);
+    expect(contents.version).toBe(7);
     expect(contents.deprecations.map((d) => [d.object, d.release, d.source])).toEqual([['public.users.name', 'v4', 'command']]);
   });
 

@@ -204,7 +204,7 @@ describe('the ledger rule', () => {
     const snapshot = await readLedgerSnapshot(c, { schema });
     await c.query('COMMIT');
     const gate = gateFromSnapshot(snapshot, { rollbackWindowMs: DAY });
-    expect(snapshot.version).toBe(6);
+    expect(snapshot.version).toBe(7);
     expect(snapshot.applied).toEqual([{ id: '0004_read_full_name.sql', checksum: 'a' }]);
     expect(gate.judge(dropName).allowed).toBe(false);
     expect(gate.drift([{ id: '0004_read_full_name.sql', checksum: 'b' }])).toEqual([

@@ -34,9 +34,10 @@ describe('ensureLedger', () => {
   it('creates the schema, its tables and its version on first use', async () => {
     const schema = freshSchema();
     expect(await ledgerVersion(c, { schema })).toBe(0);
-    expect(await ensureLedger(c, { schema })).toEqual({ from: 0, to: 6 });
-    expect(LEDGER_VERSION).toBe(6);
+    expect(await ensureLedger(c, { schema })).toEqual({ from: 0, to: 7 });
+    expect(LEDGER_VERSION).toBe(7);
     expect(await tables(schema)).toEqual([
+      'backfill_progress',
       'deprecation_withdrawals',
       'deprecations',
       'migrations',
@@ -51,20 +52,20 @@ describe('ensureLedger', () => {
       'usage_snapshot_entries',
       'usage_snapshots',
     ]);
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('uses the default schema bgmigrate', async () => {
     await ensureLedger(c);
-    expect(await ledgerVersion(c)).toBe(6);
-    expect((await tables('bgmigrate')).length).toBe(13);
+    expect(await ledgerVersion(c)).toBe(7);
+    expect((await tables('bgmigrate')).length).toBe(14);
   });
 
   it('is idempotent: a second call changes nothing', async () => {
     const schema = freshSchema();
     await ensureLedger(c, { schema });
-    expect(await ensureLedger(c, { schema })).toEqual({ from: 6, to: 6 });
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await ensureLedger(c, { schema })).toEqual({ from: 7, to: 7 });
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('is safe when many processes create the ledger at once', async () => {
@@ -73,11 +74,11 @@ describe('ensureLedger', () => {
     try {
       const results = await Promise.all(clients.map((each) => ensureLedger(each, { schema })));
       expect(results.filter((r) => r.from === 0).length).toBeGreaterThanOrEqual(1);
-      expect(results.every((r) => r.to === 6)).toBe(true);
+      expect(results.every((r) => r.to === 7)).toBe(true);
     } finally {
       await Promise.all(clients.map((each) => each.end()));
     }
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('upgrades an older ledger in place, keeping its history', async () => {
@@ -85,8 +86,8 @@ describe('ensureLedger', () => {
     expect(await ensureLedger(c, { schema, upTo: 1 })).toEqual({ from: 0, to: 1 });
     expect(await tables(schema)).not.toContain('statement_progress');
     await recordMigration(c, { id: '001.sql', checksum: 'a'.repeat(64), phase: 'expand', durationMs: 5 }, { schema });
-    expect(await ensureLedger(c, { schema })).toEqual({ from: 1, to: 6 });
-    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await ensureLedger(c, { schema })).toEqual({ from: 1, to: 7 });
+    expect(await versions(schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await tables(schema)).toContain('statement_progress');
     const { rows } = await c.query(`SELECT id FROM "${schema}".migrations`);
     expect(rows).toEqual([{ id: '001.sql' }]);
@@ -99,7 +100,7 @@ describe('ensureLedger', () => {
     const error = await thrown(() => ensureLedger(c, { schema }));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toBe(
-      `the ledger in schema "${schema}" is at version 99, newer than this bgmigrate understands (6); upgrade bgmigrate`,
+      `the ledger in schema "${schema}" is at version 99, newer than this bgmigrate understands (7); upgrade bgmigrate`,
     );
   });
 
@@ -107,7 +108,7 @@ describe('ensureLedger', () => {
     const schema = freshSchema();
     await c.query('BEGIN');
     await ensureLedger(c, { schema });
-    expect(await ledgerVersion(c, { schema })).toBe(6);
+    expect(await ledgerVersion(c, { schema })).toBe(7);
     await c.query('ROLLBACK');
     expect(await ledgerVersion(c, { schema })).toBe(0);
   });
@@ -152,7 +153,7 @@ describe('ensureLedger', () => {
       await c.query(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
       const limited = await client(withDatabase(db.url, db.name, { user: role, password: 'pw_nocreate_1' }));
       try {
-        expect(await ensureLedger(limited, { schema })).toEqual({ from: 6, to: 6 });
+        expect(await ensureLedger(limited, { schema })).toEqual({ from: 7, to: 7 });
         const row = await recordMigration(limited, { id: 'x.sql', checksum: 'c', phase: 'expand', durationMs: 1 }, { schema });
         expect(row.appliedBy).toBe(role);
       } finally {

@@ -26,12 +26,12 @@ describe('directives', () => {
 
   it.each([
     ['-- bgmigrate: phase=sideways', 'malformed bgmigrate directive: phase must be "expand" or "contract", not "sideways"'],
-    ['-- bgmigrate: phase expand', 'unknown bgmigrate directive "phase expand": expected phase=expand|contract, deprecates <object>, no-transaction or idempotent'],
+    ['-- bgmigrate: phase expand', 'unknown bgmigrate directive "phase expand": expected phase=expand|contract, deprecates <object>, no-transaction, idempotent or backfill'],
     ['-- bgmigrate phase=expand', 'malformed bgmigrate directive: missing ":" after "bgmigrate" (write `-- bgmigrate: phase=expand`)'],
     ['-- bgmigrate: deprecates', 'malformed bgmigrate directive: deprecates needs object names, e.g. `-- bgmigrate: deprecates public.users.name`'],
     ['-- bgmigrate: deprecates users.name,', 'malformed bgmigrate directive: deprecates needs object names, e.g. `-- bgmigrate: deprecates public.users.name`'],
     ['-- bgmigrate: deprecates a.b.c.d', 'malformed bgmigrate directive: "a.b.c.d" is not an object name (schema.table[.column])'],
-    ['-- bgmigrate: transactional', 'unknown bgmigrate directive "transactional": expected phase=expand|contract, deprecates <object>, no-transaction or idempotent'],
+    ['-- bgmigrate: transactional', 'unknown bgmigrate directive "transactional": expected phase=expand|contract, deprecates <object>, no-transaction, idempotent or backfill'],
     ['-- bgmigrate-ignores drop-table: x', 'unknown bgmigrate comment "bgmigrate-ignores": expected `-- bgmigrate: …` or `-- bgmigrate-ignore …`'],
   ])('reports %s as parse-error at its line:column', async (comment, message) => {
     expect(await problems(`SELECT 1;\n  ${comment}\nSELECT 2;`)).toEqual([[2, 3, message]]);

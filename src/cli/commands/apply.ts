@@ -9,7 +9,7 @@ import {
 } from '../../apply/index.js';
 import { formatMs } from '../../apply/applier-lock.js';
 import { describeBlocker } from '../../apply/blocker.js';
-import { parseTimeout } from '../../config/duration.js';
+import { parseDuration, parseTimeout } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { normaliseObjectName } from '../../object-name.js';
 import type { RunPhase } from '../../apply/apply.js';
@@ -29,6 +29,8 @@ interface ApplyFlags {
   requireAll?: boolean;
   ignoreUsage?: string[];
   reason?: string;
+  batchSize?: string;
+  batchDelay?: string;
   /** Commander's negatable `--no-traffic`: false when given. */
   traffic?: boolean;
   format: (typeof FORMATS)[number];
@@ -54,6 +56,8 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--require-all', 'contract: exit 1 when the ledger makes some migration wait (default: list them, exit 0)')
     .option('--ignore-usage <object>', 'contract: apply even though usage evidence shows a live query using <object> (repeatable; needs --reason; recorded)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--reason <why>', 'with --ignore-usage: why the query does not matter (recorded in the ledger)')
+    .option('--batch-size <rows>', 'backfills: rows per batch (default: the directive\'s batch=, else 1000)')
+    .option('--batch-delay <duration>', 'backfills: pause between batches, e.g. 100ms (default 0)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .addHelpText(
       'after',
@@ -105,6 +109,8 @@ Examples:
           skipPoolCheck: flags.skipPoolCheck,
           allowOutOfOrder: flags.allowOutOfOrder,
           requireAll: flags.requireAll,
+          ...(flags.batchSize !== undefined ? { batchSize: positive(flags.batchSize, '--batch-size') } : {}),
+          ...(flags.batchDelay !== undefined ? { batchDelayMs: parseDuration(flags.batchDelay, '--batch-delay') } : {}),
           ignoreUsage: Object.fromEntries((flags.ignoreUsage ?? []).map((object) => [normaliseObjectName(object), flags.reason!.trim()])),
           noTraffic: flags.traffic === false,
           onProgress: (event) => progress.on(event),
@@ -126,6 +132,12 @@ Examples:
       }
       if (result.plan.some((e) => e.verdict === 'refused')) c.exitCode = 1;
     });
+}
+
+function positive(value: string, flag: string): number {
+  const n = count(value, flag);
+  if (n === 0) throw new UsageError(`${flag}: must be at least 1`);
+  return n;
 }
 
 function count(value: string, flag: string): number {
@@ -169,6 +181,10 @@ function printResult(c: CliContext, result: ApplyResult): void {
 
 function appliedLine(c: CliContext, done: AppliedMigration): string {
   const retries = done.retries ? `, ${done.retries} ${done.retries === 1 ? 'retry' : 'retries'}` : '';
+  if (done.backfill) {
+    const b = done.backfill;
+    return `${c.paint.green('applied')} ${done.path} (backfill: ${b.rowsDone} rows in ${b.batches} batch${b.batches === 1 ? '' : 'es'}, ${formatMs(done.durationMs)}${retries})`;
+  }
   return `${c.paint.green('applied')} ${done.path} (${formatMs(done.durationMs)}${retries})`;
 }
 
@@ -196,6 +212,8 @@ function planLine(c: CliContext, entry: PlanEntry): string {
 /** The terminal's progress line (migration, statement, elapsed, retries) and retry notes. */
 class ProgressLine {
   private last: Extract<ApplyEvent, { type: 'statement' }> | undefined;
+  /** The running backfill's figures, while one runs. */
+  private backfill: string | undefined;
   private migration = '';
   private startedAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -229,6 +247,15 @@ class ProgressLine {
         );
         break;
       }
+      case 'backfill': {
+        // Rows done of the estimate, rate and ETA; outside a terminal, out.progress prints a line every 10 s.
+        const rate = event.elapsedMs > 0 ? (event.rowsDone / event.elapsedMs) * 1000 : 0;
+        const total = event.estimate > 0 ? Math.max(event.estimate, event.rowsDone) : undefined;
+        const eta = total && rate > 0 ? ` · ETA ${formatMs(((total - event.rowsDone) / rate) * 1000)}` : '';
+        this.backfill = event.done ? undefined : `backfill ${event.rowsDone}${total ? ` of ~${total}` : ''} rows · ${Math.round(rate)} rows/s${eta}${event.pausedMs ? ` · paused ${formatMs(event.pausedMs)} for replica lag` : ''}`;
+        this.render();
+        break;
+      }
       case 'invalid-index':
         out.note(`${this.migration}: dropping INVALID index ${event.index} left by a failed concurrent build; building it again`);
         break;
@@ -238,6 +265,10 @@ class ProgressLine {
   }
 
   private render(): void {
+    if (this.backfill) {
+      this.c.out.progress(`${this.migration} · ${this.backfill}`);
+      return;
+    }
     const s = this.last;
     const statement = s ? ` · statement ${s.index + 1}/${s.count} (line ${s.line})` : '';
     const retries = s?.retries ? ` · ${s.retries} retries` : '';
