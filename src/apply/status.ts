@@ -86,6 +86,22 @@ export interface StatusReport {
   contractEffects: ContractEffectStatus[];
   /** The last pool-budget check `apply --phase expand` ran, or null when none was recorded. */
   lastPoolCheck: PoolCheckRecord | null;
+  /** Backfills started by apply: running (not finished) or finished, with their progress. */
+  backfills: BackfillStatus[];
+}
+
+export interface BackfillStatus {
+  migration: string;
+  state: 'running' | 'finished';
+  keyColumn: string;
+  lastKey: string | null;
+  rowsDone: number;
+  batches: number;
+  /** pg_class.reltuples when it started (rows to do, roughly). */
+  estimate: number | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
 }
 
 /**
@@ -110,6 +126,7 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
       const releases = await listReleases(client, window);
       const deprecations = await listDeprecations(client, ledger);
       const lastPoolCheck = (await readLastPoolCheck(client, ledger.schema)) ?? null;
+      const backfills = await readBackfills(client, ledger.schema);
       const appliedById = new Map(applied.map((m) => [m.id, m]));
       const pending = options.files.filter((f) => !appliedById.has(f.id));
       const progress = new Map<string, number>();
@@ -201,6 +218,7 @@ export async function migrationStatus(options: StatusOptions): Promise<StatusRep
         deprecations: deprecations.filter((d) => !d.withdrawn).map((d) => ({ object: d.object, release: d.release })),
         contractEffects,
         lastPoolCheck,
+        backfills,
       };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -225,4 +243,33 @@ function colorsOf(statuses: readonly ReleaseStatus[], releases: readonly { relea
     colors[r.color] = { release: r.release, state: statuses[i].state };
   });
   return colors;
+}
+
+/** Every backfill checkpoint (ledger v7); empty for an older ledger. */
+async function readBackfills(client: pg.ClientBase, schema: string): Promise<BackfillStatus[]> {
+  const present = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${schema}".backfill_progress`])).rows[0].present;
+  if (!present) return [];
+  const { rows } = await client.query<{
+    migration_id: string;
+    key_column: string;
+    last_key: string | null;
+    rows_done: string;
+    batches: number;
+    estimate: string | null;
+    started_at: Date;
+    updated_at: Date;
+    finished_at: Date | null;
+  }>(`SELECT * FROM "${schema}".backfill_progress ORDER BY started_at`);
+  return rows.map((r) => ({
+    migration: r.migration_id,
+    state: r.finished_at ? 'finished' : 'running',
+    keyColumn: r.key_column,
+    lastKey: r.last_key,
+    rowsDone: Number(r.rows_done),
+    batches: r.batches,
+    estimate: r.estimate === null ? null : Number(r.estimate),
+    startedAt: r.started_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+  }));
 }

@@ -56,6 +56,9 @@ describe('backfill migrations', () => {
       progress: [{ key_column: 'id', last_key: '2300', rows_done: 2_300, batches: 5, finished: true }],
       ledger: ['001_users.sql', '002_backfill.sql'],
     });
+    const status = JSON.parse(p.run('status', '--format', 'json').stdout).backfills as { migration: string; state: string; rowsDone: number; batches: number; lastKey: string }[];
+    expect(status.map((b) => [b.migration, b.state, b.rowsDone, b.batches, b.lastKey])).toEqual([['002_backfill.sql', 'finished', 2_300, 5, '2300']]);
+    expect(p.run('status').stdout).toMatch(/\nbackfills\n {2}finished {2}002_backfill\.sql {2}2300( of ~\d+)? rows in 5 batches, id up to 2300, finished \S+\n/);
   });
 
   it('killed mid-run (SIGKILL), resumes after the last committed batch: no row is updated twice', async () => {

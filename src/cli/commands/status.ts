@@ -67,6 +67,16 @@ function printStatus(c: CliContext, report: StatusReport): void {
   out.line(paint.bold('deprecations'));
   if (report.deprecations.length === 0) out.line(paint.dim('  none recorded'));
   for (const d of report.deprecations) out.line(`  ${d.object}  from ${d.release}`);
+  if (report.backfills.length > 0) {
+    out.line(paint.bold('backfills'));
+    for (const b of report.backfills) {
+      const of = b.estimate && b.estimate > 0 ? ` of ~${Math.max(b.estimate, b.rowsDone)}` : '';
+      out.line(
+        `  ${b.state === 'finished' ? paint.green('finished') : paint.yellow('running ')}  ${b.migration}  ${b.rowsDone}${of} rows in ${b.batches} batches, ${b.keyColumn} up to ${b.lastKey ?? '—'}` +
+          (b.state === 'finished' ? `, finished ${b.finishedAt}` : `, last batch ${b.updatedAt} (an interrupted one resumes on the next apply)`),
+      );
+    }
+  }
   out.line(paint.bold('pool budget'));
   out.line(`  ${describePoolCheck(report.lastPoolCheck ?? undefined).replace(/^pool budget:? ?/, '')}`);
   if (report.contractEffects.length > 0) {
