@@ -216,6 +216,117 @@ if (want('usage')) {
   }
 }
 
+if (want('backfill')) {
+  // 1,000,000 rows: a backfill in batches against one plain UPDATE, each while a workload of
+  // single-row updates runs (its worst latency); then a SIGKILL mid-backfill and a resume.
+  const { spawn } = await import('node:child_process');
+  const { makeServerTempDir, startPostgresServer } = await import('../dist/db/embedded.js');
+  const { default: pg } = await import('pg');
+  const ROWS = Number(process.env.BGMIGRATE_BENCH_BACKFILL_ROWS ?? 1_000_000);
+  const dir = makeServerTempDir('bgmigrate-backfill-bench-');
+  const server = await startPostgresServer({ dataDir: path.join(dir, 'data'), fast: true });
+  const connectTo = async () => {
+    const c = new pg.Client({ connectionString: server.url });
+    await c.connect();
+    return c;
+  };
+  const admin = await connectTo();
+  try {
+    const project = path.join(dir, 'project');
+    fs.mkdirSync(path.join(project, 'migrations'), { recursive: true });
+    fs.writeFileSync(
+      path.join(project, 'migrations', '001_t.sql'),
+      'CREATE TABLE t (id bigint PRIMARY KEY, a text NOT NULL, b text, updates integer NOT NULL DEFAULT 0);\n',
+    );
+    const env = { ...process.env, BGMIGRATE_DATABASE_URL: server.url };
+    spawnSync(process.execPath, [cli, 'apply', '--phase', 'all'], { cwd: project, env });
+    await admin.query(`INSERT INTO t (id, a) SELECT g, md5(g::text) FROM generate_series(1, ${ROWS}) g`);
+    await admin.query('VACUUM ANALYZE t');
+    const reset = async () => {
+      await admin.query('UPDATE t SET b = NULL, updates = 0');
+      await admin.query('VACUUM t');
+    };
+    /** Single-row updates of random rows until `stop()`; the worst latency seen. */
+    const workload = async () => {
+      const c = await connectTo();
+      let running = true;
+      let worst = 0;
+      let count = 0;
+      const loop = (async () => {
+        while (running) {
+          const start = process.hrtime.bigint();
+          await c.query('UPDATE t SET a = a WHERE id = $1', [1 + Math.floor(Math.random() * ROWS)]);
+          worst = Math.max(worst, Number(process.hrtime.bigint() - start) / 1e6);
+          count++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      return async () => {
+        running = false;
+        await loop;
+        await c.end();
+        return { worstMs: round(worst), updates: count };
+      };
+    };
+    const runCli = (args) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [cli, ...args], { cwd: project, env });
+        child.on('close', (code) => resolve(code));
+      });
+
+    // One plain UPDATE.
+    let stop = await workload();
+    let start = process.hrtime.bigint();
+    const plain = await connectTo();
+    await plain.query('UPDATE t SET b = a WHERE b IS NULL');
+    await plain.end();
+    const plainMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const plainLoad = await stop();
+    await reset();
+
+    // The backfill.
+    fs.writeFileSync(path.join(project, 'migrations', '002_backfill.sql'), '-- bgmigrate: backfill batch=10000\nUPDATE t SET b = a WHERE b IS NULL;\n');
+    stop = await workload();
+    start = process.hrtime.bigint();
+    const code = await runCli(['apply', '--phase', 'expand']);
+    const backfillMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const backfillLoad = await stop();
+    if (code !== 0) throw new Error(`backfill apply exited ${code}`);
+
+    // SIGKILL a third of the way, resume, count rows updated more than once.
+    await admin.query(`DELETE FROM bgmigrate.migrations WHERE id = '002_backfill.sql'; DELETE FROM bgmigrate.backfill_progress`);
+    await reset();
+    await admin.query(`CREATE FUNCTION count_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updates := OLD.updates + 1; RETURN NEW; END $$;
+      CREATE TRIGGER count_updates BEFORE UPDATE OF b ON t FOR EACH ROW EXECUTE FUNCTION count_updates()`);
+    const child = spawn(process.execPath, [cli, 'apply', '--phase', 'expand'], { cwd: project, env });
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const done = Number((await admin.query(`SELECT coalesce(max(rows_done), 0) AS n FROM bgmigrate.backfill_progress`)).rows[0].n);
+      if (done >= ROWS / 3) break;
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('close', resolve));
+    const resumedCode = await runCli(['apply', '--phase', 'expand']);
+    const twice = Number((await admin.query('SELECT count(*) AS n FROM t WHERE updates > 1')).rows[0].n);
+    const left = Number((await admin.query('SELECT count(*) AS n FROM t WHERE b IS NULL')).rows[0].n);
+    results.backfill = {
+      rows: ROWS,
+      plain: { ms: round(plainMs), rowsPerSecond: Math.round(ROWS / (plainMs / 1000)), worstConcurrentUpdateMs: plainLoad.worstMs },
+      backfill: { ms: round(backfillMs), rowsPerSecond: Math.round(ROWS / (backfillMs / 1000)), worstConcurrentUpdateMs: backfillLoad.worstMs, lockTimeoutMs: 2000 },
+      killAndResume: { exit: resumedCode, rowsUpdatedTwice: twice, rowsLeft: left },
+    };
+    console.log(
+      `backfill: ${ROWS} rows: plain UPDATE ${round(plainMs)} ms (${results.backfill.plain.rowsPerSecond} rows/s), worst concurrent single-row update ${plainLoad.worstMs} ms; ` +
+        `backfill (10,000-row batches) ${round(backfillMs)} ms (${results.backfill.backfill.rowsPerSecond} rows/s, CLI start-up included), worst concurrent update ${backfillLoad.worstMs} ms (limit: lock timeout 2,000 ms + 100 ms)`,
+    );
+    console.log(`backfill: SIGKILL after a third, then resumed (exit ${resumedCode}): ${twice} rows updated twice, ${left} rows left`);
+  } finally {
+    await admin.end().catch(() => undefined);
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (want('large')) {
   const files = corpusFiles();
   if (files.length === 0) {
