@@ -113,3 +113,32 @@ describe('backfill migrations', () => {
     expect(findings('-- bgmigrate: backfill batch=abc\nUPDATE users SET full_name = name WHERE full_name IS NULL;\n')).toEqual([['parse-error', 1]]);
   });
 });
+
+describe('backfill batches: the key range added to the statement', () => {
+  it('goes into the top-level WHERE, before RETURNING / ON CONFLICT, never into a subquery', async () => {
+    const { loadParser } = await import('../../src/parse/parser.js');
+    const { addKeyRange } = await import('../../src/apply/backfill.js');
+    await loadParser();
+    expect(addKeyRange('UPDATE users u SET x = (SELECT 1 WHERE true) WHERE x IS NULL RETURNING id;', 'u."id"', false, 'f')).toBe(
+      'UPDATE users u SET x = (SELECT 1 WHERE true) WHERE (x IS NULL) AND u."id" > $1 AND u."id" <= $2 RETURNING id',
+    );
+    expect(addKeyRange('UPDATE users SET x = 1', '"users"."id"', true, 'f')).toBe('UPDATE users SET x = 1 WHERE "users"."id" <= $1');
+    expect(addKeyRange('INSERT INTO copy (id, n) SELECT id, name FROM users JOIN orders ON orders.user_id = users.id ON CONFLICT DO NOTHING', 'users.id', false, 'f')).toBe(
+      'INSERT INTO copy (id, n) SELECT id, name FROM users JOIN orders ON orders.user_id = users.id WHERE users.id > $1 AND users.id <= $2 ON CONFLICT DO NOTHING',
+    );
+  });
+
+  it('an INSERT … SELECT backfill ranges over the table it reads', async () => {
+    const p = await project('bf_insert', 1_234);
+    await withClient(p.url, (c) => c.query('CREATE TABLE names (id bigint PRIMARY KEY, name text NOT NULL)'));
+    fs.writeFileSync(
+      path.join(p.cwd, 'migrations', '002_copy.sql'),
+      '-- bgmigrate: backfill batch=300\nINSERT INTO names (id, name) SELECT id, name FROM users ON CONFLICT DO NOTHING;\n',
+    );
+    const run = p.run('apply', '--phase', 'expand', '--format', 'json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).applied.map((a: { backfill: { rowsDone: number; batches: number } }) => [a.backfill.rowsDone, a.backfill.batches])).toEqual([[1_234, 5]]);
+    expect(await withClient(p.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM names')).rows[0].n)).toBe(1_234);
+  });
+});
