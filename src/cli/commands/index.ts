@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   pool: () => import('./pool.js'),
   trace: () => import('./trace.js'),
   usage: () => import('./usage.js'),
+  plan: () => import('./plan.js'),
 };
 
 /** Global options that take a value, so that their value is not mistaken for the command name. */

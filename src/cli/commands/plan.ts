@@ -1,0 +1,108 @@
+import { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { detectLayout } from '../../migrations/discover.js';
+import { normaliseObjectName } from '../../object-name.js';
+import { editDistance } from '../../text.js';
+import type { CliContext } from '../context.js';
+
+export function register(program: Command, ctx: () => CliContext): void {
+  program
+    .command('plan <recipe> [objects...]')
+    .description('write the expand/contract series of migration files for a change (set-not-null, add-foreign-key, add-unique, drop-column)')
+    .option('--references <schema.table.column>', 'add-foreign-key: the column the foreign key points at')
+    .option('--dry-run', 'print the files instead of writing them')
+    .addHelpText(
+      'after',
+      `
+Recipes:
+  set-not-null <schema.table.column>      CHECK … NOT VALID, VALIDATE, SET NOT NULL, drop the CHECK
+  add-foreign-key <schema.table.column> --references <schema.table.column>
+                                          NOT VALID, then VALIDATE
+  add-unique <schema.table.column>        a unique index built CONCURRENTLY, then ADD CONSTRAINT … USING INDEX
+  drop-column <schema.table.column>       deprecate now (ship it with the release that stops using it), drop later
+
+The files are numbered after the last migration, in the directory's layout (plain, up-sql or
+flyway). The objects must exist in the migrations (or, with --database, in the database).
+
+Examples:
+  bgmigrate plan set-not-null public.users.email
+  bgmigrate plan add-foreign-key public.orders.user_id --references public.users.id --dry-run`,
+    )
+    .action(async (recipe: string, objects: string[], flags: { references?: string; dryRun?: boolean }) => {
+      const c = ctx();
+      const { RECIPES, planRecipe } = await import('../../plan/recipes.js');
+      if (!(RECIPES as readonly string[]).includes(recipe)) {
+        const near = [...RECIPES].sort((a, b) => editDistance(a, recipe) - editDistance(b, recipe))[0];
+        throw new UsageError(`plan: unknown recipe "${recipe}"; the recipes are ${RECIPES.join(', ')} (did you mean ${near}?)`);
+      }
+      const dir = c.migrationsDir();
+      if (!fs.existsSync(dir)) c.migrations(); // exit 2, saying where the directory came from
+      const layout = c.config().layout === 'auto' ? detectLayout(dir) : c.config().layout;
+      if (layout !== 'plain' && layout !== 'up-sql' && layout !== 'flyway') {
+        throw new UsageError(`plan writes SQL files into plain, up-sql and flyway layouts; ${path.relative(c.cwd, dir) || '.'} is ${layout}`);
+      }
+      // Every object a recipe names must exist: in the database with --database, else in the migrations.
+      const names = [...objects, ...(flags.references ? [flags.references] : [])].map((o) => normaliseObjectName(o));
+      const known = await knownObjects(c);
+      for (const name of names) {
+        if (known.has(name)) continue;
+        const closest = [...known].filter((k) => k.split('.').length === 3).sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
+        throw new UsageError(`plan ${recipe}: ${name} is not a column the migrations${c.options.database ? ' or the database' : ''} create${closest ? `; the closest is ${closest}` : ''}`);
+      }
+      const files = planRecipe(recipe as (typeof RECIPES)[number], names.slice(0, objects.length), { references: names[objects.length] });
+      const existing = fs.readdirSync(dir);
+      const named = numbered(existing, layout, files.map((f) => f.slug));
+      for (const [i, file] of files.entries()) {
+        const target = path.join(dir, named[i]);
+        if (flags.dryRun) {
+          c.out.line(`── ${path.relative(c.cwd, target)}`);
+          c.out.write(file.sql);
+          continue;
+        }
+        fs.writeFileSync(target, file.sql, { flag: 'wx' });
+        c.out.line(`wrote ${path.relative(c.cwd, target)}`);
+      }
+    });
+}
+
+/** Objects the migrations create, plus the database's with --database. */
+async function knownObjects(c: CliContext): Promise<Set<string>> {
+  const { lintMigrations } = await import('../../lint.js');
+  const { objectsCreatedBy, catalogObjects } = await import('../../ledger/objects.js');
+  const files = fs.existsSync(c.migrationsDir()) ? (await import('../../migrations/discover.js')).discoverMigrations({ dir: c.migrationsDir(), layout: c.config().layout, cwd: c.cwd, allowEmpty: true }) : [];
+  const known = objectsCreatedBy(await lintMigrations(files, { pgVersion: c.config().pgVersion ?? 15 }));
+  const url = await c.databaseUrl();
+  if (url) {
+    const { connect } = await import('../../db/connect.js');
+    const client = await connect(url, { applicationName: 'bgmigrate plan' });
+    try {
+      for (const name of await catalogObjects(client)) known.add(name);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  return known;
+}
+
+/**
+ * File names after the directory's last migration: the same number width (or, for 14-digit
+ * timestamps, the time now, a second apart), or Flyway's next versions.
+ */
+export function numbered(existing: readonly string[], layout: 'plain' | 'up-sql' | 'flyway', slugs: readonly string[]): string[] {
+  const ext = layout === 'up-sql' ? '.up.sql' : '.sql';
+  if (layout === 'flyway') {
+    const versions = existing.map((f) => /^V(\d+)(?:[._]\d+)*__/.exec(f)?.[1]).filter((v): v is string => v !== undefined).map(Number);
+    const next = Math.max(0, ...versions) + 1;
+    return slugs.map((slug, i) => `V${next + i}__${slug}.sql`);
+  }
+  const numbers = existing.filter((f) => f.endsWith(ext)).map((f) => /^(\d+)/.exec(f)?.[1]).filter((n): n is string => n !== undefined);
+  const width = numbers.length ? Math.max(...numbers.map((n) => n.length)) : 4;
+  if (width >= 14) {
+    const now = new Date();
+    return slugs.map((slug, i) => `${new Date(now.getTime() + i * 1000).toISOString().replace(/\D/g, '').slice(0, 14)}_${slug}${ext}`);
+  }
+  const last = numbers.length ? Math.max(...numbers.map(Number)) : 0;
+  return slugs.map((slug, i) => `${String(last + 1 + i).padStart(width, '0')}_${slug}${ext}`);
+}

@@ -1,0 +1,143 @@
+/**
+ * `bgmigrate plan <recipe> …`: the expand/contract series of migration files for one change, each
+ * with its phase and `deprecates` directives, so that the safe way is the short way. Every file
+ * passes `check` (the contract step once the ledger allows it).
+ *
+ * Recipes here: set-not-null, add-foreign-key, add-unique, drop-column. They name objects as
+ * `schema.table.column`; the object must exist in the migrations (or the database, with
+ * --database), which the caller checks.
+ */
+import { formatObjectName, parseObjectName } from '../object-name.js';
+import { UsageError } from '../errors.js';
+
+export const RECIPES = ['set-not-null', 'add-foreign-key', 'add-unique', 'drop-column'] as const;
+export type Recipe = (typeof RECIPES)[number];
+
+/** One file of a plan: a name suffix (the caller numbers it) and its SQL. */
+export interface PlannedFile {
+  slug: string;
+  sql: string;
+}
+
+/** The parts of `schema.table.column`, quoted for SQL where they need it. */
+export function columnParts(object: string): { schema: string; table: string; column: string; qualifiedTable: string; name: string } {
+  const parts = parseObjectName(object);
+  if (parts.length !== 3) throw new UsageError(`${object}: expected schema.table.column`);
+  const [schema, table, column] = parts;
+  return { schema, table, column, qualifiedTable: formatObjectName([schema, table]), name: formatObjectName([schema, table, column]) };
+}
+
+/** A constraint or index name within PostgreSQL's 63 bytes. */
+function constraintName(...parts: string[]): string {
+  return parts.join('_').replace(/[^A-Za-z0-9_]/g, '_').toLowerCase().slice(0, 63);
+}
+
+const q = (identifier: string) => formatObjectName([identifier]);
+
+export function planRecipe(recipe: Recipe, args: string[], options: { references?: string }): PlannedFile[] {
+  switch (recipe) {
+    case 'set-not-null': {
+      const c = columnParts(one(args, 'set-not-null <schema.table.column>'));
+      const check = constraintName(c.table, c.column, 'not_null');
+      return [
+        {
+          slug: `${c.table}_${c.column}_not_null_check`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 1 of SET NOT NULL on ${c.name}: a CHECK that new writes must satisfy, without scanning the table\n` +
+            `-- (NOT VALID: existing rows are not checked, so it takes its lock only briefly).\n` +
+            `ALTER TABLE ${c.qualifiedTable} ADD CONSTRAINT ${q(check)} CHECK (${q(c.column)} IS NOT NULL) NOT VALID;\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_not_null_validate`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 2: check the existing rows. VALIDATE scans the table under a SHARE UPDATE EXCLUSIVE lock, which\n` +
+            `-- lets reads and writes go on. Backfill the NULLs first if there are any, or this fails.\n` +
+            `ALTER TABLE ${c.qualifiedTable} VALIDATE CONSTRAINT ${q(check)};\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_set_not_null`,
+          sql:
+            `-- bgmigrate: phase=contract\n` +
+            `-- Step 3, the contract step: SET NOT NULL fails the inserts of a release that still writes NULL, so it\n` +
+            `-- runs after every such release is retired (the ledger says when). It uses the valid CHECK instead of\n` +
+            `-- scanning the table (PostgreSQL 12 and later); the CHECK then says nothing more and goes.\n` +
+            `ALTER TABLE ${c.qualifiedTable} ALTER COLUMN ${q(c.column)} SET NOT NULL;\n` +
+            `ALTER TABLE ${c.qualifiedTable} DROP CONSTRAINT ${q(check)};\n`,
+        },
+      ];
+    }
+    case 'add-foreign-key': {
+      const c = columnParts(one(args, 'add-foreign-key <schema.table.column> --references <schema.table.column>'));
+      if (!options.references) throw new UsageError('plan add-foreign-key: give --references <schema.table.column>, the column it points at');
+      const r = columnParts(options.references);
+      const fk = constraintName(c.table, c.column, 'fkey');
+      return [
+        {
+          slug: `${c.table}_${c.column}_fkey`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 1 of a foreign key: checked for new writes only (NOT VALID), so no scan holds the tables.\n` +
+            `ALTER TABLE ${c.qualifiedTable} ADD CONSTRAINT ${q(fk)} FOREIGN KEY (${q(c.column)}) REFERENCES ${r.qualifiedTable} (${q(r.column)}) NOT VALID;\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_fkey_validate`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 2: check the existing rows under locks that let reads and writes go on.\n` +
+            `ALTER TABLE ${c.qualifiedTable} VALIDATE CONSTRAINT ${q(fk)};\n`,
+        },
+      ];
+    }
+    case 'add-unique': {
+      const c = columnParts(one(args, 'add-unique <schema.table.column>'));
+      const name = constraintName(c.table, c.column, 'key');
+      return [
+        {
+          slug: `${c.table}_${c.column}_unique_index`,
+          sql:
+            `-- bgmigrate: no-transaction\n` +
+            `-- Step 1 of a UNIQUE constraint: build its index without blocking writes (CONCURRENTLY cannot run in a\n` +
+            `-- transaction: this migration runs statement by statement; a failed build is dropped and built again).\n` +
+            `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${q(name)} ON ${c.qualifiedTable} (${q(c.column)});\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_unique`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 2: the constraint takes over the valid index: no scan, a brief lock.\n` +
+            `ALTER TABLE ${c.qualifiedTable} ADD CONSTRAINT ${q(name)} UNIQUE USING INDEX ${q(name)};\n`,
+        },
+      ];
+    }
+    case 'drop-column': {
+      const c = columnParts(one(args, 'drop-column <schema.table.column>'));
+      return [
+        {
+          slug: `${c.table}_${c.column}_deprecate`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- bgmigrate: deprecates ${c.name}\n` +
+            `-- Ship this with the release that no longer reads or writes ${c.name} (apply --release <it>).\n` +
+            `-- If the column is NOT NULL without a default, the old release's inserts would fail once the new one\n` +
+            `-- stops writing it: drop NOT NULL here too (ALTER TABLE … ALTER COLUMN … DROP NOT NULL).\n` +
+            `COMMENT ON COLUMN ${c.name} IS 'deprecated: dropped once every release that uses it is retired';\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_drop`,
+          sql:
+            `-- bgmigrate: phase=contract\n` +
+            `-- The contract step: the ledger allows it once the deprecating release has shipped and every older\n` +
+            `-- release is retired; until then apply --phase contract leaves it waiting.\n` +
+            `ALTER TABLE ${c.qualifiedTable} DROP COLUMN ${q(c.column)};\n`,
+        },
+      ];
+    }
+  }
+}
+
+function one(args: string[], usage: string): string {
+  if (args.length !== 1) throw new UsageError(`plan ${usage}`);
+  return args[0];
+}

@@ -1,0 +1,135 @@
+/**
+ * `bgmigrate plan`: the files each recipe writes, what `check` says of them, and their expand steps
+ * applied to a real server while the old color keeps writing through the old names.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { CLI, runCli, tempProject } from '../support/cli.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
+
+const BASE = {
+  'migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text);\n',
+  'migrations/0002_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n',
+};
+
+describe('bgmigrate plan', () => {
+  it('numbers the files after the last migration; --dry-run writes nothing; unknown names are exit 2', () => {
+    const cwd = tempProject(BASE);
+    const dry = runCli(['plan', 'add-unique', 'public.users.email', '--dry-run'], { cwd });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout.split('\n').filter((l) => l.startsWith('── '))).toEqual(['── migrations/0003_users_email_unique_index.sql', '── migrations/0004_users_email_unique.sql']);
+    expect(fs.readdirSync(path.join(cwd, 'migrations'))).toEqual(['0001_users.sql', '0002_orders.sql']);
+    expect(runCli(['plan', 'add-unique', 'public.users.emial'], { cwd })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'bgmigrate: plan add-unique: public.users.emial is not a column the migrations create; the closest is public.users.email\n',
+    });
+    expect(runCli(['plan', 'add-uniq', 'public.users.email'], { cwd }).stderr).toBe(
+      'bgmigrate: plan: unknown recipe "add-uniq"; the recipes are set-not-null, add-foreign-key, add-unique, drop-column (did you mean add-unique?)\n',
+    );
+  });
+
+  it('every file passes check except the contract steps, which wait for the ledger', () => {
+    const cwd = tempProject(BASE);
+    for (const args of [
+      ['set-not-null', 'public.users.email'],
+      ['add-foreign-key', 'public.orders.user_id', '--references', 'public.users.id'],
+      ['add-unique', 'public.users.email'],
+      ['drop-column', 'public.users.nickname'],
+    ]) {
+      expect(runCli(['plan', ...args], { cwd }).code).toBe(0);
+    }
+    expect(fs.readdirSync(path.join(cwd, 'migrations'))).toEqual([
+      '0001_users.sql',
+      '0002_orders.sql',
+      '0003_users_email_not_null_check.sql',
+      '0004_users_email_not_null_validate.sql',
+      '0005_users_email_set_not_null.sql',
+      '0006_orders_user_id_fkey.sql',
+      '0007_orders_user_id_fkey_validate.sql',
+      '0008_users_email_unique_index.sql',
+      '0009_users_email_unique.sql',
+      '0010_users_nickname_deprecate.sql',
+      '0011_users_nickname_drop.sql',
+    ]);
+    const report = JSON.parse(runCli(['check', '--format', 'json'], { cwd }).stdout) as { files: { path: string; phase: string; findings: { rule: string; severity: string }[] }[] };
+    const errors = report.files.flatMap((f) => f.findings.filter((x) => x.severity === 'error').map((x) => [f.path, f.phase, x.rule]));
+    expect(errors).toEqual([
+      ['migrations/0005_users_email_set_not_null.sql', 'contract', 'set-not-null'],
+      ['migrations/0011_users_nickname_drop.sql', 'contract', 'drop-column'],
+    ]);
+  });
+});
+
+describe('bgmigrate plan: expand steps under live writes', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('plan_live');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('foreign key and unique constraint are added while the old color inserts and updates: no write lost', async () => {
+    const cwd = tempProject(BASE);
+    const run = (...args: string[]) => runCli(args, { cwd, env: { BGMIGRATE_DATABASE_URL: db.url } });
+    expect(run('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
+    await withClient(db.url, (c) => c.query(`INSERT INTO users SELECT g, 'u' || g || '@x', NULL FROM generate_series(1, 5000) g; INSERT INTO orders SELECT g, g FROM generate_series(1, 5000) g`));
+    expect(run('plan', 'add-foreign-key', 'public.orders.user_id', '--references', 'public.users.id').code).toBe(0);
+    expect(run('plan', 'add-unique', 'public.users.email').code).toBe(0);
+
+    // The old color: inserts users and orders and updates emails, through the whole expand.
+    let writes = 0;
+    let failed = 0;
+    let running = true;
+    const writer = withClient(db.url, async (c) => {
+      for (let i = 5001; running; i++) {
+        try {
+          await c.query('INSERT INTO users VALUES ($1, $2, NULL)', [i, `u${i}@x`]);
+          await c.query('INSERT INTO orders VALUES ($1, $1)', [i]);
+          await c.query('UPDATE users SET email = email WHERE id = $1', [i - 4000]);
+          writes += 3;
+        } catch {
+          failed += 1;
+        }
+      }
+    });
+    // The apply runs as a child process while this process's writer keeps going (spawnSync would block it).
+    const applied = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', 'v2', '--format', 'json'], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: db.url } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    const writesDuringApply = writes;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    running = false;
+    await writer;
+    expect(writesDuringApply).toBeGreaterThan(30);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout).applied.map((a: { id: string }) => a.id)).toEqual([
+      '0003_orders_user_id_fkey.sql',
+      '0004_orders_user_id_fkey_validate.sql',
+      '0005_users_email_unique_index.sql',
+      '0006_users_email_unique.sql',
+    ]);
+    expect(failed).toBe(0);
+    const state = await withClient(db.url, async (c) => ({
+      users: (await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n,
+      orders: (await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n,
+      constraints: (await c.query(`SELECT conname, contype, convalidated FROM pg_constraint WHERE conrelid IN ('users'::regclass, 'orders'::regclass) AND contype IN ('f', 'u') ORDER BY conname`)).rows,
+    }));
+    // Every write the writer made is there: 5,000 rows each plus one per loop.
+    expect(state.users).toBe(5_000 + writes / 3);
+    expect(state.orders).toBe(5_000 + writes / 3);
+    expect(state.constraints).toEqual([
+      { conname: 'orders_user_id_fkey', contype: 'f', convalidated: true },
+      { conname: 'users_email_key', contype: 'u', convalidated: true },
+    ]);
+  });
+});
