@@ -10,7 +10,7 @@
 import { formatObjectName, parseObjectName } from '../object-name.js';
 import { UsageError } from '../errors.js';
 
-export const RECIPES = ['set-not-null', 'add-foreign-key', 'add-unique', 'drop-column'] as const;
+export const RECIPES = ['rename-column', 'set-not-null', 'add-foreign-key', 'add-unique', 'drop-column'] as const;
 export type Recipe = (typeof RECIPES)[number];
 
 /** One file of a plan: a name suffix (the caller numbers it) and its SQL. */
@@ -34,8 +34,61 @@ function constraintName(...parts: string[]): string {
 
 const q = (identifier: string) => formatObjectName([identifier]);
 
-export function planRecipe(recipe: Recipe, args: string[], options: { references?: string }): PlannedFile[] {
+export function planRecipe(recipe: Recipe, args: string[], options: { references?: string; newName?: string; columnType?: (column: string) => string | undefined }): PlannedFile[] {
   switch (recipe) {
+    case 'rename-column': {
+      const c = columnParts(one(args, 'rename-column <schema.table.column> <new-name>'));
+      const to = options.newName;
+      if (!to || !/^[a-z_][a-z0-9_]*$/.test(to)) throw new UsageError('plan rename-column <schema.table.column> <new-name>: the new name is a lower-case identifier');
+      const type = options.columnType?.(c.name);
+      if (!type) throw new UsageError(`plan rename-column: the type of ${c.name} is not known from the migrations; pass --database to read it from the database`);
+      const sync = constraintName(c.table, 'sync', c.column, to);
+      const fn = formatObjectName([c.schema, sync]);
+      return [
+        {
+          slug: `${c.table}_${to}_add`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 1 of renaming ${c.name} to ${to}: the new column beside the old one, kept in sync whichever\n` +
+            `-- color writes (the old one writes only ${c.column}, the new one ${to}).\n` +
+            `ALTER TABLE ${c.qualifiedTable} ADD COLUMN ${q(to)} ${type};\n\n` +
+            `CREATE FUNCTION ${fn}() RETURNS trigger\nLANGUAGE plpgsql AS $$\nBEGIN\n` +
+            `  IF TG_OP = 'INSERT' THEN\n` +
+            `    NEW.${q(to)} := coalesce(NEW.${q(to)}, NEW.${q(c.column)});\n` +
+            `    NEW.${q(c.column)} := coalesce(NEW.${q(c.column)}, NEW.${q(to)});\n` +
+            `  ELSIF NEW.${q(c.column)} IS DISTINCT FROM OLD.${q(c.column)} AND NEW.${q(to)} IS NOT DISTINCT FROM OLD.${q(to)} THEN\n` +
+            `    NEW.${q(to)} := NEW.${q(c.column)};\n` +
+            `  ELSIF NEW.${q(to)} IS DISTINCT FROM OLD.${q(to)} AND NEW.${q(c.column)} IS NOT DISTINCT FROM OLD.${q(c.column)} THEN\n` +
+            `    NEW.${q(c.column)} := NEW.${q(to)};\n` +
+            `  END IF;\n  RETURN NEW;\nEND\n$$;\n\n` +
+            `CREATE TRIGGER ${q(sync)}\n  BEFORE INSERT OR UPDATE ON ${c.qualifiedTable}\n  FOR EACH ROW EXECUTE FUNCTION ${fn}();\n`,
+        },
+        {
+          slug: `${c.table}_${to}_backfill`,
+          sql:
+            `-- bgmigrate: backfill\n` +
+            `-- Step 2: copy ${c.column} into ${to} for the rows written before the trigger, in resumable batches.\n` +
+            `UPDATE ${c.qualifiedTable} SET ${q(to)} = ${q(c.column)} WHERE ${q(to)} IS NULL AND ${q(c.column)} IS NOT NULL;\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_deprecate`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- bgmigrate: deprecates ${c.name}, ${fn}\n` +
+            `-- Step 3: apply with the release that reads and writes only ${to} (apply --release <it>).\n` +
+            `COMMENT ON COLUMN ${formatObjectName([c.schema, c.table, to])} IS 'replaces ${c.column}';\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_drop`,
+          sql:
+            `-- bgmigrate: phase=contract\n` +
+            `-- Step 4, the contract step: once every release that uses ${c.column} is retired.\n` +
+            `DROP TRIGGER IF EXISTS ${q(sync)} ON ${c.qualifiedTable};\n\n` +
+            `DROP FUNCTION IF EXISTS ${fn}();\n\n` +
+            `ALTER TABLE ${c.qualifiedTable} DROP COLUMN ${q(c.column)};\n`,
+        },
+      ];
+    }
     case 'set-not-null': {
       const c = columnParts(one(args, 'set-not-null <schema.table.column>'));
       const check = constraintName(c.table, c.column, 'not_null');

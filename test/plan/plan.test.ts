@@ -27,7 +27,7 @@ describe('bgmigrate plan', () => {
       stderr: 'bgmigrate: plan add-unique: public.users.emial is not a column the migrations create; the closest is public.users.email\n',
     });
     expect(runCli(['plan', 'add-uniq', 'public.users.email'], { cwd }).stderr).toBe(
-      'bgmigrate: plan: unknown recipe "add-uniq"; the recipes are set-not-null, add-foreign-key, add-unique, drop-column (did you mean add-unique?)\n',
+      'bgmigrate: plan: unknown recipe "add-uniq"; the recipes are rename-column, set-not-null, add-foreign-key, add-unique, drop-column (did you mean add-unique?)\n',
     );
   });
 
@@ -131,5 +131,74 @@ describe('bgmigrate plan: expand steps under live writes', () => {
       { conname: 'orders_user_id_fkey', contype: 'f', convalidated: true },
       { conname: 'users_email_key', contype: 'u', convalidated: true },
     ]);
+  });
+});
+
+describe('bgmigrate plan rename-column: the whole lifecycle under the old color\'s writes', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('plan_rename');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('ends as a one-step rename would, with every write the old color made', async () => {
+    const cwd = tempProject({ 'migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n' });
+    const env = { BGMIGRATE_DATABASE_URL: db.url };
+    const run = (...args: string[]) => runCli(args, { cwd, env });
+    expect(run('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
+    expect(run('release', 'ship', 'v1').code).toBe(0);
+    await withClient(db.url, (c) => c.query(`INSERT INTO users SELECT g, 'name ' || g FROM generate_series(1, 3000) g`));
+    const expected = new Map<number, string>(Array.from({ length: 3000 }, (_, i) => [i + 1, `name ${i + 1}`]));
+
+    expect(run('plan', 'rename-column', 'public.users.name', 'full_name')).toMatchObject({ code: 0 });
+    expect(fs.readdirSync(path.join(cwd, 'migrations'))).toEqual([
+      '0001_users.sql',
+      '0002_users_full_name_add.sql',
+      '0003_users_full_name_backfill.sql',
+      '0004_users_name_deprecate.sql',
+      '0005_users_name_drop.sql',
+    ]);
+
+    // The old color writes only `name`, all through the expand.
+    let running = true;
+    const writer = withClient(db.url, async (c) => {
+      for (let i = 3001; running; i++) {
+        await c.query('INSERT INTO users (id, name) VALUES ($1, $2)', [i, `name ${i}`]);
+        expected.set(i, `name ${i}`);
+        const id = 1 + (i % 3000);
+        await c.query(`UPDATE users SET name = $2 WHERE id = $1`, [id, `renamed ${i}`]);
+        expected.set(id, `renamed ${i}`);
+      }
+    });
+    const expand = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', 'v2'], { cwd, env: { ...process.env, ...env } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    running = false;
+    await writer;
+    expect(expand.stderr).not.toContain('bgmigrate:');
+    expect(expand.code).toBe(0);
+    // Every row has the new column filled and equal to the old one.
+    expect(await withClient(db.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM users WHERE full_name IS DISTINCT FROM name')).rows[0].n)).toBe(0);
+
+    expect(run('release', 'ship', 'v2').code).toBe(0);
+    expect(run('release', 'retire', 'v1').code).toBe(0);
+    const contract = run('apply', '--phase', 'contract', '--release', 'v2');
+    expect(contract.stderr.split('\n').filter((l) => l.startsWith('bgmigrate:'))).toEqual([]);
+    expect(contract.code).toBe(0);
+
+    const final = await withClient(db.url, async (c) => ({
+      columns: (await c.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY ordinal_position`)).rows.map((r) => r.column_name),
+      leftovers: (await c.query(`SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'users_sync%'`)).rows[0].n,
+      rows: (await c.query('SELECT id::int, full_name FROM users ORDER BY id')).rows as { id: number; full_name: string }[],
+    }));
+    expect(final.columns).toEqual(['id', 'full_name']);
+    expect(final.leftovers).toBe(0);
+    expect(final.rows.length).toBe(expected.size);
+    expect(final.rows.filter((r) => expected.get(r.id) !== r.full_name)).toEqual([]);
   });
 });

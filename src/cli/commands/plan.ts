@@ -10,13 +10,16 @@ import type { CliContext } from '../context.js';
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('plan <recipe> [objects...]')
-    .description('write the expand/contract series of migration files for a change (set-not-null, add-foreign-key, add-unique, drop-column)')
+    .description('write the expand/contract series of migration files for a change (rename-column, set-not-null, add-foreign-key, add-unique, drop-column)')
     .option('--references <schema.table.column>', 'add-foreign-key: the column the foreign key points at')
     .option('--dry-run', 'print the files instead of writing them')
     .addHelpText(
       'after',
       `
 Recipes:
+  rename-column <schema.table.column> <new-name>
+                                          a new column kept in sync by a trigger, a backfill, the old one
+                                          deprecated, then dropped with the trigger (contract)
   set-not-null <schema.table.column>      CHECK … NOT VALID, VALIDATE, SET NOT NULL, drop the CHECK
   add-foreign-key <schema.table.column> --references <schema.table.column>
                                           NOT VALID, then VALIDATE
@@ -44,14 +47,20 @@ Examples:
         throw new UsageError(`plan writes SQL files into plain, up-sql and flyway layouts; ${path.relative(c.cwd, dir) || '.'} is ${layout}`);
       }
       // Every object a recipe names must exist: in the database with --database, else in the migrations.
+      // rename-column's second argument is the new name, not an object.
+      const newName = recipe === 'rename-column' ? objects.pop() : undefined;
       const names = [...objects, ...(flags.references ? [flags.references] : [])].map((o) => normaliseObjectName(o));
-      const known = await knownObjects(c);
+      const { known, types } = await knownObjects(c);
       for (const name of names) {
         if (known.has(name)) continue;
         const closest = [...known].filter((k) => k.split('.').length === 3).sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
         throw new UsageError(`plan ${recipe}: ${name} is not a column the migrations${c.options.database ? ' or the database' : ''} create${closest ? `; the closest is ${closest}` : ''}`);
       }
-      const files = planRecipe(recipe as (typeof RECIPES)[number], names.slice(0, objects.length), { references: names[objects.length] });
+      const files = planRecipe(recipe as (typeof RECIPES)[number], names.slice(0, objects.length), {
+        references: names[objects.length],
+        ...(newName !== undefined ? { newName } : {}),
+        columnType: (column) => types.get(column),
+      });
       const existing = fs.readdirSync(dir);
       const named = numbered(existing, layout, files.map((f) => f.slug));
       for (const [i, file] of files.entries()) {
@@ -67,23 +76,38 @@ Examples:
     });
 }
 
-/** Objects the migrations create, plus the database's with --database. */
-async function knownObjects(c: CliContext): Promise<Set<string>> {
+/** Objects the migrations create (and column types), plus the database's with --database. */
+async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types: Map<string, string> }> {
   const { lintMigrations } = await import('../../lint.js');
   const { objectsCreatedBy, catalogObjects } = await import('../../ledger/objects.js');
   const files = fs.existsSync(c.migrationsDir()) ? (await import('../../migrations/discover.js')).discoverMigrations({ dir: c.migrationsDir(), layout: c.config().layout, cwd: c.cwd, allowEmpty: true }) : [];
-  const known = objectsCreatedBy(await lintMigrations(files, { pgVersion: c.config().pgVersion ?? 15 }));
+  const reports = await lintMigrations(files, { pgVersion: c.config().pgVersion ?? 15 });
+  const known = objectsCreatedBy(reports);
+  // Column types as the migrations declare them (CREATE TABLE and ADD COLUMN effects).
+  const types = new Map<string, string>();
+  for (const effect of reports.flatMap((r) => r.statements.flatMap((s) => s.effects))) {
+    const columns = (effect as { detail?: { columns?: { name: string; type?: string }[] } }).detail?.columns ?? [];
+    const table = effect.kind === 'create-table' ? effect.object : effect.kind === 'add-column' ? effect.table : undefined;
+    if (!table) continue;
+    for (const col of columns) if (col.type) types.set(`${table}.${col.name}`, col.type);
+  }
   const url = await c.databaseUrl();
   if (url) {
     const { connect } = await import('../../db/connect.js');
     const client = await connect(url, { applicationName: 'bgmigrate plan' });
     try {
       for (const name of await catalogObjects(client)) known.add(name);
+      const { rows } = await client.query<{ name: string; type: string }>(
+        `SELECT n.nspname || '.' || c.relname || '.' || a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+      );
+      for (const row of rows) types.set(row.name, row.type);
     } finally {
       await client.end().catch(() => undefined);
     }
   }
-  return known;
+  return { known, types };
 }
 
 /**
