@@ -34,7 +34,21 @@ function constraintName(...parts: string[]): string {
 
 const q = (identifier: string) => formatObjectName([identifier]);
 
-export function planRecipe(recipe: Recipe, args: string[], options: { references?: string; newName?: string; columnType?: (column: string) => string | undefined }): PlannedFile[] {
+/** An index the migrations create: plain column lists can be copied for a renamed column. */
+export interface KnownIndex {
+  name: string;
+  /** `schema.table` */
+  table: string;
+  unique: boolean;
+  /** Column names, in order; undefined when an element is an expression or the index is partial. */
+  columns?: string[];
+}
+
+export function planRecipe(
+  recipe: Recipe,
+  args: string[],
+  options: { references?: string; newName?: string; columnType?: (column: string) => string | undefined; indexesOn?: (table: string) => KnownIndex[] },
+): PlannedFile[] {
   switch (recipe) {
     case 'rename-column': {
       const c = columnParts(one(args, 'rename-column <schema.table.column> <new-name>'));
@@ -70,6 +84,7 @@ export function planRecipe(recipe: Recipe, args: string[], options: { references
             `-- Step 2: copy ${c.column} into ${to} for the rows written before the trigger, in resumable batches.\n` +
             `UPDATE ${c.qualifiedTable} SET ${q(to)} = ${q(c.column)} WHERE ${q(to)} IS NULL AND ${q(c.column)} IS NOT NULL;\n`,
         },
+        ...indexCopies(c, to, options.indexesOn?.(c.qualifiedTable) ?? []),
         {
           slug: `${c.table}_${c.column}_deprecate`,
           sql:
@@ -193,4 +208,34 @@ export function planRecipe(recipe: Recipe, args: string[], options: { references
 function one(args: string[], usage: string): string {
   if (args.length !== 1) throw new UsageError(`plan ${usage}`);
   return args[0];
+}
+
+/**
+ * rename-column: the indexes on the old column built again on the new one, CONCURRENTLY, after the
+ * backfill (so the backfill does not maintain them). Indexes with expressions or a WHERE are named
+ * in a comment: write their copy by hand.
+ */
+function indexCopies(c: ReturnType<typeof columnParts>, to: string, indexes: readonly KnownIndex[]): PlannedFile[] {
+  const on = indexes.filter((i) => i.columns === undefined || i.columns.includes(c.column));
+  if (on.length === 0) return [];
+  const copies = on.filter((i) => i.columns !== undefined);
+  const byHand = on.filter((i) => i.columns === undefined);
+  const lines = copies.map((i) => {
+    const name = constraintName(i.name.replace(new RegExp(c.column, 'g'), to));
+    const columns = i.columns!.map((col) => q(col === c.column ? to : col)).join(', ');
+    return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${q(name === i.name ? `${name}_${to}` : name)} ON ${c.qualifiedTable} (${columns});`;
+  });
+  const notes = byHand.map((i) => `-- ${i.name} has an expression or a WHERE: copy it for ${to} by hand.`);
+  if (lines.length === 0 && notes.length === 0) return [];
+  return [
+    {
+      slug: `${c.table}_${to}_indexes`,
+      sql:
+        `-- bgmigrate: no-transaction\n` +
+        `-- Step 2b: the indexes on ${c.column}, built again on ${to} without blocking writes (the old ones go with\n` +
+        `-- the old column in the contract step).\n` +
+        [...notes, ...lines].join('\n') +
+        '\n',
+    },
+  ];
 }

@@ -144,7 +144,7 @@ describe('bgmigrate plan rename-column: the whole lifecycle under the old color\
   });
 
   it('ends as a one-step rename would, with every write the old color made', async () => {
-    const cwd = tempProject({ 'migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n' });
+    const cwd = tempProject({ 'migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\nCREATE INDEX users_name_idx ON users (name);\n' });
     const env = { BGMIGRATE_DATABASE_URL: db.url };
     const run = (...args: string[]) => runCli(args, { cwd, env });
     expect(run('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
@@ -157,9 +157,13 @@ describe('bgmigrate plan rename-column: the whole lifecycle under the old color\
       '0001_users.sql',
       '0002_users_full_name_add.sql',
       '0003_users_full_name_backfill.sql',
-      '0004_users_name_deprecate.sql',
-      '0005_users_name_drop.sql',
+      '0004_users_full_name_indexes.sql',
+      '0005_users_name_deprecate.sql',
+      '0006_users_name_drop.sql',
     ]);
+    expect(fs.readFileSync(path.join(cwd, 'migrations', '0004_users_full_name_indexes.sql'), 'utf8')).toContain(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS users_full_name_idx ON public.users (full_name);',
+    );
 
     // The old color writes only `name`, all through the expand.
     let running = true;
@@ -197,6 +201,11 @@ describe('bgmigrate plan rename-column: the whole lifecycle under the old color\
       rows: (await c.query('SELECT id::int, full_name FROM users ORDER BY id')).rows as { id: number; full_name: string }[],
     }));
     expect(final.columns).toEqual(['id', 'full_name']);
+    const indexes = await withClient(db.url, async (c) => (await c.query(`SELECT indexrelid::regclass::text AS name, indisvalid FROM pg_index WHERE indrelid = 'users'::regclass ORDER BY 1`)).rows);
+    expect(indexes).toEqual([
+      { name: 'users_full_name_idx', indisvalid: true },
+      { name: 'users_pkey', indisvalid: true },
+    ]);
     expect(final.leftovers).toBe(0);
     expect(final.rows.length).toBe(expected.size);
     expect(final.rows.filter((r) => expected.get(r.id) !== r.full_name)).toEqual([]);

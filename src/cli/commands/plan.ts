@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { detectLayout } from '../../migrations/discover.js';
 import { normaliseObjectName } from '../../object-name.js';
 import { editDistance } from '../../text.js';
+import type { KnownIndex } from '../../plan/recipes.js';
 import type { CliContext } from '../context.js';
 
 export function register(program: Command, ctx: () => CliContext): void {
@@ -50,7 +51,7 @@ Examples:
       // rename-column's second argument is the new name, not an object.
       const newName = recipe === 'rename-column' ? objects.pop() : undefined;
       const names = [...objects, ...(flags.references ? [flags.references] : [])].map((o) => normaliseObjectName(o));
-      const { known, types } = await knownObjects(c);
+      const { known, types, indexes } = await knownObjects(c);
       for (const name of names) {
         if (known.has(name)) continue;
         const closest = [...known].filter((k) => k.split('.').length === 3).sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
@@ -60,6 +61,7 @@ Examples:
         references: names[objects.length],
         ...(newName !== undefined ? { newName } : {}),
         columnType: (column) => types.get(column),
+        indexesOn: (table) => indexes.filter((i) => i.table === table),
       });
       const existing = fs.readdirSync(dir);
       const named = numbered(existing, layout, files.map((f) => f.slug));
@@ -77,7 +79,7 @@ Examples:
 }
 
 /** Objects the migrations create (and column types), plus the database's with --database. */
-async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types: Map<string, string> }> {
+async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types: Map<string, string>; indexes: KnownIndex[] }> {
   const { lintMigrations } = await import('../../lint.js');
   const { objectsCreatedBy, catalogObjects } = await import('../../ledger/objects.js');
   const files = fs.existsSync(c.migrationsDir()) ? (await import('../../migrations/discover.js')).discoverMigrations({ dir: c.migrationsDir(), layout: c.config().layout, cwd: c.cwd, allowEmpty: true }) : [];
@@ -90,6 +92,24 @@ async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types:
     const table = effect.kind === 'create-table' ? effect.object : effect.kind === 'add-column' ? effect.table : undefined;
     if (!table) continue;
     for (const col of columns) if (col.type) types.set(`${table}.${col.name}`, col.type);
+  }
+  // Indexes the migrations create, from each CREATE INDEX's own parse (for rename-column's copies).
+  const { parseSql } = await import('../../parse/parser.js');
+  const indexes: KnownIndex[] = [];
+  for (const statement of reports.flatMap((r) => r.statements.filter((s) => s.kind === 'IndexStmt' && !s.inDoBlock))) {
+    const parsed = parseSql(statement.text);
+    if ('error' in parsed) continue;
+    const node = parsed.stmts[0]?.stmt.IndexStmt as
+      | { idxname?: string; unique?: boolean; whereClause?: unknown; relation: { schemaname?: string; relname: string }; indexParams: { IndexElem: { name?: string } }[] }
+      | undefined;
+    if (!node?.idxname) continue;
+    const names = node.indexParams.map((p) => p.IndexElem.name);
+    indexes.push({
+      name: node.idxname,
+      table: `${node.relation.schemaname ?? 'public'}.${node.relation.relname}`,
+      unique: node.unique === true,
+      ...(node.whereClause || names.some((n) => n === undefined) ? {} : { columns: names as string[] }),
+    });
   }
   const url = await c.databaseUrl();
   if (url) {
@@ -107,7 +127,7 @@ async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types:
       await client.end().catch(() => undefined);
     }
   }
-  return { known, types };
+  return { known, types, indexes };
 }
 
 /**
