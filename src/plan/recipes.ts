@@ -3,14 +3,15 @@
  * with its phase and `deprecates` directives, so that the safe way is the short way. Every file
  * passes `check` (the contract step once the ledger allows it).
  *
- * Recipes here: set-not-null, add-foreign-key, add-unique, drop-column. They name objects as
- * `schema.table.column`; the object must exist in the migrations (or the database, with
+ * Recipes: rename-column, rename-table (view-based), change-type (shadow column, swap),
+ * set-not-null, add-foreign-key, add-unique, drop-column. They name objects as
+ * `schema.table[.column]`; the object must exist in the migrations (or the database, with
  * --database), which the caller checks.
  */
 import { formatObjectName, parseObjectName } from '../object-name.js';
 import { UsageError } from '../errors.js';
 
-export const RECIPES = ['rename-column', 'set-not-null', 'add-foreign-key', 'add-unique', 'drop-column'] as const;
+export const RECIPES = ['rename-column', 'rename-table', 'change-type', 'set-not-null', 'add-foreign-key', 'add-unique', 'drop-column'] as const;
 export type Recipe = (typeof RECIPES)[number];
 
 /** One file of a plan: a name suffix (the caller numbers it) and its SQL. */
@@ -25,6 +26,13 @@ export function columnParts(object: string): { schema: string; table: string; co
   if (parts.length !== 3) throw new UsageError(`${object}: expected schema.table.column`);
   const [schema, table, column] = parts;
   return { schema, table, column, qualifiedTable: formatObjectName([schema, table]), name: formatObjectName([schema, table, column]) };
+}
+
+/** The parts of `schema.table`. */
+export function tableParts(object: string): [string, string] {
+  const parts = parseObjectName(object);
+  if (parts.length !== 2) throw new UsageError(`${object}: expected schema.table`);
+  return [parts[0], parts[1]];
 }
 
 /** A constraint or index name within PostgreSQL's 63 bytes. */
@@ -47,9 +55,95 @@ export interface KnownIndex {
 export function planRecipe(
   recipe: Recipe,
   args: string[],
-  options: { references?: string; newName?: string; columnType?: (column: string) => string | undefined; indexesOn?: (table: string) => KnownIndex[] },
+  options: { references?: string; newName?: string; newType?: string; columnType?: (column: string) => string | undefined; indexesOn?: (table: string) => KnownIndex[] },
 ): PlannedFile[] {
   switch (recipe) {
+    case 'rename-table': {
+      const [schema, table] = tableParts(one(args, 'rename-table <schema.table> <new-name>'));
+      const to = options.newName;
+      if (!to || !/^[a-z_][a-z0-9_]*$/.test(to)) throw new UsageError('plan rename-table <schema.table> <new-name>: the new name is a lower-case identifier');
+      const oldName = formatObjectName([schema, table]);
+      const newName = formatObjectName([schema, to]);
+      return [
+        {
+          slug: `${table}_rename_to_${to}`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 1 of renaming ${oldName} to ${newName}: a view-based rename. The table takes its new name and a\n` +
+            `-- view keeps the old one; a simple view is automatically updatable, so the old color's SELECT, INSERT,\n` +
+            `-- UPDATE and DELETE keep working through it (the table's defaults apply to columns they omit).\n` +
+            `-- Both statements commit together: nothing ever sees the old name missing.\n` +
+            `ALTER TABLE ${oldName} RENAME TO ${q(to)};\n` +
+            `CREATE VIEW ${oldName} AS SELECT * FROM ${newName};\n`,
+        },
+        {
+          slug: `${table}_deprecate`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- bgmigrate: deprecates ${oldName}\n` +
+            `-- Step 2: apply with the release that uses only ${newName} (apply --release <it>).\n` +
+            `COMMENT ON TABLE ${newName} IS 'renamed from ${table}';\n`,
+        },
+        {
+          slug: `${table}_drop_view`,
+          sql:
+            `-- bgmigrate: phase=contract\n` +
+            `-- Step 3, the contract step: the old name goes once every release that uses it is retired.\n` +
+            `DROP VIEW ${oldName};\n`,
+        },
+      ];
+    }
+    case 'change-type': {
+      const c = columnParts(one(args, 'change-type <schema.table.column> <type>'));
+      const type = options.newType?.trim();
+      if (!type) throw new UsageError('plan change-type <schema.table.column> <type>: give the new type, e.g. bigint');
+      const shadow = constraintName(c.column, 'new');
+      const sync = constraintName(c.table, 'sync', c.column, 'type');
+      const fn = formatObjectName([c.schema, sync]);
+      const oldType = options.columnType?.(c.name);
+      if (!oldType) throw new UsageError(`plan change-type: the type of ${c.name} is not known from the migrations; pass --database to read it from the database`);
+      return [
+        {
+          slug: `${c.table}_${c.column}_${shadow}_add`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- Step 1 of changing ${c.name} from ${oldType} to ${type}: a shadow column of the new type, kept equal\n` +
+            `-- to ${c.column} by a trigger whichever color writes.\n` +
+            `ALTER TABLE ${c.qualifiedTable} ADD COLUMN ${q(shadow)} ${type};\n\n` +
+            `CREATE FUNCTION ${fn}() RETURNS trigger\nLANGUAGE plpgsql AS $$\nBEGIN\n` +
+            `  NEW.${q(shadow)} := NEW.${q(c.column)}::${type};\n  RETURN NEW;\nEND\n$$;\n\n` +
+            `CREATE TRIGGER ${q(sync)}\n  BEFORE INSERT OR UPDATE ON ${c.qualifiedTable}\n  FOR EACH ROW EXECUTE FUNCTION ${fn}();\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_${shadow}_backfill`,
+          sql:
+            `-- bgmigrate: backfill\n` +
+            `-- Step 2: fill the shadow column for the rows written before the trigger, in resumable batches.\n` +
+            `UPDATE ${c.qualifiedTable} SET ${q(shadow)} = ${q(c.column)}::${type} WHERE ${q(shadow)} IS NULL AND ${q(c.column)} IS NOT NULL;\n`,
+        },
+        ...indexCopies({ ...c, column: c.column }, shadow, options.indexesOn?.(c.qualifiedTable) ?? []),
+        {
+          slug: `${c.table}_${c.column}_type_deprecate`,
+          sql:
+            `-- bgmigrate: phase=expand\n` +
+            `-- bgmigrate: deprecates ${c.name}, ${formatObjectName([c.schema, c.table, shadow])}, ${fn}\n` +
+            `-- Step 3: apply with the release that works with ${c.column} as ${type} (apply --release <it>): after the\n` +
+            `-- swap, ${c.column} keeps its name with the new type.\n` +
+            `COMMENT ON COLUMN ${formatObjectName([c.schema, c.table, shadow])} IS 'becomes ${c.column} (${type})';\n`,
+        },
+        {
+          slug: `${c.table}_${c.column}_type_swap`,
+          sql:
+            `-- bgmigrate: phase=contract\n` +
+            `-- Step 4, the contract step: the swap, in one transaction (brief locks), once every release older than\n` +
+            `-- the deprecating one is retired.\n` +
+            `DROP TRIGGER IF EXISTS ${q(sync)} ON ${c.qualifiedTable};\n` +
+            `DROP FUNCTION IF EXISTS ${fn}();\n` +
+            `ALTER TABLE ${c.qualifiedTable} DROP COLUMN ${q(c.column)};\n` +
+            `ALTER TABLE ${c.qualifiedTable} RENAME COLUMN ${q(shadow)} TO ${q(c.column)};\n`,
+        },
+      ];
+    }
     case 'rename-column': {
       const c = columnParts(one(args, 'rename-column <schema.table.column> <new-name>'));
       const to = options.newName;

@@ -27,7 +27,7 @@ describe('bgmigrate plan', () => {
       stderr: 'bgmigrate: plan add-unique: public.users.emial is not a column the migrations create; the closest is public.users.email\n',
     });
     expect(runCli(['plan', 'add-uniq', 'public.users.email'], { cwd }).stderr).toBe(
-      'bgmigrate: plan: unknown recipe "add-uniq"; the recipes are rename-column, set-not-null, add-foreign-key, add-unique, drop-column (did you mean add-unique?)\n',
+      'bgmigrate: plan: unknown recipe "add-uniq"; the recipes are rename-column, rename-table, change-type, set-not-null, add-foreign-key, add-unique, drop-column (did you mean add-unique?)\n',
     );
   });
 
@@ -59,6 +59,29 @@ describe('bgmigrate plan', () => {
     expect(errors).toEqual([
       ['migrations/0005_users_email_set_not_null.sql', 'contract', 'set-not-null'],
       ['migrations/0011_users_nickname_drop.sql', 'contract', 'drop-column'],
+    ]);
+  });
+});
+
+describe('bgmigrate plan: rename-column, rename-table and change-type pass check but for their contract steps', () => {
+  it('lists errors only on the contract steps', () => {
+    const cwd = tempProject({ ...BASE, 'migrations/0003_scores.sql': 'CREATE TABLE scores (id bigint PRIMARY KEY, points integer);\n' });
+    for (const args of [
+      ['rename-column', 'public.users.nickname', 'handle'],
+      ['rename-table', 'public.orders', 'purchases'],
+      ['change-type', 'public.scores.points', 'bigint'],
+    ]) {
+      expect(runCli(['plan', ...args], { cwd }).code).toBe(0);
+    }
+    const report = JSON.parse(runCli(['check', '--format', 'json'], { cwd }).stdout) as { files: { path: string; phase: string; findings: { rule: string; severity: string }[] }[] };
+    const errors = report.files.flatMap((f) => f.findings.filter((x) => x.severity === 'error').map((x) => [f.path, f.phase, x.rule]));
+    expect(errors).toEqual([
+      ['migrations/0007_users_nickname_drop.sql', 'contract', 'drop-routine'],
+      ['migrations/0007_users_nickname_drop.sql', 'contract', 'drop-column'],
+      ['migrations/0010_orders_drop_view.sql', 'contract', 'drop-view'],
+      ['migrations/0014_scores_points_type_swap.sql', 'contract', 'drop-routine'],
+      ['migrations/0014_scores_points_type_swap.sql', 'contract', 'drop-column'],
+      ['migrations/0014_scores_points_type_swap.sql', 'contract', 'rename-column'],
     ]);
   });
 });
@@ -209,5 +232,102 @@ describe('bgmigrate plan rename-column: the whole lifecycle under the old color\
     expect(final.leftovers).toBe(0);
     expect(final.rows.length).toBe(expected.size);
     expect(final.rows.filter((r) => expected.get(r.id) !== r.full_name)).toEqual([]);
+  });
+});
+
+describe('bgmigrate plan rename-table and change-type: lifecycles under the old color\'s writes', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('plan_table_type');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  /** Runs the expand in a child process while `write(i)` keeps running here; returns the writes made. */
+  async function expandUnderWrites(cwd: string, release: string, write: (c: import('pg').Client, i: number) => Promise<void>): Promise<number> {
+    let running = true;
+    let writes = 0;
+    const writer = withClient(db.url, async (c) => {
+      for (let i = 1; running; i++) {
+        await write(c, i);
+        writes++;
+      }
+    });
+    const expand = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', release], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: db.url } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    running = false;
+    await writer;
+    expect(expand.stderr).not.toContain('bgmigrate:');
+    expect(expand.code).toBe(0);
+    return writes;
+  }
+
+  it('rename-table: the old name keeps working as an updatable view until the contract step drops it', async () => {
+    await withClient(db.url, (c) => c.query('CREATE SCHEMA rt'));
+    const cwd = tempProject({ 'migrations/0001_users.sql': "CREATE TABLE rt.users (id bigint PRIMARY KEY, name text NOT NULL, status text NOT NULL DEFAULT 'new');\n", 'bgmigrate.config.json': '{"ledger": {"schema": "ledger_rt"}}' });
+    const run = (...args: string[]) => runCli(args, { cwd, env: { BGMIGRATE_DATABASE_URL: db.url } });
+    expect(run('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
+    expect(run('release', 'ship', 'v1').code).toBe(0);
+    expect(run('plan', 'rename-table', 'rt.users', 'customers').code).toBe(0);
+    expect(fs.readdirSync(path.join(cwd, 'migrations'))).toEqual(['0001_users.sql', '0002_users_rename_to_customers.sql', '0003_users_deprecate.sql', '0004_users_drop_view.sql']);
+    // The old color writes through the old name, omitting the defaulted column.
+    const writes = await expandUnderWrites(cwd, 'v2', async (c, i) => {
+      await c.query('INSERT INTO rt.users (id, name) VALUES ($1, $2)', [i, `n${i}`]);
+      await c.query('UPDATE rt.users SET name = name WHERE id = $1', [i]);
+    });
+    expect(writes).toBeGreaterThan(10);
+    expect(run('release', 'ship', 'v2').code).toBe(0);
+    expect(run('release', 'retire', 'v1').code).toBe(0);
+    expect(run('apply', '--phase', 'contract', '--release', 'v2').code).toBe(0);
+    const final = await withClient(db.url, async (c) => ({
+      relations: (await c.query(`SELECT relname, relkind::text FROM pg_class WHERE relnamespace = 'rt'::regnamespace AND relkind IN ('r', 'v') ORDER BY 1`)).rows,
+      rows: (await c.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'new')::int AS defaulted FROM rt.customers`)).rows[0],
+    }));
+    expect(final).toEqual({ relations: [{ relname: 'customers', relkind: 'r' }], rows: { n: writes, defaulted: writes } });
+  });
+
+  it('change-type: a shadow column, a backfill and the swap; the column keeps its name with the new type and every value', async () => {
+    await withClient(db.url, (c) => c.query('CREATE SCHEMA ct'));
+    const cwd = tempProject({ 'migrations/0001_scores.sql': 'CREATE TABLE ct.scores (id bigint PRIMARY KEY, points integer NOT NULL);\nCREATE INDEX scores_points_idx ON ct.scores (points);\n', 'bgmigrate.config.json': '{"ledger": {"schema": "ledger_ct"}}' });
+    const run = (...args: string[]) => runCli(args, { cwd, env: { BGMIGRATE_DATABASE_URL: db.url } });
+    expect(run('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
+    expect(run('release', 'ship', 'v1').code).toBe(0);
+    await withClient(db.url, (c) => c.query('INSERT INTO ct.scores SELECT g, g * 10 FROM generate_series(1, 2000) g'));
+    expect(run('plan', 'change-type', 'ct.scores.points', 'bigint').code).toBe(0);
+    expect(fs.readdirSync(path.join(cwd, 'migrations'))).toEqual([
+      '0001_scores.sql',
+      '0002_scores_points_points_new_add.sql',
+      '0003_scores_points_points_new_backfill.sql',
+      '0004_scores_points_new_indexes.sql',
+      '0005_scores_points_type_deprecate.sql',
+      '0006_scores_points_type_swap.sql',
+    ]);
+    const expected = new Map<number, number>(Array.from({ length: 2000 }, (_, i) => [i + 1, (i + 1) * 10]));
+    await expandUnderWrites(cwd, 'v2', async (c, i) => {
+      await c.query('INSERT INTO ct.scores VALUES ($1, $2)', [2000 + i, i]);
+      expected.set(2000 + i, i);
+      await c.query('UPDATE ct.scores SET points = points + 1 WHERE id = $1', [i]);
+      expected.set(i, expected.get(i)! + 1);
+    });
+    expect(run('release', 'ship', 'v2').code).toBe(0);
+    expect(run('release', 'retire', 'v1').code).toBe(0);
+    const contract = run('apply', '--phase', 'contract', '--release', 'v2');
+    expect(contract.stderr.split('\n').filter((l) => l.startsWith('bgmigrate:'))).toEqual([]);
+    expect(contract.code).toBe(0);
+    const final = await withClient(db.url, async (c) => ({
+      columns: (await c.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'ct' AND table_name = 'scores' ORDER BY ordinal_position`)).rows,
+      rows: (await c.query('SELECT id::int, points::int FROM ct.scores')).rows as { id: number; points: number }[],
+    }));
+    expect(final.columns).toEqual([
+      { column_name: 'id', data_type: 'bigint' },
+      { column_name: 'points', data_type: 'bigint' },
+    ]);
+    expect(final.rows.length).toBe(expected.size);
+    expect(final.rows.filter((r) => expected.get(r.id) !== r.points)).toEqual([]);
   });
 });

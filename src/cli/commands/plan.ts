@@ -11,7 +11,7 @@ import type { CliContext } from '../context.js';
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('plan <recipe> [objects...]')
-    .description('write the expand/contract series of migration files for a change (rename-column, set-not-null, add-foreign-key, add-unique, drop-column)')
+    .description('write the expand/contract series of migration files for a change (rename-column, rename-table, change-type, set-not-null, add-foreign-key, add-unique, drop-column)')
     .option('--references <schema.table.column>', 'add-foreign-key: the column the foreign key points at')
     .option('--dry-run', 'print the files instead of writing them')
     .addHelpText(
@@ -21,6 +21,10 @@ Recipes:
   rename-column <schema.table.column> <new-name>
                                           a new column kept in sync by a trigger, a backfill, the old one
                                           deprecated, then dropped with the trigger (contract)
+  rename-table <schema.table> <new-name>  the table renamed, a view keeps the old name (automatically
+                                          updatable), the view dropped later (contract)
+  change-type <schema.table.column> <type>
+                                          a shadow column kept in sync, a backfill, then the swap (contract)
   set-not-null <schema.table.column>      CHECK … NOT VALID, VALIDATE, SET NOT NULL, drop the CHECK
   add-foreign-key <schema.table.column> --references <schema.table.column>
                                           NOT VALID, then VALIDATE
@@ -48,18 +52,23 @@ Examples:
         throw new UsageError(`plan writes SQL files into plain, up-sql and flyway layouts; ${path.relative(c.cwd, dir) || '.'} is ${layout}`);
       }
       // Every object a recipe names must exist: in the database with --database, else in the migrations.
-      // rename-column's second argument is the new name, not an object.
-      const newName = recipe === 'rename-column' ? objects.pop() : undefined;
+      // rename-column / rename-table take a new name, change-type a type, after the object.
+      const newName = recipe === 'rename-column' || recipe === 'rename-table' ? objects.pop() : undefined;
+      const newType = recipe === 'change-type' ? objects.splice(1).join(' ') : undefined;
       const names = [...objects, ...(flags.references ? [flags.references] : [])].map((o) => normaliseObjectName(o));
       const { known, types, indexes } = await knownObjects(c);
       for (const name of names) {
         if (known.has(name)) continue;
         const closest = [...known].filter((k) => k.split('.').length === 3).sort((a, b) => editDistance(a, name) - editDistance(b, name))[0];
-        throw new UsageError(`plan ${recipe}: ${name} is not a column the migrations${c.options.database ? ' or the database' : ''} create${closest ? `; the closest is ${closest}` : ''}`);
+        const what = name.split('.').length === 2 ? 'a table' : 'a column';
+        const pool = [...known].filter((k) => k.split('.').length === name.split('.').length);
+        const near = pool.sort((a, b) => editDistance(a, name) - editDistance(b, name))[0] ?? closest;
+        throw new UsageError(`plan ${recipe}: ${name} is not ${what} the migrations${c.options.database ? ' or the database' : ''} create${near ? `; the closest is ${near}` : ''}`);
       }
       const files = planRecipe(recipe as (typeof RECIPES)[number], names.slice(0, objects.length), {
         references: names[objects.length],
         ...(newName !== undefined ? { newName } : {}),
+        ...(newType !== undefined ? { newType } : {}),
         columnType: (column) => types.get(column),
         indexesOn: (table) => indexes.filter((i) => i.table === table),
       });
