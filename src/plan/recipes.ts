@@ -214,8 +214,12 @@ export function planRecipe(
           slug: `${c.table}_${c.column}_not_null_validate`,
           sql:
             `-- bgmigrate: phase=expand\n` +
+            `-- bgmigrate: deprecates ${c.name}\n` +
             `-- Step 2: check the existing rows. VALIDATE scans the table under a SHARE UPDATE EXCLUSIVE lock, which\n` +
             `-- lets reads and writes go on. Backfill the NULLs first if there are any, or this fails.\n` +
+            `-- Apply it with the release that never writes NULL into ${c.column}: the deprecation tells the ledger that\n` +
+            `-- from that release on nothing depends on the column being nullable (the ledger has no finer fact: it\n` +
+            `-- would also allow dropping the column, which this plan does not do).\n` +
             `ALTER TABLE ${c.qualifiedTable} VALIDATE CONSTRAINT ${q(check)};\n`,
         },
         {

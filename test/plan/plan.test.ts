@@ -31,6 +31,19 @@ describe('bgmigrate plan', () => {
     );
   });
 
+  it('writes into prisma and diesel directories too, named by the time after the newest', () => {
+    const prisma = tempProject({ 'migrations/20240101000000_init/migration.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n' });
+    expect(runCli(['plan', 'add-unique', 'public.users.email'], { cwd: prisma }).code).toBe(0);
+    const made = fs.readdirSync(path.join(prisma, 'migrations')).sort();
+    expect(made[0]).toBe('20240101000000_init');
+    expect(made.slice(1).map((d) => d.replace(/^\d{14}_/, ''))).toEqual(['users_email_unique_index', 'users_email_unique']);
+    expect(made.slice(1).every((d) => fs.existsSync(path.join(prisma, 'migrations', d, 'migration.sql')))).toBe(true);
+    expect(runCli(['check'], { cwd: prisma }).code).toBe(0);
+    const diesel = tempProject({ 'migrations/2024-01-01-000000_init/up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n' });
+    expect(runCli(['plan', 'add-unique', 'public.users.email'], { cwd: diesel }).code).toBe(0);
+    expect(fs.readdirSync(path.join(diesel, 'migrations')).sort().slice(1).map((d) => /^\d{4}-\d\d-\d\d-\d{6}_(.*)$/.exec(d)?.[1])).toEqual(['users_email_unique_index', 'users_email_unique']);
+  });
+
   it('every file passes check except the contract steps, which wait for the ledger', () => {
     const cwd = tempProject(BASE);
     for (const args of [
@@ -329,5 +342,73 @@ describe('bgmigrate plan rename-table and change-type: lifecycles under the old 
     ]);
     expect(final.rows.length).toBe(expected.size);
     expect(final.rows.filter((r) => expected.get(r.id) !== r.points)).toEqual([]);
+  });
+});
+
+describe('bgmigrate plan set-not-null and drop-column: lifecycles under the old color\'s writes', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('plan_nn_drop');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  async function lifecycle(schema: string, base: string, recipe: string[], write: (c: import('pg').Client, i: number) => Promise<void>): Promise<{ writes: number; run: (...args: string[]) => ReturnType<typeof runCli> }> {
+    await withClient(db.url, (c) => c.query(`CREATE SCHEMA ${schema}`));
+    const cwd = tempProject({ 'migrations/0001_base.sql': base, 'bgmigrate.config.json': JSON.stringify({ ledger: { schema: `ledger_${schema}` } }) });
+    const run = (...args: string[]) => runCli(args, { cwd, env: { BGMIGRATE_DATABASE_URL: db.url } });
+    expect(run('apply', '--phase', 'expand', '--release', 'v1').code).toBe(0);
+    expect(run('release', 'ship', 'v1').code).toBe(0);
+    await withClient(db.url, (c) => c.query(`INSERT INTO ${schema}.users SELECT g, 'u' || g FROM generate_series(1, 1000) g`));
+    expect(run('plan', ...recipe).code).toBe(0);
+    let running = true;
+    let writes = 0;
+    const writer = withClient(db.url, async (c) => {
+      for (let i = 1001; running; i++) {
+        await write(c, i);
+        writes++;
+      }
+    });
+    const expand = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', 'v2'], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: db.url } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    running = false;
+    await writer;
+    expect(expand.stderr).not.toContain('bgmigrate:');
+    expect(expand.code).toBe(0);
+    expect(run('release', 'ship', 'v2').code).toBe(0);
+    expect(run('release', 'retire', 'v1').code).toBe(0);
+    const contract = run('apply', '--phase', 'contract', '--release', 'v2');
+    expect(contract.stderr.split('\n').filter((l) => l.startsWith('bgmigrate:'))).toEqual([]);
+    expect(contract.code).toBe(0);
+    return { writes, run };
+  }
+
+  it('set-not-null: the column ends NOT NULL, with no CHECK left and every row written', async () => {
+    const { writes } = await lifecycle('nn', 'CREATE TABLE nn.users (id bigint PRIMARY KEY, email text);\n', ['set-not-null', 'nn.users.email'], async (c, i) => {
+      await c.query('INSERT INTO nn.users VALUES ($1, $2)', [i, `e${i}`]);
+    });
+    const final = await withClient(db.url, async (c) => ({
+      notNull: (await c.query(`SELECT attnotnull FROM pg_attribute WHERE attrelid = 'nn.users'::regclass AND attname = 'email'`)).rows[0].attnotnull,
+      checks: (await c.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'nn.users'::regclass AND contype = 'c'`)).rows[0].n,
+      rows: (await c.query('SELECT count(*)::int AS n FROM nn.users')).rows[0].n,
+    }));
+    expect(final).toEqual({ notNull: true, checks: 0, rows: 1000 + writes });
+  });
+
+  it('drop-column: the old color keeps writing the column until it is retired; then it is gone and every row kept', async () => {
+    const { writes } = await lifecycle('dc', 'CREATE TABLE dc.users (id bigint PRIMARY KEY, nickname text);\n', ['drop-column', 'dc.users.nickname'], async (c, i) => {
+      await c.query('INSERT INTO dc.users VALUES ($1, $2)', [i, `n${i}`]);
+      await c.query('UPDATE dc.users SET nickname = nickname WHERE id = $1', [i]);
+    });
+    const final = await withClient(db.url, async (c) => ({
+      columns: (await c.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'dc' AND table_name = 'users' ORDER BY ordinal_position`)).rows.map((r) => r.column_name),
+      rows: (await c.query('SELECT count(*)::int AS n FROM dc.users')).rows[0].n,
+    }));
+    expect(final).toEqual({ columns: ['id'], rows: 1000 + writes });
   });
 });

@@ -48,8 +48,8 @@ Examples:
       const dir = c.migrationsDir();
       if (!fs.existsSync(dir)) c.migrations(); // exit 2, saying where the directory came from
       const layout = c.config().layout === 'auto' ? detectLayout(dir) : c.config().layout;
-      if (layout !== 'plain' && layout !== 'up-sql' && layout !== 'flyway') {
-        throw new UsageError(`plan writes SQL files into plain, up-sql and flyway layouts; ${path.relative(c.cwd, dir) || '.'} is ${layout}`);
+      if (layout !== 'plain' && layout !== 'up-sql' && layout !== 'flyway' && layout !== 'prisma' && layout !== 'diesel') {
+        throw new UsageError(`plan writes SQL migrations (plain, up-sql, flyway, prisma and diesel layouts); ${path.relative(c.cwd, dir) || '.'} is ${layout}: write the steps in its own format from plan --dry-run`);
       }
       // Every object a recipe names must exist: in the database with --database, else in the migrations.
       // rename-column / rename-table take a new name, change-type a type, after the object.
@@ -81,6 +81,7 @@ Examples:
           c.out.write(file.sql);
           continue;
         }
+        fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.writeFileSync(target, file.sql, { flag: 'wx' });
         c.out.line(`wrote ${path.relative(c.cwd, target)}`);
       }
@@ -143,7 +144,21 @@ async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types:
  * File names after the directory's last migration: the same number width (or, for 14-digit
  * timestamps, the time now, a second apart), or Flyway's next versions.
  */
-export function numbered(existing: readonly string[], layout: 'plain' | 'up-sql' | 'flyway', slugs: readonly string[]): string[] {
+export function numbered(existing: readonly string[], layout: 'plain' | 'up-sql' | 'flyway' | 'prisma' | 'diesel', slugs: readonly string[]): string[] {
+  if (layout === 'prisma' || layout === 'diesel') {
+    // Directories named by the time, a second apart, after the newest one.
+    const stamps = existing.map((d) => /^(\d{4})-?(\d{2})-?(\d{2})-?(\d{6})/.exec(d)).filter((m): m is RegExpExecArray => m !== null).map((m) => m.slice(1).join(''));
+    const newest = stamps.sort().at(-1);
+    let next = Math.max(Date.now(), newest ? Date.UTC(+newest.slice(0, 4), +newest.slice(4, 6) - 1, +newest.slice(6, 8), +newest.slice(8, 10), +newest.slice(10, 12), +newest.slice(12, 14)) + 1000 : 0);
+    return slugs.map((slug) => {
+      const iso = new Date(next).toISOString();
+      next += 1000;
+      const stamp = iso.replace(/\D/g, '').slice(0, 14);
+      return layout === 'prisma'
+        ? `${stamp}_${slug}/migration.sql`
+        : `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}-${stamp.slice(8, 14)}_${slug}/up.sql`;
+    });
+  }
   const ext = layout === 'up-sql' ? '.up.sql' : '.sql';
   if (layout === 'flyway') {
     const versions = existing.map((f) => /^V(\d+)(?:[._]\d+)*__/.exec(f)?.[1]).filter((v): v is string => v !== undefined).map(Number);
