@@ -412,6 +412,8 @@ interface Settings extends RetrySchedule {
   maxReplicationLagMs?: number;
   /** Each backfill batch's statement timeout (config backfill.batchTimeout, default 1 min). */
   batchTimeoutMs: number;
+  /** Config backfill.keys: per table, the column to batch by. */
+  backfillKeys: Record<string, string>;
 }
 
 function resolveSettings(options: ApplyOptions): Settings {
@@ -426,6 +428,7 @@ function resolveSettings(options: ApplyOptions): Settings {
     batchDelayMs: options.batchDelayMs ?? 0,
     ...(options.config.backfill.maxReplicationLagMs !== undefined ? { maxReplicationLagMs: options.config.backfill.maxReplicationLagMs } : {}),
     batchTimeoutMs: options.config.backfill.batchTimeoutMs,
+    backfillKeys: options.config.backfill.keys,
   };
   if (settings.lockTimeoutMs <= 0) {
     // 0 would mean "wait forever": exactly the outage this runner exists to prevent.
@@ -708,7 +711,7 @@ class MigrationRunner {
         retryMaxDelayMs: this.settings.retryMaxDelayMs,
         sleep: this.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         onProgress: (progress) => this.emit({ type: 'backfill', id: file.id, path: file.path, ...progress, elapsedMs: Date.now() - started }),
-      }, backfill.key);
+      }, backfill.key ?? ((table) => this.settings.backfillKeys[table]));
       counter.retries += figures.retries;
       await this.finish(file, counter, record);
       const durationMs = Date.now() - started;

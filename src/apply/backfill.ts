@@ -55,7 +55,13 @@ interface Target {
 }
 
 /** Runs the statement in batches; returns the final figures. */
-export async function runBackfill(client: pg.Client, statement: RunnableStatement, where: string, options: BackfillOptions, keyOption?: string): Promise<BackfillProgress> {
+export async function runBackfill(
+  client: pg.Client,
+  statement: RunnableStatement,
+  where: string,
+  options: BackfillOptions,
+  keyOption?: string | ((table: string) => string | undefined),
+): Promise<BackfillProgress> {
   const target = await targetOf(client, statement, where, keyOption);
   const q = (table: string) => `"${options.schema}".${table}`;
   const key = quoteIdent(target.key);
@@ -132,13 +138,16 @@ async function waitForReplicas(client: pg.Client, options: BackfillOptions, prog
 }
 
 /** The table the batches range over, its reference in the statement, and its key. */
-async function targetOf(client: pg.Client, statement: RunnableStatement, where: string, keyOption?: string): Promise<Target> {
+async function targetOf(client: pg.Client, statement: RunnableStatement, where: string, keyFor?: string | ((table: string) => string | undefined)): Promise<Target> {
   const parsed = parseSql(statement.text);
   const node = 'error' in parsed ? undefined : (parsed.stmts[0]?.stmt[statement.kind] as Record<string, unknown> | undefined);
   const relation = statementRelation(statement.kind, node);
   if (!relation) throw new RefusalError(`${where}: a backfill ranges over one table: the UPDATE's, or the one table the INSERT … SELECT reads from`);
   const table = relation.schemaname ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}` : quoteIdent(relation.relname);
   const reference = relation.alias ? quoteIdent(relation.alias) : table;
+  // The directive's key=, else the config's backfill.keys for the table (schema-qualified as the catalog resolves it).
+  const qualified = (await client.query<{ name: string }>(`SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass`, [table])).rows[0]?.name;
+  const keyOption = typeof keyFor === 'function' ? (qualified ? keyFor(qualified) : undefined) : keyFor;
   const keys = await client.query<{ column: string; primary: boolean; notnull: boolean; identity: string }>(
     `SELECT a.attname::text AS column, i.indisprimary AS primary, a.attnotnull AS notnull, a.attidentity::text AS identity
        FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]

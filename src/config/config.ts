@@ -46,8 +46,12 @@ export interface Config {
    * statistics). A `url` of the form `$NAME` is read from that environment variable.
    */
   usage: { require: boolean; servers: { name: string; url: string }[] };
-  /** Backfills (src/apply/backfill.ts): pause while a replica lags more; each batch's statement timeout. */
-  backfill: { maxReplicationLagMs?: number; batchTimeoutMs: number };
+  /**
+   * Backfills (src/apply/backfill.ts): pause while a replica lags more; each batch's statement
+   * timeout; per table (`schema.table`), the unique NOT NULL column to batch by when it is not the
+   * primary key (a directive's `key=` wins).
+   */
+  backfill: { maxReplicationLagMs?: number; batchTimeoutMs: number; keys: Record<string, string> };
 }
 
 export const CONFIG_FILES = ['bgmigrate.config.json', '.bgmigraterc.json'] as const;
@@ -135,7 +139,12 @@ export function validateConfig(
   const obj = asObject(raw, 'the config', fail);
   checkKeys(obj, ['migrationsDir', 'layout', 'pgVersion', 'rules', 'ledger', 'apply', 'pool', 'usage', 'backfill', '$schema'], '', fail);
   const backfillObj = obj.backfill === undefined ? {} : asObject(obj.backfill, 'backfill', fail);
-  checkKeys(backfillObj, ['maxReplicationLag', 'batchTimeout'], 'backfill.', fail);
+  checkKeys(backfillObj, ['maxReplicationLag', 'batchTimeout', 'keys'], 'backfill.', fail);
+  const keysObj = backfillObj.keys === undefined ? {} : asObject(backfillObj.keys, 'backfill.keys', fail);
+  for (const [table, column] of Object.entries(keysObj)) {
+    if (!/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/.test(table)) fail(`backfill.keys: "${table}" is not schema.table`);
+    if (typeof column !== 'string' || !/^[a-z_][a-z0-9_$]*$/.test(column)) fail(`backfill.keys.${table}: a column name, got ${JSON.stringify(column)}`);
+  }
   const usageObj = obj.usage === undefined ? {} : asObject(obj.usage, 'usage', fail);
   checkKeys(usageObj, ['require', 'servers'], 'usage.', fail);
   if (usageObj.require !== undefined && typeof usageObj.require !== 'boolean') fail(`usage.require: must be true or false, got ${JSON.stringify(usageObj.require)}`);
@@ -234,6 +243,7 @@ export function validateConfig(
     backfill: {
       ...(backfillObj.maxReplicationLag !== undefined ? { maxReplicationLagMs: duration(backfillObj.maxReplicationLag, 'backfill.maxReplicationLag', '0') } : {}),
       batchTimeoutMs: timeout(backfillObj.batchTimeout, 'backfill.batchTimeout', '1min'),
+      keys: keysObj as Record<string, string>,
     },
   };
 }

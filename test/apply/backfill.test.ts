@@ -99,6 +99,18 @@ describe('backfill migrations', () => {
     );
   });
 
+  it('batches by the unique NOT NULL column config backfill.keys names for a table without a primary key', async () => {
+    const p = await project('bf_keys', 10);
+    await withClient(p.url, (c) => c.query("CREATE TABLE events (seq bigint NOT NULL UNIQUE, payload text, copied text); INSERT INTO events SELECT g, 'p' || g FROM generate_series(1, 950) g"));
+    fs.writeFileSync(path.join(p.cwd, 'bgmigrate.config.json'), JSON.stringify({ ledger: { schema: 'ledger_bf_keys' }, backfill: { keys: { 'bf_keys.events': 'seq' } } }));
+    fs.writeFileSync(path.join(p.cwd, 'migrations', '002_backfill.sql'), '-- bgmigrate: backfill batch=400\nUPDATE events SET copied = payload WHERE copied IS NULL;\n');
+    const run = p.run('apply', '--phase', 'expand', '--format', 'json');
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout).applied.map((a: { backfill: { rowsDone: number; batches: number } }) => [a.backfill.rowsDone, a.backfill.batches])).toEqual([[950, 3]]);
+    const key = await withClient(p.url, async (c) => (await c.query('SELECT key_column FROM ledger_bf_keys.backfill_progress')).rows[0].key_column);
+    expect(key).toBe('seq');
+  });
+
   it('check: one UPDATE whose batches can be re-run; not unbatched-dml', () => {
     const findings = (sql: string) => {
       const cwd = tempProject({ 'migrations/001_users.sql': USERS, 'migrations/002_backfill.sql': sql });
