@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { CLI, runCli, tempProject } from '../support/cli.js';
+import { CLI, ROOT, runCli, tempProject } from '../support/cli.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
 
 const BASE = {
@@ -410,5 +410,51 @@ describe('bgmigrate plan set-not-null and drop-column: lifecycles under the old 
       rows: (await c.query('SELECT count(*)::int AS n FROM dc.users')).rows[0].n,
     }));
     expect(final).toEqual({ columns: ['id'], rows: 1000 + writes });
+  });
+});
+
+describe('bgmigrate plan in drizzle and script layouts', () => {
+  const base = {
+    kysely: ['0001_users.ts', "import { Kysely, sql } from 'kysely';\nexport async function up(db: Kysely<any>): Promise<void> {\n  await sql`CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text)`.execute(db);\n}\n"],
+    'node-pg-migrate': ['1700000000000_users.ts', "import type { MigrationBuilder } from 'node-pg-migrate';\nexport async function up(pgm: MigrationBuilder): Promise<void> {\n  pgm.sql('CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text)');\n}\n"],
+    knex: ['20240101000000_users.ts', "import type { Knex } from 'knex';\nexport async function up(knex: Knex): Promise<void> {\n  await knex.raw('CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text)');\n}\n"],
+    typeorm: ['1700000000000-Users.ts', "import type { MigrationInterface, QueryRunner } from 'typeorm';\nexport class Users1700000000000 implements MigrationInterface {\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query('CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text)');\n  }\n}\n"],
+  } as const;
+
+  it.each(Object.entries(base))('%s: the files are scripts of the layout, and check reads them like the SQL', (layout, [file, content]) => {
+    const cwd = tempProject({ [`migrations/${file}`]: content, 'package.json': '{ "private": true, "type": "commonjs" }' });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(cwd, 'node_modules'));
+    for (const args of [['add-unique', 'public.users.email'], ['drop-column', 'public.users.nickname']]) {
+      const run = runCli(['plan', ...args], { cwd });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    }
+    const report = JSON.parse(runCli(['check', '--format', 'json'], { cwd }).stdout) as { files: { path: string; findings: { rule: string; severity: string; line: number }[] }[] };
+    expect(report.files).toHaveLength(5);
+    expect(report.files.flatMap((f) => f.findings.filter((x) => x.severity === 'error').map((x) => x.rule))).toEqual(['drop-column']);
+    expect(report.files[1].path).toMatch(layout === 'typeorm' ? /^migrations\/\d{13}-UsersEmailUniqueIndex\.ts$/ : /_users_email_unique_index\.ts$/);
+  });
+
+  it('drizzle: SQL with statement breakpoints, and the journal updated', () => {
+    const cwd = tempProject({
+      'drizzle/0000_users.sql': 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "email" text);\n',
+      'drizzle/meta/_journal.json': JSON.stringify({ version: '7', dialect: 'postgresql', entries: [{ idx: 0, version: '7', when: 1, tag: '0000_users', breakpoints: true }] }),
+    });
+    const run = runCli(['plan', 'set-not-null', 'public.users.email', '--dir', 'drizzle'], { cwd });
+    expect(run.stdout.split('\n').filter(Boolean)).toEqual([
+      'wrote drizzle/0001_users_email_not_null_check.sql',
+      'wrote drizzle/0002_users_email_not_null_validate.sql',
+      'wrote drizzle/0003_users_email_set_not_null.sql',
+      'updated drizzle/meta/_journal.json',
+    ]);
+    expect(fs.readFileSync(path.join(cwd, 'drizzle', '0003_users_email_set_not_null.sql'), 'utf8')).toContain('SET NOT NULL;\n--> statement-breakpoint\nALTER TABLE');
+    const journal = JSON.parse(fs.readFileSync(path.join(cwd, 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
+    expect(journal.entries.map((e) => [e.idx, e.tag])).toEqual([
+      [0, '0000_users'],
+      [1, '0001_users_email_not_null_check'],
+      [2, '0002_users_email_not_null_validate'],
+      [3, '0003_users_email_set_not_null'],
+    ]);
+    expect(runCli(['check', '--dir', 'drizzle', '--format', 'json'], { cwd }).code).toBe(1);
   });
 });

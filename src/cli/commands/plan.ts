@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { detectLayout } from '../../migrations/discover.js';
 import { normaliseObjectName } from '../../object-name.js';
 import { editDistance } from '../../text.js';
+import type { Layout } from '../../config/config.js';
 import type { KnownIndex } from '../../plan/recipes.js';
 import type { CliContext } from '../context.js';
 
@@ -31,8 +32,9 @@ Recipes:
   add-unique <schema.table.column>        a unique index built CONCURRENTLY, then ADD CONSTRAINT … USING INDEX
   drop-column <schema.table.column>       deprecate now (ship it with the release that stops using it), drop later
 
-The files are numbered after the last migration, in the directory's layout (plain, up-sql or
-flyway). The objects must exist in the migrations (or, with --database, in the database).
+The files are numbered after the last migration, in the directory's layout: SQL files (plain,
+up-sql, flyway, prisma, diesel, drizzle with its journal) or scripts (kysely, node-pg-migrate,
+knex, typeorm: each statement as the library's raw-SQL call, directives as // comments). The objects must exist in the migrations (or, with --database, in the database).
 
 Examples:
   bgmigrate plan set-not-null public.users.email
@@ -47,10 +49,9 @@ Examples:
       }
       const dir = c.migrationsDir();
       if (!fs.existsSync(dir)) c.migrations(); // exit 2, saying where the directory came from
-      const layout = c.config().layout === 'auto' ? detectLayout(dir) : c.config().layout;
-      if (layout !== 'plain' && layout !== 'up-sql' && layout !== 'flyway' && layout !== 'prisma' && layout !== 'diesel') {
-        throw new UsageError(`plan writes SQL migrations (plain, up-sql, flyway, prisma and diesel layouts); ${path.relative(c.cwd, dir) || '.'} is ${layout}: write the steps in its own format from plan --dry-run`);
-      }
+      const configured = c.config().layout;
+      const layout: Layout = configured === 'auto' ? detectLayout(dir) : configured;
+
       // Every object a recipe names must exist: in the database with --database, else in the migrations.
       // rename-column / rename-table take a new name, change-type a type, after the object.
       const newName = recipe === 'rename-column' || recipe === 'rename-table' ? objects.pop() : undefined;
@@ -74,16 +75,36 @@ Examples:
       });
       const existing = fs.readdirSync(dir);
       const named = numbered(existing, layout, files.map((f) => f.slug));
+      // The layout's own format: SQL files, drizzle's breakpoints and journal, or scripts.
+      const { drizzleSql, scriptFor } = await import('../../plan/emit.js');
+      const contents: string[] = [];
       for (const [i, file] of files.entries()) {
+        if (layout === 'kysely' || layout === 'node-pg-migrate' || layout === 'knex' || layout === 'typeorm') {
+          contents.push(await scriptFor(layout, file.sql, typeormClass(named[i])));
+        } else if (layout === 'drizzle') contents.push(await drizzleSql(file.sql));
+        else contents.push(file.sql);
+      }
+      for (const [i, content] of contents.entries()) {
         const target = path.join(dir, named[i]);
         if (flags.dryRun) {
           c.out.line(`── ${path.relative(c.cwd, target)}`);
-          c.out.write(file.sql);
+          c.out.write(content);
           continue;
         }
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, file.sql, { flag: 'wx' });
+        fs.writeFileSync(target, content, { flag: 'wx' });
         c.out.line(`wrote ${path.relative(c.cwd, target)}`);
+      }
+      if (layout === 'drizzle' && !flags.dryRun) {
+        // drizzle-kit's journal lists every migration: the new ones are appended, in order.
+        const journalFile = path.join(dir, 'meta', '_journal.json');
+        const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { idx: number; version?: string; when: number; tag: string; breakpoints: boolean }[] };
+        const version = journal.entries.at(-1)?.version ?? '7';
+        for (const name of named) {
+          journal.entries.push({ idx: journal.entries.length, version, when: Date.now(), tag: name.replace(/\.sql$/, ''), breakpoints: true });
+        }
+        fs.writeFileSync(journalFile, `${JSON.stringify(journal, null, 2)}\n`);
+        c.out.line(`updated ${path.relative(c.cwd, journalFile)}`);
       }
     });
 }
@@ -144,7 +165,29 @@ async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types:
  * File names after the directory's last migration: the same number width (or, for 14-digit
  * timestamps, the time now, a second apart), or Flyway's next versions.
  */
-export function numbered(existing: readonly string[], layout: 'plain' | 'up-sql' | 'flyway' | 'prisma' | 'diesel', slugs: readonly string[]): string[] {
+/** TypeORM's class name for a file `<timestamp>-<Name>.ts`: `<Name><timestamp>`. */
+function typeormClass(file: string): string {
+  const m = /^(\d+)-(\w+)\.ts$/.exec(file);
+  return m ? `${m[2]}${m[1]}` : 'Migration';
+}
+
+const pascal = (slug: string) => slug.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+
+export function numbered(existing: readonly string[], layout: Layout, slugs: readonly string[]): string[] {
+  if (layout === 'typeorm') {
+    // <milliseconds>-<Name>.ts, after the newest.
+    const newest = Math.max(0, ...existing.map((f) => Number(/^(\d{13})-/.exec(f)?.[1] ?? 0)));
+    const start = Math.max(Date.now(), newest + 1);
+    return slugs.map((slug, i) => `${start + i}-${pascal(slug)}.ts`);
+  }
+  if (layout === 'kysely' || layout === 'node-pg-migrate' || layout === 'knex') {
+    return numbered(existing.map((f) => f.replace(/\.[cm]?[jt]s$/, '.sql')), 'plain', slugs).map((f) => f.replace(/\.sql$/, '.ts'));
+  }
+  if (layout === 'drizzle') {
+    const numbers = existing.filter((f) => f.endsWith('.sql')).map((f) => Number(/^(\d+)/.exec(f)?.[1] ?? -1));
+    const next = Math.max(-1, ...numbers) + 1;
+    return slugs.map((slug, i) => `${String(next + i).padStart(4, '0')}_${slug}.sql`);
+  }
   if (layout === 'prisma' || layout === 'diesel') {
     // Directories named by the time, a second apart, after the newest one.
     const stamps = existing.map((d) => /^(\d{4})-?(\d{2})-?(\d{2})-?(\d{6})/.exec(d)).filter((m): m is RegExpExecArray => m !== null).map((m) => m.slice(1).join(''));
