@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { RefusalError } from '../errors.js';
 import { quoteIdent } from '../db/sql.js';
 import { parseSql, scanSql } from '../parse/parser.js';
+import { RetriesExhausted, withLockRetries } from './retry.js';
 import type { RunnableStatement } from './statements.js';
 
 export interface BackfillOptions {
@@ -107,22 +108,30 @@ export async function runBackfill(
   return progress;
 }
 
-/** One batch and its checkpoint in a transaction, retried with backoff on a lock timeout. */
+/**
+ * One batch and its checkpoint in a transaction, retried on a lock timeout (or deadlock) with the
+ * runner's schedule (src/apply/retry.ts). After the last retry PostgreSQL's own error is thrown.
+ */
 async function inBatchTransaction<T>(client: pg.Client, options: BackfillOptions, progress: BackfillProgress, work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    await client.query('BEGIN');
-    try {
-      await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [`${options.lockTimeoutMs}ms`, `${options.statementTimeoutMs}ms`]);
-      const result = await work();
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      const code = (error as { code?: string }).code;
-      if (code !== '55P03' || attempt >= options.maxRetries) throw error;
-      progress.retries += 1;
-      await options.sleep(Math.min(options.retryMaxDelayMs, options.retryDelayMs * 2 ** attempt));
-    }
+  try {
+    return await withLockRetries(
+      async () => {
+        await client.query('BEGIN');
+        try {
+          await client.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [`${options.lockTimeoutMs}ms`, `${options.statementTimeoutMs}ms`]);
+          const result = await work();
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      },
+      options,
+      { onRetry: () => void (progress.retries += 1), sleep: options.sleep },
+    );
+  } catch (error) {
+    throw error instanceof RetriesExhausted ? error.lastError : error;
   }
 }
 
