@@ -24,6 +24,7 @@
 import path from 'node:path';
 import type pg from 'pg';
 import { RefusalError, UsageError } from '../errors.js';
+import { compareVersions, flywayVersionOf, parseFlywayVersion } from '../migrations/discover.js';
 import type { MigrationFile, Phase } from '../model.js';
 import { editDistance } from '../text.js';
 import { ensureLedger, ledgerError, ledgerLockSql, ledgerSchema, ledgerVersion, type LedgerOptions } from './schema.js';
@@ -391,13 +392,13 @@ const READERS: Record<BaselineTool, Reader> = {
       const common = { row, appliedAt: r.installed_on, appliedBy: r.installed_by, durationMs: r.execution_time };
       if (r.type === 'BASELINE') {
         // Everything up to the baseline version counts as applied (Flyway's own rule).
-        const limit = flywayVersion(r.version ?? '0');
+        const limit = parseFlywayVersion(r.version ?? '0');
         applied.set(`baseline ${key}`, {
           ...common,
           optional: true,
           match: (files) =>
             files.filter((f) => {
-              const v = flywayFileVersion(f);
+              const v = flywayVersionOf(path.posix.basename(f.id));
               return v !== undefined && compareVersions(v, limit) <= 0;
             }),
         });
@@ -489,24 +490,6 @@ function leadingDigits(f: MigrationFile): string | undefined {
 function leadingNumber(f: MigrationFile): bigint | undefined {
   const digits = leadingDigits(f);
   return digits === undefined ? undefined : BigInt(digits);
-}
-
-function flywayVersion(text: string): bigint[] {
-  return text.split(/[._]/).map((part) => BigInt(part));
-}
-
-function flywayFileVersion(f: MigrationFile): bigint[] | undefined {
-  const m = /^V(\d+(?:[._]\d+)*)__/.exec(path.posix.basename(f.id));
-  return m ? flywayVersion(m[1]) : undefined;
-}
-
-function compareVersions(a: readonly bigint[], b: readonly bigint[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? 0n;
-    const y = b[i] ?? 0n;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 function parseDate(text: string | null): Date | null {

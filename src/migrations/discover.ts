@@ -138,7 +138,7 @@ function listLayout(dir: string, layout: Layout): string[] {
       const sorted = files
         .map((f) => ({ f, m: FLYWAY_VERSIONED.exec(f) }))
         .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
-        .map(({ f, m }) => ({ f, version: m[1].split(/[._]/).map(BigInt) }))
+        .map(({ f, m }) => ({ f, version: parseFlywayVersion(m[1]) }))
         .sort((a, b) => compareVersions(a.version, b.version) || byCodePoint(a.f, b.f));
       // V1, V01 and V1.0 are the same version to Flyway: which one runs first would be a guess.
       for (let i = 1; i < sorted.length; i++) {
@@ -199,7 +199,19 @@ function detectScriptLayout(file: string): ScriptLayout | undefined {
   return undefined;
 }
 
-function compareVersions(a: bigint[], b: bigint[]): number {
+/** The Flyway version of a `V<version>__<description>.sql` file name (`V1.10__x.sql` → [1n, 10n]). */
+export function flywayVersionOf(fileName: string): bigint[] | undefined {
+  const m = FLYWAY_VERSIONED.exec(fileName);
+  return m ? parseFlywayVersion(m[1]) : undefined;
+}
+
+/** `1.10` or `1_10` → [1n, 10n]. */
+export function parseFlywayVersion(text: string): bigint[] {
+  return text.split(/[._]/).map(BigInt);
+}
+
+/** Orders versions part by part; missing parts count as 0 (so 1 = 1.0). */
+export function compareVersions(a: readonly bigint[], b: readonly bigint[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i] ?? 0n;
     const y = b[i] ?? 0n;
