@@ -6,6 +6,7 @@
 import { contractVerdict } from '../contract-verdict.js';
 import { targetVersion } from '../config/target-version.js';
 import type pg from 'pg';
+import { relationExists } from '../db/sql.js';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
 import { appliedMigrations, gateFromSnapshot, listDeprecations, listReleases, readLedgerSnapshot, statementProgress } from '../ledger/index.js';
@@ -247,8 +248,7 @@ function colorsOf(statuses: readonly ReleaseStatus[], releases: readonly { relea
 
 /** Every backfill checkpoint (ledger v7); empty for an older ledger. */
 async function readBackfills(client: pg.ClientBase, schema: string): Promise<BackfillStatus[]> {
-  const present = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${schema}".backfill_progress`])).rows[0].present;
-  if (!present) return [];
+  if (!(await relationExists(client, `"${schema}".backfill_progress`))) return [];
   const { rows } = await client.query<{
     migration_id: string;
     key_column: string;

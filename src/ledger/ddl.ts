@@ -4,6 +4,7 @@
  * (which only reads) stays fast to start.
  */
 import type pg from 'pg';
+import { relationExists } from '../db/sql.js';
 import { UsageError } from '../errors.js';
 
 /** Default schema holding the ledger (config `ledger.schema`). */
@@ -216,11 +217,7 @@ export function ledgerLockSql(schema: string): string {
 export async function ledgerVersion(client: pg.ClientBase, options: LedgerOptions = {}): Promise<number> {
   const schema = ledgerSchema(options);
   try {
-    const exists = await client.query<{ present: boolean }>(
-      'SELECT to_regclass($1) IS NOT NULL AS present',
-      [`${quoted(schema)}.schema_version`],
-    );
-    if (!exists.rows[0].present) return 0;
+    if (!(await relationExists(client, `${quoted(schema)}.schema_version`))) return 0;
     const result = await client.query<{ version: number | null }>(
       `SELECT max(version) AS version FROM ${quoted(schema)}.schema_version`,
     );

@@ -5,6 +5,7 @@
  */
 import { normaliseObjectName } from '../object-name.js';
 import type pg from 'pg';
+import { relationExists } from '../db/sql.js';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { RefusalError, UsageError } from '../errors.js';
 import type { Effect, Phase } from '../model.js';
@@ -321,7 +322,7 @@ export async function listDeprecations(client: pg.ClientBase, options: LedgerOpt
     const db = ledgerDb(client, options);
     const rows = await db.selectFrom('deprecations').selectAll().orderBy('seq').execute();
     const withdrawals = new Map(
-      (await hasWithdrawals(client, schema))
+      (await relationExists(client, `"${schema}".deprecation_withdrawals`))
         ? (await db.selectFrom('deprecation_withdrawals').selectAll().execute()).map((w) => [String(w.deprecation_seq), w] as const)
         : [],
     );
@@ -367,12 +368,6 @@ export async function deprecateObject(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-}
-
-/** Whether the ledger has the withdrawals table (ledger v5; an older one is read, never upgraded, by readers). */
-async function hasWithdrawals(client: pg.ClientBase, schema: string): Promise<boolean> {
-  const { rows } = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${schema}".deprecation_withdrawals`]);
-  return rows[0].present;
 }
 
 /**

@@ -7,6 +7,7 @@
  *                        └──────rollback────────┘      (and the live one becomes rolled-back)
  */
 import type pg from 'pg';
+import { relationExists } from '../db/sql.js';
 import { RefusalError, UsageError } from '../errors.js';
 import { checkReleaseName, registerRelease } from './record.js';
 import {
@@ -59,10 +60,7 @@ async function serverNow(client: pg.ClientBase): Promise<Date> {
 export async function listReleases(client: pg.ClientBase, options: WindowOptions): Promise<ReleaseInfo[]> {
   const schema = ledgerSchema(options);
   try {
-    const exists = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
-      `"${schema}".releases`,
-    ]);
-    if (!exists.rows[0].present) return [];
+    if (!(await relationExists(client, `"${schema}".releases`))) return [];
     const now = options.now ?? (await serverNow(client));
     return (await readReleaseRows(client, options)).map((row) => releaseInfo(row, options.rollbackWindowMs, now));
   } catch (error) {
@@ -74,10 +72,7 @@ export async function listReleases(client: pg.ClientBase, options: WindowOptions
 export async function releaseEvents(client: pg.ClientBase, options: LedgerOptions = {}): Promise<ReleaseEvent[]> {
   const schema = ledgerSchema(options);
   try {
-    const exists = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
-      `"${schema}".release_events`,
-    ]);
-    if (!exists.rows[0].present) return [];
+    if (!(await relationExists(client, `"${schema}".release_events`))) return [];
     const rows = await ledgerDb(client, options).selectFrom('release_events').selectAll().orderBy('seq').execute();
     return rows.map((row) => ({ release: row.release, state: row.state, color: row.color, at: row.at, by: row.by }));
   } catch (error) {

@@ -13,6 +13,7 @@
  * Reading never writes to the database and takes no lock beyond catalog reads.
  */
 import type pg from 'pg';
+import { relationExists } from '../db/sql.js';
 import type { Effect, LedgerGate, LedgerVerdict } from '../model.js';
 import { loadParser } from '../parse/parser.js';
 import { queryReferences, type UsageCatalog } from './references.js';
@@ -72,8 +73,7 @@ export async function takeSnapshot(
 
 async function statsInfo(client: pg.ClientBase): Promise<{ statsReset: Date | null; dealloc: number | null }> {
   // pg_stat_statements_info exists from PostgreSQL 14.
-  const exists = (await client.query<{ present: boolean }>(`SELECT to_regclass('pg_stat_statements_info') IS NOT NULL AS present`)).rows[0].present;
-  if (!exists) return { statsReset: null, dealloc: null };
+  if (!(await relationExists(client, 'pg_stat_statements_info'))) return { statsReset: null, dealloc: null };
   const { rows } = await client.query<{ stats_reset: Date | null; dealloc: string | null }>('SELECT stats_reset, dealloc FROM pg_stat_statements_info');
   return { statsReset: rows[0]?.stats_reset ?? null, dealloc: rows[0]?.dealloc === null || rows[0]?.dealloc === undefined ? null : Number(rows[0].dealloc) };
 }
@@ -139,7 +139,7 @@ export async function usageReader(client: pg.ClientBase, options: { schema: stri
     const available = await statementsAvailable(server.client);
     state.set(server.name, { available, info: available.ok ? await statsInfo(server.client) : { statsReset: null, dealloc: null } });
   }
-  const ledgerHasUsage = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${options.schema}".usage_snapshots`])).rows[0].present;
+  const ledgerHasUsage = await relationExists(client, `"${options.schema}".usage_snapshots`);
   const snapshots: (SnapshotRow & { server: string })[] = ledgerHasUsage
     ? (
         await client.query<{ seq: string; taken_at: Date; stats_reset: Date | null; dealloc: string | null; server: string }>(

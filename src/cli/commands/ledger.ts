@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import type pg from 'pg';
+import { relationExists } from '../../db/sql.js';
 import { RefusalError, UsageError } from '../../errors.js';
 import { BASELINE_TOOLS, baselineFromTool, baselineUpTo, type BaselineResult, type BaselineTool } from '../../ledger/baseline.js';
 import { withdrawDeprecation } from '../../ledger/record.js';
@@ -216,8 +217,7 @@ Examples:
 
 /** Whether the ledger (if it exists yet) knows `release`. */
 async function releaseExists(client: pg.ClientBase, schema: string, release: string): Promise<boolean> {
-  const table = (await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`"${schema}".releases`])).rows[0].present;
-  if (!table) return false;
+  if (!(await relationExists(client, `"${schema}".releases`))) return false;
   return (await client.query(`SELECT 1 FROM "${schema}".releases WHERE release = $1`, [release])).rows.length > 0;
 }
 
