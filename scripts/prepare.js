@@ -33,3 +33,4 @@ if (!fs.existsSync(tsc)) {
   npm(['install', '--no-save', '--ignore-scripts', '--include=dev', '--no-audit', '--no-fund', '--no-package-lock']);
 }
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(root, 'scripts', 'build-id.js')], { cwd: root, stdio: 'inherit' });

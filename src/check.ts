@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { UsageError } from './errors.js';
-import { lintMigrations } from './lint.js';
 import { discoverMigrations, displayPath, readMigrationFile } from './migrations/discover.js';
+import type { CacheStats } from './cache/lint-cache.js';
+import { CacheStore } from './cache/store.js';
 import type { CheckReport, FileReport, LedgerGate, MigrationFile } from './model.js';
 
 export interface CheckOptions {
@@ -27,6 +28,11 @@ export interface CheckOptions {
   pgVersion: number;
   /** Without one, contract effects are errors that say the ledger was not consulted. */
   ledger?: LedgerGate;
+  /**
+   * The analysis cache's directory (src/cache/lint-cache.ts; the CLI's default is
+   * `node_modules/.cache/bgmigrate`). Used only without a ledger and for SQL migrations.
+   */
+  cacheDir?: string;
 }
 
 export interface CheckTargets {
@@ -48,7 +54,7 @@ export interface CheckTargets {
  * const { report } = await check({ cwd, config, migrationsDir: config.migrationsDir, paths: [], pgVersion: 15 });
  * if (report.summary.errors > 0) process.exitCode = 1;
  */
-export async function check(options: CheckOptions): Promise<{ report: CheckReport; targets: CheckTargets }> {
+export async function check(options: CheckOptions): Promise<{ report: CheckReport; targets: CheckTargets; cache?: CacheStats }> {
   if (options.staged && options.changedSince !== undefined) throw new UsageError('check: --staged and --changed-since do not go together');
   const targets = options.staged
     ? await stagedTargets(options)
@@ -56,6 +62,14 @@ export async function check(options: CheckOptions): Promise<{ report: CheckRepor
       ? changedSinceTargets({ ...options, changedSince: options.changedSince })
       : selectMigrations(options);
   const lintOptions = { pgVersion: options.pgVersion, rules: options.config.rules, ledger: options.ledger, deferContract: options.deferContract };
+  const sequence = targets.sequence ?? [...targets.history, ...targets.files];
+  if (options.cacheDir !== undefined && !options.ledger && !sequence.some((f) => f.script)) {
+    const { lintWithCache } = await import('./cache/lint-cache.js');
+    const context = JSON.stringify({ config: options.config, cwd: options.cwd });
+    const { reports, stats } = await lintWithCache(sequence, new Set(targets.files), { ...lintOptions, context }, new CacheStore(options.cacheDir));
+    return { report: summarise(reports), targets, cache: stats };
+  }
+  const { lintMigrations } = await import('./lint.js');
   const files = targets.sequence
     ? await lintMigrations(targets.sequence, { ...lintOptions, only: new Set(targets.files) })
     : await lintMigrations(targets.files, { ...lintOptions, history: targets.history });

@@ -76,6 +76,30 @@ export async function lintMigrations(files: MigrationFile[], options: LintOption
 }
 
 /**
+ * Lints from the middle of a history, for the analysis cache (src/cache/lint-cache.ts): the
+ * schema model starts from `model` (a {@link SchemaModel.snapshot} taken after the file before
+ * `files[0]`), `files[i]` is reported where `report[i]`, replayed otherwise, and a snapshot of
+ * the model is taken after each index in `snapshotAfter`. Script migrations are not accepted:
+ * their SQL depends on more than their bytes.
+ */
+export async function lintResumed(
+  files: MigrationFile[],
+  report: readonly boolean[],
+  options: LintOptions & { model?: Uint8Array; snapshotAfter: readonly number[] },
+): Promise<{ reports: (FileReport | undefined)[]; snapshots: Map<number, Buffer> }> {
+  await loadParser();
+  const model = options.model ? SchemaModel.fromSnapshot(options.model) : new SchemaModel();
+  const snapshotAfter = new Set(options.snapshotAfter);
+  const snapshots = new Map<number, Buffer>();
+  const reports = files.map((f, i) => {
+    const out = report[i] ? lintFile(f, model, options) : (analyzeFile(f, model, options.pgVersion), undefined);
+    if (snapshotAfter.has(i)) snapshots.set(i, model.snapshot());
+    return out;
+  });
+  return { reports, snapshots };
+}
+
+/**
  * Lints one SQL string (tests, editors). `previous` are earlier migrations' SQL, replayed into
  * the schema model first.
  */

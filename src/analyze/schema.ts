@@ -4,6 +4,7 @@
  * known old type. Objects the model does not know are assumed to exist and to be large.
  */
 
+import v8 from 'node:v8';
 import type { BodyStatement } from '../parse/statements.js';
 
 /** Something that uses a routine or sequence. */
@@ -183,6 +184,23 @@ export class SchemaModel implements SchemaView {
   private usedBy = new Map<string, readonly string[]>();
   /** table → views reading it, with the columns they name (`all` for `*`). */
   private viewDeps = new Map<string, readonly { view: string; columns: ReadonlySet<string> | 'all' }[]>();
+
+  /**
+   * The model's state as structured-clone data, for the analysis cache (src/cache/lint-cache.ts):
+   * everything that carries from one file to the next. Not the per-file state (current file,
+   * renames), which beginFile() resets.
+   */
+  snapshot(): Buffer {
+    if (this.journal) throw new Error('SchemaModel.snapshot() inside tentatively()');
+    const { tables, indexes, objects, partitions, triggers, uniqueIndexes, uses, usedBy, viewDeps } = this;
+    return v8.serialize({ tables, indexes, objects, partitions, triggers, uniqueIndexes, uses, usedBy, viewDeps });
+  }
+
+  /** A model in the state {@link snapshot} saved. */
+  static fromSnapshot(data: Uint8Array): SchemaModel {
+    // The fields snapshot() wrote, by name: private members cannot be named in a type here.
+    return Object.assign(new SchemaModel(), v8.deserialize(data) as Record<string, unknown>);
+  }
 
   beginFile(fileId: string): void {
     this.currentFile = fileId;

@@ -11,7 +11,7 @@ import { configName, loadConfig, type Config } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { discoverMigrations } from '../migrations/discover.js';
 import type { MigrationFile } from '../model.js';
-import { GATE_RULE_IDS, RULE_IDS } from '../rules/index.js';
+import { GATE_RULE_IDS, RULE_IDS } from '../rules/ids.js';
 import { resolveDatabaseUrl } from '../db/url.js';
 import { paint, type Paint } from '../report/paint.js';
 

@@ -1,7 +1,8 @@
 /**
- * The rule registry: a plain list. Add a rule by importing its file and appending it.
- * The order here is the order of the generated docs within each category.
+ * The rule registry: a plain list. Add a rule by importing its file and appending it, and add
+ * its id to src/rules/ids.ts. The order here is the order of the generated docs within each category.
  */
+import { GATE_RULE_IDS, RULE_IDS } from './ids.js';
 import dropExtension from './drop-extension.js';
 import setLockTimeout from './set-lock-timeout.js';
 import commitInBlock from './commit-in-block.js';
@@ -124,12 +125,14 @@ export const RULES: readonly Rule[] = [
   unknownEffect,
 ];
 
-/**
- * Rules whose level the config cannot change: contract rules (their verdict is the ledger's),
- * errors (a migration that breaks the running release or the runner) and analysis limits (code
- * the analyser cannot see). Only a `bgmigrate-ignore` with a reason, on the statement, lowers one.
- */
-export const GATE_RULE_IDS: readonly string[] = RULES.filter((r) => r.category === 'contract' || r.category === 'breaking' || r.category === 'limit').map((r) => r.id);
+export { GATE_RULE_IDS, RULE_IDS };
 
-/** Every rule id users may name in config and suppressions. */
-export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
+// src/rules/ids.ts lists the ids for code that must not load the rules: it must name exactly these.
+{
+  const registered = RULES.map((r) => r.id);
+  const gate = RULES.filter((r) => r.category === 'contract' || r.category === 'breaking' || r.category === 'limit').map((r) => r.id);
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id) => b.includes(id));
+  if (!same(registered, RULE_IDS) || !same(gate, GATE_RULE_IDS)) {
+    throw new Error('src/rules/ids.ts does not list the rules of src/rules/index.ts: update it');
+  }
+}

@@ -1,19 +1,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveReportDeprecations } from '../../ledger/objects.js';
 import { targetVersion } from '../../config/target-version.js';
 import { Command, Option } from 'commander';
+import { defaultCacheDir } from '../../cache/store.js';
 import { check } from '../../check.js';
 import type { LedgerGate } from '../../model.js';
-import { renderGithub } from '../../report/github.js';
-import { renderJson } from '../../report/json.js';
-import { renderPretty } from '../../report/pretty.js';
-import { renderSarif } from '../../report/sarif.js';
 import type { CliContext } from '../context.js';
 import { parsePgVersion } from '../options.js';
 
 const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 type Format = (typeof FORMATS)[number];
+
+interface CheckFlags {
+  format: Format;
+  pgVersion?: string;
+  staged?: boolean;
+  changedSince?: string;
+  offline?: boolean;
+  deferContract?: boolean;
+  /** false with --no-cache. */
+  cache: boolean;
+  cacheLocation?: string;
+}
 
 export function register(program: Command, ctx: () => CliContext): void {
   program
@@ -26,6 +34,8 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--changed-since <git-ref>', 'only migrations added or changed since the ref (the rest are replayed as history)')
     .option('--offline', 'do not read the ledger even when a database is configured')
     .option('--defer-contract', 'without a ledger (a fork\'s pull request): contract effects are warnings that need the ledger, not errors')
+    .option('--cache-location <dir>', 'where the analysis cache lives (default: node_modules/.cache/bgmigrate of the project)')
+    .option('--no-cache', 'neither read nor write the analysis cache')
     .addHelpText(
       'after',
       `
@@ -37,9 +47,12 @@ Examples:
   bgmigrate check --staged                         pre-commit: only the staged migrations
   bgmigrate check --changed-since origin/main      a pull request: only its migrations
   bgmigrate check --offline --defer-contract       a fork's pull request (no ledger access)
-  bgmigrate check --format sarif > bgmigrate.sarif GitHub code scanning`,
+  bgmigrate check --format sarif > bgmigrate.sarif GitHub code scanning
+
+Without a ledger, findings are cached by content in node_modules/.cache/bgmigrate (the project's),
+else ~/.cache/bgmigrate: an unchanged history is not parsed again. --no-cache bypasses it.`,
     )
-    .action(async (paths: string[], opts: { format: Format; pgVersion?: string; staged?: boolean; changedSince?: string; offline?: boolean; deferContract?: boolean }) => {
+    .action(async (paths: string[], opts: CheckFlags) => {
       const c = ctx();
       const config = c.config();
       const flagVersion = parsePgVersion(opts.pgVersion);
@@ -71,8 +84,15 @@ Examples:
           deferContract: opts.deferContract,
           pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
           ledger: gate,
+          cacheDir: opts.cache ? path.resolve(c.cwd, opts.cacheLocation ?? defaultCacheDir(c.cwd)) : undefined,
         });
-      let { report, targets } = await checkWith(ledger);
+      let { report, targets, cache } = await checkWith(ledger);
+      if (cache && c.options.verbose) {
+        c.out.note(
+          `cache: ${cache.hits} report(s) cached, ${cache.linted} linted, ${cache.replayed} replayed` +
+            `${cache.resumed ? ' on a cached model' : ''}${cache.linted > 0 ? (cache.written ? ', written' : ', not written') : ''}`,
+        );
+      }
       // What the ledger allows is checked against the usage evidence too (src/usage/evidence.ts):
       // when anything is allowed, lint again with a gate that refuses what live queries still use.
       if (url && ledger && report.files.some((f) => f.findings.some((x) => x.ledger?.allowed))) {
@@ -85,6 +105,7 @@ Examples:
       // With a database, every deprecation must name an object it or the migrations know (exit 2).
       if (catalog) {
         const sources = new Map(targets.files.map((f) => [f.path, f.bytes.toString('utf8')]));
+        const { resolveReportDeprecations } = await import('../../ledger/objects.js');
         resolveReportDeprecations(report.files, catalog, report.files, sources);
       }
 
@@ -100,19 +121,20 @@ Examples:
         c.out.line(`no migrations in ${path.relative(c.cwd, c.migrationsDir()) || '.'} yet: nothing to check`);
         return;
       }
+      // Each renderer is loaded only when chosen (SARIF's loads every rule for its metadata).
       switch (opts.format) {
         case 'json':
-          c.out.write(renderJson(report));
+          c.out.write((await import('../../report/json.js')).renderJson(report));
           break;
         case 'sarif':
-          c.out.write(renderSarif(report));
+          c.out.write((await import('../../report/sarif.js')).renderSarif(report));
           break;
         case 'github':
-          c.out.write(renderGithub(report));
+          c.out.write((await import('../../report/github.js')).renderGithub(report));
           break;
         default: {
           const sources = new Map(targets.files.map((f) => [f.path, f.bytes.toString('utf8')]));
-          c.out.write(renderPretty(report, { paint: c.paint, sources, showInfo: c.options.verbose }));
+          c.out.write((await import('../../report/pretty.js')).renderPretty(report, { paint: c.paint, sources, showInfo: c.options.verbose }));
         }
       }
       if (report.summary.errors > 0) c.exitCode = 1;
