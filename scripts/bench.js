@@ -13,7 +13,11 @@
 //      next to a 2 MB one to show the growth is linear.
 //
 // Each figure is printed as it is measured; the last line is all of them as JSON.
-// Run a part alone with `npm run bench -- corpus small throughput ledger stall trace large`.
+//   8. side by side with squawk (scripts/bench-squawk.js): start-up, one check per corpus
+//      project without, with a cold and with a warm analysis cache, check --staged on top of a
+//      cached history, peak memory. Parts 1 and 2 run without the cache, as before it existed.
+//
+// Run a part alone with `npm run bench -- corpus small throughput ledger stall trace large squawk`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -83,7 +87,7 @@ if (want('corpus')) {
     console.log('corpus: ../shared/corpus not found (set BGMIGRATE_CORPUS); skipped');
   } else {
     const rel = files.map((f) => path.relative(root, f));
-    const t = timeProcess(['check', '--format', 'json', ...rel], 7);
+    const t = timeProcess(['check', '--format', 'json', '--no-cache', ...rel], 7);
     const report = JSON.parse(t.output.stdout);
     results.corpus = {
       files: report.summary.files,
@@ -374,7 +378,7 @@ if (want('large')) {
 
 if (want('small')) {
   const file = path.join('migrations-example', '004_users_full_name_expand.sql');
-  const t = timeProcess(['check', file], 11);
+  const t = timeProcess(['check', '--no-cache', file], 11);
   results.smallFile = { file, bestMs: t.bestMs, medianMs: t.medianMs, targetMs: 150 };
   console.log(`one small file (${file}): best ${t.bestMs} ms, median ${t.medianMs} ms (target < 150 ms)`);
 }
@@ -400,6 +404,7 @@ for (const [part, script] of [
   ['ledger', 'bench-ledger.js'],
   ['stall', 'bench-stall.js'],
   ['trace', 'bench-trace.js'],
+  ['squawk', 'bench-squawk.js'],
 ]) {
   if (!want(part)) continue;
   const file = path.join(root, 'scripts', script);

@@ -159,6 +159,23 @@ function gitRunner(cwd: string, needs: string): (args: string[], input?: string)
 
 const nulList = (bytes: Buffer): string[] => bytes.toString('utf8').split('\0').filter(Boolean);
 
+/**
+ * `git status --porcelain=v1 -z`: per path (relative to the repository's top), its state in the
+ * index against HEAD and in the working tree against the index ('?' both for untracked).
+ */
+function gitStatus(bytes: Buffer): { index: string; tree: string; path: string }[] {
+  const fields = bytes.toString('utf8').split('\0');
+  const out: { index: string; tree: string; path: string }[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    if (f.length < 4) continue;
+    out.push({ index: f[0], tree: f[1], path: f.slice(3) });
+    // A rename or copy is followed by the path it came from.
+    if (f[0] === 'R' || f[0] === 'C') i++;
+  }
+  return out;
+}
+
 /** The migration directories a git-based selection looks at. */
 function selectionDirs(options: CheckOptions, flag: string): string[] {
   const dirs = options.paths.length === 0 ? [options.migrationsDir] : options.paths.map((p) => path.resolve(options.cwd, p));
@@ -179,13 +196,24 @@ function selectionDirs(options: CheckOptions, flag: string): string[] {
 async function stagedTargets(options: CheckOptions): Promise<CheckTargets> {
   const git = gitRunner(options.cwd, '--staged needs a git repository');
   const top = realpathOr(git(['rev-parse', '--show-toplevel']).toString('utf8').trim());
-  const staged = new Set(nulList(git(['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR'])));
   const files: MigrationFile[] = [];
   const sequence: MigrationFile[] = [];
   for (const dir of selectionDirs(options, '--staged')) {
     const relDir = path.relative(top, realpathOr(dir)).split(path.sep).join('/');
+    const status = gitStatus(git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', relDir === '' ? '.' : relDir]));
+    const staged = new Set(status.filter((e) => 'ACMR'.includes(e.index)).map((e) => e.path));
+    if (staged.size === 0) continue;
+    const fromTree = (rel: string) => (relDir === '' ? rel : `${relDir}/${rel}`);
+    if (status.every((e) => e.index === '?' || e.tree === ' ')) {
+      // The working tree holds what the index holds (what pre-commit hooks usually see: the
+      // framework stashes unstaged edits): read it in place, leaving out untracked files.
+      const untracked = new Set(status.filter((e) => e.index === '?').map((e) => e.path));
+      const inPlace = discoverMigrations({ dir, layout: options.config.layout, cwd: options.cwd, allowEmpty: true }).filter((m) => !untracked.has(fromTree(m.id)));
+      sequence.push(...inPlace);
+      files.push(...inPlace.filter((m) => staged.has(fromTree(m.id))));
+      continue;
+    }
     const inIndex = nulList(git(['ls-files', '-z', '--cached', '--', relDir === '' ? '.' : relDir]));
-    if (!inIndex.some((rel) => staged.has(rel))) continue;
     // Inside the repository (under .bgmigrate/, which ignores itself), so that a script migration's
     // imports resolve from the project's node_modules as they would from the working tree.
     const scratch = fs.mkdtempSync(path.join(bgmigrateDir(top), 'staged-'));
@@ -199,7 +227,7 @@ async function stagedTargets(options: CheckOptions): Promise<CheckTargets> {
         const script = m.script ? { ...m.script, dir, loadFrom: m.absolutePath } : undefined;
         const file: MigrationFile = { ...m, absolutePath, path: displayPath(absolutePath, options.cwd), ...(script ? { script } : {}) };
         fromDir.push(file);
-        if (staged.has(relDir === '' ? m.id : `${relDir}/${m.id}`)) files.push(file);
+        if (staged.has(fromTree(m.id))) files.push(file);
       }
       sequence.push(...fromDir);
       // Script migrations are compiled while their staged copies exist.

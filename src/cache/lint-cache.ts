@@ -12,8 +12,8 @@
  * Each run that lints anything writes entries under the key of the last file it linted:
  * `<key>.r`, the reports of every reported file up to there (their statements apart, in
  * `<key>.s`), and `<key>.m`, a snapshot of the schema model after it (src/analyze/schema.ts,
- * SchemaModel.snapshot) — and one before the first file it linted. `index` records the chain of
- * keys behind each `.r`. A run first collects the reports it needs from the `.r` entries along
+ * SchemaModel.snapshot) — and one before the first file it linted. `index` records some keys
+ * of the chain behind each `.r` (every 32nd and the last). A run first collects the reports it needs from the `.r` entries along
  * its own chain (then, for what is still missing, from entries the index shows sharing a prefix
  * of it); when all are there, nothing is parsed at all (this module and its store import no
  * parser, analyser or rule). Otherwise it resumes from the latest `.m` before the first missing
@@ -99,9 +99,14 @@ export async function lintWithCache(
   if (index) {
     const packOf = new Map<string, string>();
     for (const [pack, chain] of index) for (const k of chain) packOf.set(k, pack);
+    const tried = new Set<string>();
     for (let i = sequence.length - 1; i >= 0 && found.size < wanted.length; i--) {
       const pack = packOf.get(keys[i]);
-      if (pack !== undefined && pack !== keys[i]) collect(i, pack);
+      if (pack === undefined || tried.has(pack)) continue;
+      tried.add(pack);
+      // The histories agree up to i at least, maybe further: try every report still missing
+      // (a report's key is a chain key, so a match is the same history up to that report).
+      collect(sequence.length - 1, pack);
     }
   }
   const missing = wanted.filter((w) => !found.has(w));
@@ -151,7 +156,7 @@ export async function lintWithCache(
     let written = store.write(`${keys[last]}.s`, statementData) && store.write(`${keys[last]}.r`, reports);
     if (written) {
       const next = new Map([...(index ?? readIndex(store) ?? [])].filter(([pack]) => store.has(`${pack}.r`)));
-      next.set(keys[last], keys.slice(0, last + 1));
+      next.set(keys[last], keys.slice(0, last + 1).filter((_, i) => i % INDEX_EVERY === 0 || i === last));
       store.write(INDEX, next);
     }
     for (const [j, snapshot] of result.snapshots) written = store.write(`${keys[start + 1 + j]}.m`, snapshot) && written;
@@ -163,8 +168,9 @@ export async function lintWithCache(
   return { reports, stats };
 }
 
-/** The entry that maps each `.r` entry to the chain of keys it was written after. */
+/** The entry that maps each `.r` entry to every {@link INDEX_EVERY}th key of the chain it was written after. */
 const INDEX = 'index';
+const INDEX_EVERY = 32;
 
 function readIndex(store: CacheStore): Map<string, readonly string[]> | undefined {
   const index = store.read(INDEX);

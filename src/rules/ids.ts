@@ -1,31 +1,80 @@
 /**
- * Every rule id, by category, without loading the rules: the CLI validates a config's `rules`
- * section with these on every run, and a `check` answered from the cache (src/cache/) loads no
- * rule at all. src/rules/index.ts checks at load time that this list and the registry agree.
+ * Every rule id with its category, in the registry's order, without loading the rules: the CLI
+ * validates a config's `rules` section with these on every run, and a `check` answered from the
+ * cache (src/cache/) loads no rule at all. src/rules/index.ts checks at load time that this list
+ * and the registry agree.
  */
-const CONTRACT = [
-  'drop-table', 'drop-column', 'drop-schema', 'drop-view', 'drop-routine', 'drop-type', 'drop-sequence', 'rename-table',
-  'rename-column', 'rename-object', 'change-column-type', 'truncate-table', 'set-not-null', 'drop-default', 'drop-extension',
-  'drop-constraint', 'alter-type-attribute', 'tighten-domain', 'revoke-privilege', 'delete-all-rows', 'drop-unique-index', 'drop-object',
+import type { RuleCategory } from './rule.js';
+
+const CATEGORIES: readonly (readonly [string, RuleCategory])[] = [
+  ['drop-table', 'contract'],
+  ['drop-column', 'contract'],
+  ['drop-schema', 'contract'],
+  ['drop-view', 'contract'],
+  ['drop-routine', 'contract'],
+  ['drop-type', 'contract'],
+  ['drop-sequence', 'contract'],
+  ['rename-table', 'contract'],
+  ['rename-column', 'contract'],
+  ['rename-object', 'contract'],
+  ['change-column-type', 'contract'],
+  ['truncate-table', 'contract'],
+  ['set-not-null', 'contract'],
+  ['drop-default', 'contract'],
+  ['drop-extension', 'contract'],
+  ['drop-constraint', 'contract'],
+  ['alter-type-attribute', 'contract'],
+  ['tighten-domain', 'contract'],
+  ['revoke-privilege', 'contract'],
+  ['delete-all-rows', 'contract'],
+  ['drop-unique-index', 'contract'],
+  ['drop-object', 'contract'],
+  ['add-required-column', 'breaking'],
+  ['phase-mismatch', 'breaking'],
+  ['parse-error', 'breaking'],
+  ['transaction-control', 'breaking'],
+  ['enable-row-security', 'breaking'],
+  ['create-rule', 'breaking'],
+  ['drop-owned', 'breaking'],
+  ['change-role', 'breaking'],
+  ['change-database', 'breaking'],
+  ['terminate-backend', 'breaking'],
+  ['commit-in-block', 'breaking'],
+  ['unnamed-concurrent-index', 'breaking'],
+  ['empty-migration', 'hygiene'],
+  ['index-not-concurrent', 'lock'],
+  ['drop-index-not-concurrent', 'lock'],
+  ['reindex-not-concurrent', 'lock'],
+  ['constraint-not-valid', 'lock'],
+  ['unique-without-index', 'lock'],
+  ['table-rewrite', 'lock'],
+  ['refresh-matview-not-concurrent', 'lock'],
+  ['detach-partition-not-concurrent', 'lock'],
+  ['concurrently-in-transaction', 'lock'],
+  ['lock-table', 'lock'],
+  ['long-statement-under-lock', 'lock'],
+  ['unbatched-dml', 'lock'],
+  ['backfill-shape', 'breaking'],
+  ['missing-lock-timeout', 'lock'],
+  ['set-lock-timeout', 'hygiene'],
+  ['prefer-bigint', 'hygiene'],
+  ['prefer-identity', 'hygiene'],
+  ['prefer-timestamptz', 'hygiene'],
+  ['prefer-text', 'hygiene'],
+  ['ban-char', 'hygiene'],
+  ['dynamic-sql', 'limit'],
+  ['unknown-effect', 'limit'],
 ];
-const BREAKING = [
-  'add-required-column', 'phase-mismatch', 'parse-error', 'transaction-control', 'enable-row-security', 'create-rule', 'drop-owned',
-  'change-role', 'change-database', 'terminate-backend', 'commit-in-block', 'unnamed-concurrent-index', 'backfill-shape',
-];
-const LIMIT = ['dynamic-sql', 'unknown-effect'];
-const LOCK = [
-  'index-not-concurrent', 'drop-index-not-concurrent', 'reindex-not-concurrent', 'constraint-not-valid', 'unique-without-index',
-  'table-rewrite', 'refresh-matview-not-concurrent', 'detach-partition-not-concurrent', 'concurrently-in-transaction', 'lock-table',
-  'long-statement-under-lock', 'unbatched-dml', 'missing-lock-timeout',
-];
-const HYGIENE = ['empty-migration', 'set-lock-timeout', 'prefer-bigint', 'prefer-identity', 'prefer-timestamptz', 'prefer-text', 'ban-char'];
 
 /** Every rule id users may name in config and suppressions. */
-export const RULE_IDS: readonly string[] = [...CONTRACT, ...BREAKING, ...LIMIT, ...LOCK, ...HYGIENE];
+export const RULE_IDS: readonly string[] = CATEGORIES.map(([id]) => id);
 
 /**
  * Rules whose level the config cannot change: contract rules (their verdict is the ledger's),
  * breaking rules (a migration that breaks the running release or the runner) and analysis limits
  * (code the analyser cannot see). Only a `bgmigrate-ignore` with a reason, on the statement, lowers one.
  */
-export const GATE_RULE_IDS: readonly string[] = [...CONTRACT, ...BREAKING, ...LIMIT];
+export const GATE_RULE_IDS: readonly string[] = CATEGORIES.filter(([, c]) => c === 'contract' || c === 'breaking' || c === 'limit').map(([id]) => id);
+
+/** The category of each rule, as src/rules/index.ts registers it. */
+export const RULE_CATEGORIES: ReadonlyMap<string, RuleCategory> = new Map(CATEGORIES);

@@ -22,7 +22,8 @@ export function runCli(
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
 ): CliRun {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined };
+  // The analysis cache of a project without package.json goes under XDG_CACHE_HOME: keep it in this run's temp directory.
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, XDG_CACHE_HOME: path.join(os.tmpdir(), 'xdg-cache') };
   delete env.BGMIGRATE_DATABASE_URL;
   delete env.DATABASE_URL;
   const result = spawnSync(process.execPath, [CLI, ...args], {

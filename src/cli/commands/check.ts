@@ -7,6 +7,7 @@ import { check } from '../../check.js';
 import type { LedgerGate } from '../../model.js';
 import type { CliContext } from '../context.js';
 import { parsePgVersion } from '../options.js';
+import { COMMANDS } from './index.js';
 
 const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 type Format = (typeof FORMATS)[number];
@@ -26,7 +27,7 @@ interface CheckFlags {
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('check')
-    .description('lint migrations: refuse what would break the color still running or block live traffic')
+    .description(COMMANDS.check.summary)
     .argument('[paths...]', 'migration files or directories (default: the migrations directory)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .option('--pg-version <major>', 'target PostgreSQL major (default: the connected server, else config, else 15)')

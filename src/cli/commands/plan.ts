@@ -8,11 +8,12 @@ import { editDistance } from '../../text.js';
 import type { Layout } from '../../config/config.js';
 import type { KnownIndex } from '../../plan/recipes.js';
 import type { CliContext } from '../context.js';
+import { COMMANDS } from './index.js';
 
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('plan <recipe> [objects...]')
-    .description('write the expand/contract series of migration files for a change (rename-column, rename-table, change-type, set-not-null, add-foreign-key, add-unique, drop-column)')
+    .description(COMMANDS.plan.summary)
     .option('--references <schema.table.column>', 'add-foreign-key: the column the foreign key points at')
     .option('--dry-run', 'print the files instead of writing them')
     .addHelpText(

@@ -5,13 +5,14 @@ import type { PoolBudget } from '../../pool/budget.js';
 import { renderBudget } from '../../pool/render.js';
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
+import { COMMANDS } from './index.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('pool')
-    .description('the connection-pool budget: can both colors hold their pools at once?')
+    .description(COMMANDS.pool.summary)
     .option('--max-connections <n>', 'compute offline against this max_connections (no database)')
     .option('--reserved <n>', 'offline: slots the app cannot use (default 3, superuser_reserved_connections)')
     .option('--count-hidden-sessions', 'count sessions whose backend type pg_stat_activity hides as connections')

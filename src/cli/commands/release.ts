@@ -11,6 +11,7 @@ import {
 import type { CliContext } from '../context.js';
 import { RefusalError, UsageError } from '../../errors.js';
 import { withDatabase } from '../database.js';
+import { COMMANDS } from './index.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -23,7 +24,7 @@ function ledgerOptions(c: CliContext): { schema: string; rollbackWindowMs: numbe
 export function register(program: Command, ctx: () => CliContext): void {
   const release = program
     .command('release')
-    .description('record release switches in the ledger: ship, retire, rollback, color, list')
+    .description(COMMANDS.release.summary)
     .addHelpText(
       'after',
       `

@@ -6,6 +6,7 @@ import { selectMigrations } from '../../check.js';
 import { renderTraceJson, renderTracePretty, traceMigrations } from '../../trace/index.js';
 import type { CliContext } from '../context.js';
 import { parsePgVersion } from '../options.js';
+import { COMMANDS } from './index.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -20,7 +21,7 @@ interface TraceFlags {
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('trace')
-    .description('run migrations on a real PostgreSQL inside a rolled-back transaction and show what each statement locked, rewrote and scanned')
+    .description(COMMANDS.trace.summary)
     .argument('[paths...]', 'migration files or directories (default: the migrations directory)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .option('--pg-version <major>', 'PostgreSQL major for the static analysis (default: the server\'s)')
