@@ -33,6 +33,11 @@ export interface CheckOptions {
    * `node_modules/.cache/bgmigrate`). Used only without a ledger and for SQL migrations.
    */
   cacheDir?: string;
+  /**
+   * With `cacheDir`: whether the reports' `statements` are read (default true). The command line
+   * prints findings only and says false: statements are then neither cached nor available.
+   */
+  cacheStatements?: boolean;
 }
 
 export interface CheckTargets {
@@ -66,7 +71,7 @@ export async function check(options: CheckOptions): Promise<{ report: CheckRepor
   if (options.cacheDir !== undefined && !options.ledger && !sequence.some((f) => f.script)) {
     const { lintWithCache } = await import('./cache/lint-cache.js');
     const context = JSON.stringify({ config: options.config, cwd: options.cwd });
-    const { reports, stats } = await lintWithCache(sequence, new Set(targets.files), { ...lintOptions, context }, new CacheStore(options.cacheDir));
+    const { reports, stats } = await lintWithCache(sequence, new Set(targets.files), { ...lintOptions, context, withStatements: options.cacheStatements ?? true }, new CacheStore(options.cacheDir));
     return { report: summarise(reports), targets, cache: stats };
   }
   const { lintMigrations } = await import('./lint.js');

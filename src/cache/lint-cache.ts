@@ -11,7 +11,7 @@
  *
  * Each run that lints anything writes entries under the key of the last file it linted:
  * `<key>.r`, the reports of every reported file up to there (their statements apart, in
- * `<key>.s`), and `<key>.m`, a snapshot of the schema model after it (src/analyze/schema.ts,
+ * `<key>.s`, for library callers that read them), and `<key>.m`, a snapshot of the schema model after it (src/analyze/schema.ts,
  * SchemaModel.snapshot) — and one before the first file it linted. `index` records some keys
  * of the chain behind each `.r` (every 32nd and the last). A run first collects the reports it needs from the `.r` entries along
  * its own chain (then, for what is still missing, from entries the index shows sharing a prefix
@@ -39,6 +39,12 @@ export interface CachedLintOptions {
   deferContract?: boolean;
   /** Anything else the answer depends on (the config, the working directory), as text. */
   context: string;
+  /**
+   * Whether callers read the reports' `statements` (a library caller may; `check` on the command
+   * line prints findings only). Without them, they are neither written nor read, and reading
+   * `statements` of a report from the cache throws.
+   */
+  withStatements: boolean;
 }
 
 /** What a run found in the cache, for `--verbose` and the tests. */
@@ -83,13 +89,13 @@ export async function lintWithCache(
   // Reports already known, newest entries first (an entry holds every report up to its file).
   const found = new Map<number, FileReport>();
   const collect = (i: number, pack: string) => {
-    if (!store.has(`${pack}.r`) || !store.has(`${pack}.s`)) return;
+    if (!store.has(`${pack}.r`) || (options.withStatements && !store.has(`${pack}.s`))) return;
     const entry = store.read(`${pack}.r`);
     if (!(entry instanceof Map)) return;
     for (const w of wanted) {
       if (w > i || found.has(w)) continue;
       const stored = entry.get(reportKey(w)) as StoredReport | undefined;
-      if (stored) found.set(w, statements.attach(stored, { entry: `${pack}.s`, key: reportKey(w) }));
+      if (stored) found.set(w, options.withStatements ? statements.attach(stored, { entry: `${pack}.s`, key: reportKey(w) }) : withoutStatementsAttached(stored));
     }
   };
   for (let i = sequence.length - 1; i >= 0 && found.size < wanted.length; i--) collect(i, keys[i]);
@@ -151,9 +157,9 @@ export async function lintWithCache(
       const report = linted.get(w) ?? found.get(w)!;
       reports.set(reportKey(w), withoutStatements(report));
       // A cached report's statements are carried over as stored, never read.
-      statementData.set(reportKey(w), statements.raw(report) ?? v8.serialize(report.statements));
+      if (options.withStatements) statementData.set(reportKey(w), statements.raw(report) ?? v8.serialize(report.statements));
     }
-    let written = store.write(`${keys[last]}.s`, statementData) && store.write(`${keys[last]}.r`, reports);
+    let written = (!options.withStatements || store.write(`${keys[last]}.s`, statementData)) && store.write(`${keys[last]}.r`, reports);
     if (written) {
       const next = new Map([...(index ?? readIndex(store) ?? [])].filter(([pack]) => store.has(`${pack}.r`)));
       next.set(keys[last], keys.slice(0, last + 1).filter((_, i) => i % INDEX_EVERY === 0 || i === last));
@@ -182,6 +188,16 @@ function chainKeys(sequence: readonly MigrationFile[], options: CachedLintOption
   const rules = Object.entries(options.rules ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   let key = digest([FORMAT, buildId(), String(options.pgVersion), JSON.stringify(rules), String(options.deferContract === true), options.context]);
   return sequence.map((file) => (key = digest([key, file.id, file.checksum])));
+}
+
+/** A cached report for a caller that said it would not read its statements. */
+function withoutStatementsAttached(stored: StoredReport): FileReport {
+  return Object.defineProperty({ ...stored }, 'statements', {
+    enumerable: false,
+    get: () => {
+      throw new Error('this report came from the analysis cache without its statements (withStatements: false)');
+    },
+  }) as FileReport;
 }
 
 /** The report minus `statements`, without reading them. */

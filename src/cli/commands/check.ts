@@ -86,6 +86,7 @@ else ~/.cache/bgmigrate: an unchanged history is not parsed again. --no-cache by
           pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
           ledger: gate,
           cacheDir: opts.cache ? path.resolve(c.cwd, opts.cacheLocation ?? defaultCacheDir(c.cwd)) : undefined,
+          cacheStatements: false,
         });
       let { report, targets, cache } = await checkWith(ledger);
       if (cache && c.options.verbose) {
