@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config/config.js';
+import { targetVersion } from './config/target-version.js';
 import { UsageError } from './errors.js';
 import { discoverMigrations, displayPath, readMigrationFile } from './migrations/discover.js';
 import type { CacheStats } from './cache/lint-cache.js';
@@ -25,8 +26,19 @@ export interface CheckOptions {
   changedSince?: string;
   /** Without a ledger: contract effects are warnings that need the ledger (see LintOptions). */
   deferContract?: boolean;
-  pgVersion: number;
-  /** Without one, contract effects are errors that say the ledger was not consulted. */
+  /**
+   * The target PostgreSQL major; without it, the server's (with `database`), else the config's
+   * `pgVersion`, else 15 (src/config/target-version.ts).
+   */
+  pgVersion?: number;
+  /**
+   * A PostgreSQL URL: the phase ledger there judges contract effects (read-only; an applied
+   * migration whose file changed is a DriftError), the usage evidence refuses what live queries
+   * still use, and every `deprecates` directive must name an object the database or the
+   * migrations know (UsageError otherwise).
+   */
+  database?: string;
+  /** A ledger gate of the caller's own; without it (and without `database`), contract effects are errors that say the ledger was not consulted. */
   ledger?: LedgerGate;
   /**
    * The analysis cache's directory (src/cache/lint-cache.ts; the CLI's default is
@@ -52,33 +64,76 @@ export interface CheckTargets {
   sequence?: MigrationFile[];
 }
 
+export interface CheckResult {
+  report: CheckReport;
+  targets: CheckTargets;
+  /** What the analysis cache answered (only when `cacheDir` was given and used). */
+  cache?: CacheStats;
+  /** Warnings about the usage evidence (with `database`): missing, incomplete, … */
+  warnings: string[];
+}
+
 /**
  * Lints migrations and returns the report `check` prints (its JSON form: src/report/json.ts).
  *
  * @example
- * const { report } = await check({ cwd, config, migrationsDir: config.migrationsDir, paths: [], pgVersion: 15 });
+ * const { report } = await check({ cwd, config, migrationsDir: config.migrationsDir, paths: [] });
  * if (report.summary.errors > 0) process.exitCode = 1;
+ * // Judged by the phase ledger, as `check --database` does:
+ * await check({ cwd, config, migrationsDir: config.migrationsDir, paths: [], database: process.env.DATABASE_URL });
  */
-export async function check(options: CheckOptions): Promise<{ report: CheckReport; targets: CheckTargets; cache?: CacheStats }> {
+export async function check(options: CheckOptions): Promise<CheckResult> {
   if (options.staged && options.changedSince !== undefined) throw new UsageError('check: --staged and --changed-since do not go together');
   const targets = options.staged
     ? await stagedTargets(options)
     : options.changedSince !== undefined
       ? changedSinceTargets({ ...options, changedSince: options.changedSince })
       : selectMigrations(options);
+  if (options.database === undefined) {
+    const pgVersion = targetVersion({ flag: options.pgVersion, config: options.config.pgVersion });
+    return { ...(await lintTargets(targets, { ...options, pgVersion })), targets, warnings: [] };
+  }
+
+  // Drift is judged against the migrations directory, when there is one to compare with.
+  const migrations = fs.existsSync(options.migrationsDir) ? safeDiscover(options) : [];
+  const { readLedgerForCheck, readUsageGate } = await import('./check-ledger.js');
+  const reading = await readLedgerForCheck(options.database, options.config, migrations);
+  const pgVersion = targetVersion({ flag: options.pgVersion, server: reading.serverMajor, config: options.config.pgVersion });
+  let { report } = await lintTargets(targets, { ...options, pgVersion, ledger: reading.gate });
+  const warnings: string[] = [];
+  // What the ledger allows is checked against the usage evidence too (src/usage/evidence.ts):
+  // when anything is allowed, lint again with a gate that refuses what live queries still use.
+  if (report.files.some((f) => f.findings.some((x) => x.ledger?.allowed))) {
+    const effects = report.files.flatMap((f) => f.statements.flatMap((st) => st.effects));
+    const usage = await readUsageGate(options.database, options.config, reading.gate, effects);
+    warnings.push(...usage.warnings);
+    ({ report } = await lintTargets(targets, { ...options, pgVersion, ledger: usage.gate }));
+  }
+  // Every deprecation must name an object the database or the migrations know.
+  const sources = new Map(targets.files.map((f) => [f.path, f.bytes.toString('utf8')]));
+  const { resolveReportDeprecations } = await import('./ledger/objects.js');
+  resolveReportDeprecations(report.files, reading.catalog, report.files, sources);
+  return { report, targets, warnings };
+}
+
+/** Lints the chosen migrations, through the analysis cache when it is asked for and can serve. */
+async function lintTargets(
+  targets: CheckTargets,
+  options: CheckOptions & { pgVersion: number },
+): Promise<{ report: CheckReport; cache?: CacheStats }> {
   const lintOptions = { pgVersion: options.pgVersion, rules: options.config.rules, ledger: options.ledger, deferContract: options.deferContract };
   const sequence = targets.sequence ?? [...targets.history, ...targets.files];
   if (options.cacheDir !== undefined && !options.ledger && !sequence.some((f) => f.script)) {
     const { lintWithCache } = await import('./cache/lint-cache.js');
     const context = JSON.stringify({ config: options.config, cwd: options.cwd });
     const { reports, stats } = await lintWithCache(sequence, new Set(targets.files), { ...lintOptions, context, withStatements: options.cacheStatements ?? true }, new CacheStore(options.cacheDir));
-    return { report: summarise(reports), targets, cache: stats };
+    return { report: summarise(reports), cache: stats };
   }
   const { lintMigrations } = await import('./lint.js');
   const files = targets.sequence
     ? await lintMigrations(targets.sequence, { ...lintOptions, only: new Set(targets.files) })
     : await lintMigrations(targets.files, { ...lintOptions, history: targets.history });
-  return { report: summarise(files), targets };
+  return { report: summarise(files) };
 }
 
 /** Builds the report's summary from linted files. */

@@ -5,6 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check } from '../../src/check.js';
+import { loadConfig } from '../../src/config/config.js';
+import { DriftError } from '../../src/errors.js';
+import { renderJson } from '../../src/report/json.js';
+import { RULE_IDS } from '../../src/rules/ids.js';
 import { ROOT, runCli, tempProject } from '../support/cli.js';
 import { createTestDatabase, withClient, withDatabase, type TestDatabase } from '../support/db.js';
 
@@ -145,6 +150,29 @@ describe('check --database', () => {
     expect(run.stderr).toContain('password authentication failed');
     expect(run.stderr).not.toContain('not-the-password-xyz');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('check({ database }) in the library', () => {
+  it('gives what check --database prints: the same report, warnings and target version, and a DriftError on drift', async () => {
+    const config = loadConfig({ cwd: project, knownRules: RULE_IDS });
+    const options = { cwd: project, config, migrationsDir: path.join(project, 'migrations'), paths: [], database: db.url };
+    const result = await check(options);
+    const cli = bgmigrate('check', '--format', 'json');
+    expect(renderJson(result.report)).toBe(cli.stdout);
+    expect(result.warnings.map((w) => `warning: ${w}\n`).join('')).toBe(cli.stderr);
+    expect(contractFindings(cli.stdout)).toEqual([
+      ['drop-routine', 'info', true],
+      ['drop-column', 'info', true],
+    ]);
+    const file = path.join(project, 'migrations', '004_users_full_name_expand.sql');
+    const original = fs.readFileSync(file);
+    fs.appendFileSync(file, '\n-- edited after it was applied\n');
+    try {
+      await expect(check(options)).rejects.toBeInstanceOf(DriftError);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
   });
 });
 

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { targetVersion } from '../../config/target-version.js';
 import { Command, Option } from 'commander';
 import { defaultCacheDir } from '../../cache/store.js';
 import { check } from '../../check.js';
-import type { LedgerGate } from '../../model.js';
 import type { CliContext } from '../context.js';
 import { parsePgVersion } from '../options.js';
 import { COMMANDS } from './index.js';
@@ -56,59 +54,27 @@ else ~/.cache/bgmigrate: an unchanged history is not parsed again. --no-cache by
     .action(async (paths: string[], opts: CheckFlags) => {
       const c = ctx();
       const config = c.config();
-      const flagVersion = parsePgVersion(opts.pgVersion);
-      let serverMajor: number | undefined;
-      let ledger: LedgerGate | undefined;
-      let catalog: Set<string> | undefined;
-
       // A missing directory is exit 2, with where its name came from (config or default).
       if (paths.length === 0 && !opts.staged && opts.changedSince === undefined && !fs.existsSync(c.migrationsDir())) c.migrations();
-      const url = opts.offline ? undefined : await c.databaseUrl();
-      if (url) {
-        // Drift is judged against the migrations directory, when there is one to compare with.
-        const migrations = fs.existsSync(c.migrationsDir()) ? tryOr(() => c.migrations(), []) : [];
-        const { readLedgerForCheck } = await import('../../check-ledger.js');
-        const reading = await readLedgerForCheck(url, config, migrations);
-        serverMajor = reading.serverMajor;
-        ledger = reading.gate;
-        catalog = reading.catalog;
-      }
-
-      const checkWith = (gate: LedgerGate | undefined) =>
-        check({
-          cwd: c.cwd,
-          config,
-          migrationsDir: c.migrationsDir(),
-          paths,
-          staged: opts.staged,
-          changedSince: opts.changedSince,
-          deferContract: opts.deferContract,
-          pgVersion: targetVersion({ flag: flagVersion, server: serverMajor, config: config.pgVersion }),
-          ledger: gate,
-          cacheDir: opts.cache ? path.resolve(c.cwd, opts.cacheLocation ?? defaultCacheDir(c.cwd)) : undefined,
-          cacheStatements: false,
-        });
-      let { report, targets, cache } = await checkWith(ledger);
+      const { report, targets, cache, warnings } = await check({
+        cwd: c.cwd,
+        config,
+        migrationsDir: c.migrationsDir(),
+        paths,
+        staged: opts.staged,
+        changedSince: opts.changedSince,
+        deferContract: opts.deferContract,
+        pgVersion: parsePgVersion(opts.pgVersion),
+        database: opts.offline ? undefined : await c.databaseUrl(),
+        cacheDir: opts.cache ? path.resolve(c.cwd, opts.cacheLocation ?? defaultCacheDir(c.cwd)) : undefined,
+        cacheStatements: false,
+      });
+      for (const warning of warnings) c.out.note(`warning: ${warning}`);
       if (cache && c.options.verbose) {
         c.out.note(
           `cache: ${cache.hits} report(s) cached, ${cache.linted} linted, ${cache.replayed} replayed` +
             `${cache.resumed ? ' on a cached model' : ''}${cache.linted > 0 ? (cache.written ? ', written' : ', not written') : ''}`,
         );
-      }
-      // What the ledger allows is checked against the usage evidence too (src/usage/evidence.ts):
-      // when anything is allowed, lint again with a gate that refuses what live queries still use.
-      if (url && ledger && report.files.some((f) => f.findings.some((x) => x.ledger?.allowed))) {
-        const { readUsageGate } = await import('../../check-ledger.js');
-        const usage = await readUsageGate(url, config, ledger, report.files.flatMap((f) => f.statements.flatMap((st) => st.effects)));
-        for (const warning of usage.warnings) c.out.note(`warning: ${warning}`);
-        ({ report, targets } = await checkWith(usage.gate));
-      }
-
-      // With a database, every deprecation must name an object it or the migrations know (exit 2).
-      if (catalog) {
-        const sources = new Map(targets.files.map((f) => [f.path, f.bytes.toString('utf8')]));
-        const { resolveReportDeprecations } = await import('../../ledger/objects.js');
-        resolveReportDeprecations(report.files, catalog, report.files, sources);
       }
 
       if (opts.staged && report.files.length === 0 && opts.format === 'pretty') {
@@ -141,21 +107,4 @@ else ~/.cache/bgmigrate: an unchanged history is not parsed again. --no-cache by
       }
       if (report.summary.errors > 0) c.exitCode = 1;
     });
-}
-
-function tryOr<T>(read: () => T, fallback: T): T {
-  try {
-    return read();
-  } catch {
-    return fallback;
-  }
-}
-
-/** A file's text, or '' when it cannot be read (only used to point at a directive's line). */
-function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
