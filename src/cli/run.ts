@@ -14,7 +14,7 @@ v8.setFlagsFromString('--interrupt-budget=270000');
 
 import { Command, CommanderError, Option } from 'commander';
 import { isBgmigrateError } from '../errors.js';
-import { createContext, type CliContext, type GlobalOptions } from './context.js';
+import type { CliContext, GlobalOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 import { redactUrl } from '../db/url.js';
@@ -23,7 +23,10 @@ import { editDistance } from '../text.js';
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('bgmigrate');
   let context: CliContext | undefined;
+  // Loaded only for a command that runs: help and the version need no config, files or colors.
+  let createContext: typeof import('./context.js').createContext | undefined;
   const ctx = (): CliContext => {
+    if (!createContext) throw new Error('the CLI context was not loaded');
     context ??= createContext(globalOptions(program));
     return context;
   };
@@ -47,6 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   await registerCommands(program, ctx, argv);
+  const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (argv.length > 0 && argv[0] !== 'help' && !options.includes('--help') && !options.includes('-h')) {
+    ({ createContext } = await import('./context.js'));
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
