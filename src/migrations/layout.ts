@@ -12,8 +12,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Recorder } from './compile/recording.js';
 import { UsageError } from '../errors.js';
+import type { Recorder } from './compile/recording.js';
 
 /** A migrations directory's entries, read once for all layouts. */
 export interface DirectoryView {
@@ -153,6 +153,7 @@ function linkTarget(dir: string, name: string): 'file' | 'other' {
   return target.isFile() ? 'file' : 'other';
 }
 
+/** A path's stat, or null when there is nothing there (or it cannot be reached). */
 export function statOrNull(p: string): fs.Stats | null {
   try {
     return fs.statSync(p);

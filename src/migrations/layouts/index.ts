@@ -24,6 +24,7 @@ export type ScriptLayout = Extract<(typeof LAYOUTS)[number], { compile: unknown 
 
 export const LAYOUT_NAMES: readonly Layout[] = LAYOUTS.map((l) => l.name);
 
+/** The registered layout of that name (the config and the model only hold registered names). */
 export function layoutNamed(name: Layout): MigrationLayout<Layout> {
   return LAYOUTS.find((l) => l.name === name)!;
 }

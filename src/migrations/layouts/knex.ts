@@ -1,7 +1,8 @@
 /**
- * The `knex` layout: `up(knex)` runs with a knex instance (the user's copy) on the `pg` client
- * whose connection records each query instead of sending it. `export const config = {
- * transaction: false }` is honoured. A read gets no rows and is reported as `dynamic-sql`.
+ * The `knex` layout: migration scripts by file name. `up(knex)` runs with a knex instance (the
+ * user's copy) on the `pg` client whose connection records each query instead of sending it.
+ * `export const config = { transaction: false }` is honoured. A read gets no rows and is
+ * reported as `dynamic-sql`.
  */
 import type { MigrationFile } from '../../model.js';
 import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';

@@ -1,6 +1,7 @@
 /**
- * The `kysely` layout: `up(db)` runs with a real `Kysely` on the PostgreSQL dialect (the user's
- * own copy of kysely) whose driver records each compiled query instead of sending it.
+ * The `kysely` layout: migration scripts (`*.ts`, `*.js`, `*.mts`, …, not declaration files) by
+ * file name. `up(db)` runs with a real `Kysely` on the PostgreSQL dialect (the user's own copy
+ * of kysely) whose driver records each compiled query instead of sending it.
  *
  * A query that reads (a SELECT, or a statement asked for its rows) gets no rows: the migration
  * may decide what to do from them, so it is reported (`dynamic-sql`) and left out of the SQL.

@@ -1,6 +1,7 @@
 /**
- * The `node-pg-migrate` layout: `up(pgm)` runs with node-pg-migrate's own `MigrationBuilder`
- * (the user's copy) on a recording database; its SQL steps are what the migration would send.
+ * The `node-pg-migrate` layout: migration scripts by file name. `up(pgm)` runs with
+ * node-pg-migrate's own `MigrationBuilder` (the user's copy) on a recording database; its SQL
+ * steps are what the migration would send.
  * Each `pgm.*` call is watched, so the steps it adds are placed at its line. `pgm.noTransaction()`
  * is honoured. `pgm.db.query` / `pgm.db.select` run at once in node-pg-migrate: a write is kept
  * (before the steps, as node-pg-migrate runs it), a read is reported as `dynamic-sql`.

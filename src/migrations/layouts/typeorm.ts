@@ -1,6 +1,7 @@
 /**
- * The `typeorm` layout: a class implementing `MigrationInterface` whose `up(queryRunner)` is
- * called with a recording QueryRunner. `queryRunner.query(sql, parameters)` — what
+ * The `typeorm` layout: migration scripts by file name (`<timestamp>-<Name>.ts`), each a class
+ * implementing `MigrationInterface` whose `up(queryRunner)` is called with a recording
+ * QueryRunner. `queryRunner.query(sql, parameters)` — what
  * `typeorm migration:generate` writes — is recorded. The schema-builder methods
  * (`createTable`, `addColumn`, …) need typeorm to read the live schema first, so each one is
  * reported (`dynamic-sql`, an error) at its line rather than guessed at. `transaction = false` on
