@@ -4,6 +4,7 @@
  *
  * Every module reads and writes these shapes; nothing here does any work.
  */
+import type { ScriptLayout } from './migrations/layouts/index.js';
 
 /** PostgreSQL's table-level lock modes, named as `pg_locks.mode` names them. */
 export type LockMode =
@@ -132,7 +133,7 @@ export interface MigrationFile {
 
 /** How to get a script migration's SQL, and what compiling it found. */
 export interface ScriptMigration {
-  layout: 'kysely' | 'node-pg-migrate' | 'knex' | 'typeorm';
+  layout: ScriptLayout;
   /** The migrations directory: the user's own copy of the library is resolved from here. */
   dir: string;
   /** Load the script from this path instead of `absolutePath` (`check --staged`: the index's copy). */

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { LAYOUT_NAMES, type Layout } from '../migrations/layouts/index.js';
 import type { RuleLevel } from '../model.js';
 import { parseDuration, parseTimeout } from './duration.js';
 import { validatePoolConfig, type PoolConfig } from '../pool/config.js';
 
-/** SQL layouts read files as they are; script layouts run each file's `up` to get its SQL (src/migrations/compile/). */
-export type Layout = 'plain' | 'up-sql' | 'prisma' | 'diesel' | 'flyway' | 'drizzle' | ScriptLayout;
-export type ScriptLayout = 'kysely' | 'node-pg-migrate' | 'knex' | 'typeorm';
+/** The layouts registered in src/migrations/layouts/index.ts. */
+export type { Layout, ScriptLayout } from '../migrations/layouts/index.js';
 
 /** bgmigrate's configuration after validation, with every default filled in. */
 export interface Config {
@@ -56,7 +56,7 @@ export interface Config {
 
 export const CONFIG_FILES = ['bgmigrate.config.json', '.bgmigraterc.json'] as const;
 
-const LAYOUTS = ['auto', 'plain', 'up-sql', 'prisma', 'diesel', 'flyway', 'drizzle', 'kysely', 'node-pg-migrate', 'knex', 'typeorm'] as const;
+const LAYOUTS: readonly (Layout | 'auto')[] = ['auto', ...LAYOUT_NAMES];
 const LEVELS = ['off', 'warning', 'error', 'info'] as const;
 
 /**

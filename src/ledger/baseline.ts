@@ -24,7 +24,10 @@
 import path from 'node:path';
 import type pg from 'pg';
 import { RefusalError, UsageError } from '../errors.js';
-import { compareVersions, flywayVersionOf, parseFlywayVersion } from '../migrations/discover.js';
+import { layout as diesel } from '../migrations/layouts/diesel.js';
+import { compareVersions, layout as flyway, flywayVersionOf, parseFlywayVersion } from '../migrations/layouts/flyway.js';
+import { layout as prisma } from '../migrations/layouts/prisma.js';
+import { layout as upSql } from '../migrations/layouts/up-sql.js';
 import type { MigrationFile, Phase } from '../model.js';
 import { editDistance } from '../text.js';
 import { ensureLedger, ledgerError, ledgerLockSql, ledgerSchema, ledgerVersion, type LedgerOptions } from './schema.js';
@@ -294,7 +297,7 @@ const READERS: Record<BaselineTool, Reader> = {
         if (!applied.has(r.migration_name)) {
           applied.set(r.migration_name, {
             row: `migration_name ${r.migration_name}`,
-            match: (files) => files.filter((f) => f.id.split('/')[0] === r.migration_name),
+            match: (files) => files.filter((f) => prisma.historyName(f.id) === r.migration_name),
             appliedAt: r.finished_at,
             appliedBy: null,
             durationMs: r.finished_at.getTime() - r.started_at.getTime(),
@@ -404,7 +407,7 @@ const READERS: Record<BaselineTool, Reader> = {
         });
         continue;
       }
-      applied.set(key, { ...common, match: (files) => files.filter((f) => path.posix.basename(f.id) === r.script) });
+      applied.set(key, { ...common, match: (files) => files.filter((f) => flyway.historyName(f.id) === r.script) });
     }
     return { applied: [...applied.values()], broken: [...undone.values()] };
   },
@@ -437,7 +440,7 @@ const READERS: Record<BaselineTool, Reader> = {
     return {
       applied: rows.map((r) => ({
         row: `version ${r.version}`,
-        match: (files) => files.filter((f) => leadingDigits(f) === r.version),
+        match: (files) => files.filter((f) => upSql.historyName(f.id) === r.version),
         appliedAt: null,
         appliedBy: null,
         durationMs: null,
@@ -448,11 +451,10 @@ const READERS: Record<BaselineTool, Reader> = {
 
   async diesel(client, table) {
     const { rows } = await client.query<{ version: string; run_on: Date | null }>(`SELECT version, run_on FROM ${table} ORDER BY version`);
-    // diesel's version is the directory name's part before the first `_`, without dashes.
     return {
       applied: rows.map((r) => ({
         row: `version ${r.version}`,
-        match: (files) => files.filter((f) => f.id.split('/')[0].split('_')[0].replaceAll('-', '') === r.version),
+        match: (files) => files.filter((f) => diesel.historyName(f.id) === r.version),
         appliedAt: r.run_on,
         appliedBy: null,
         durationMs: null,
@@ -483,12 +485,8 @@ function stripExtension(name: string): string {
   return name.replace(/(\.(up|down))?\.[a-z0-9]+$/i, '');
 }
 
-function leadingDigits(f: MigrationFile): string | undefined {
-  return /^(\d+)/.exec(path.posix.basename(f.id))?.[1] ?? /^(\d+)/.exec(f.id)?.[1];
-}
-
 function leadingNumber(f: MigrationFile): bigint | undefined {
-  const digits = leadingDigits(f);
+  const digits = upSql.historyName(f.id);
   return digits === undefined ? undefined : BigInt(digits);
 }
 

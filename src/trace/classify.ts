@@ -2,8 +2,8 @@
  * Decides how trace may run a statement without changing the target: inside its rolled-back
  * transaction, on a throwaway database, not at all (skipped), or never (refused).
  */
-import { loadModule, parseSync, scanSync } from 'libpg-query';
 import { quoteIdent } from '../db/sql.js';
+import { parseSql, scanSql } from '../parse/parser.js';
 
 /** How trace handles one statement. */
 export type Handling =
@@ -30,14 +30,6 @@ export interface Classified {
   handling: Handling;
 }
 
-let loaded: Promise<void> | null = null;
-
-/** Loads the parser once; call before {@link classifyStatement}. */
-export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
-}
-
 type Node = Record<string, unknown>;
 
 function defNames(list: unknown): string[] {
@@ -48,22 +40,20 @@ function defNames(list: unknown): string[] {
 /** The text without its CONCURRENTLY keyword (located by PostgreSQL's own scanner). */
 function withoutConcurrently(text: string): string | null {
   const bytes = Buffer.from(text, 'utf8');
-  const token = scanSync(text).tokens.find((t) => t.text.toUpperCase() === 'CONCURRENTLY');
+  const token = scanSql(text)?.find((t) => t.text.toUpperCase() === 'CONCURRENTLY');
   if (!token) return null;
   return Buffer.concat([bytes.subarray(0, token.start), bytes.subarray(token.end)]).toString('utf8');
 }
 
 /**
- * Classifies one statement's text. Call {@link loadParser} first. Text that does not parse is
- * run in the transaction: PostgreSQL will reject it there, which is what trace should report.
+ * Classifies one statement's text. Call `loadParser()` (src/parse/parser.ts) first. Text that
+ * does not parse is run in the transaction: PostgreSQL will reject it there, which is what trace
+ * should report.
  */
 export function classifyStatement(text: string): Classified {
-  let stmt: Node | undefined;
-  try {
-    stmt = (parseSync(text).stmts?.[0]?.stmt ?? undefined) as Node | undefined;
-  } catch {
-    return { nodeType: 'Unknown', handling: { kind: 'transaction' } };
-  }
+  const parsed = parseSql(text);
+  if ('error' in parsed) return { nodeType: 'Unknown', handling: { kind: 'transaction' } };
+  const stmt = parsed.stmts[0]?.stmt as Node | undefined;
   if (!stmt) return { nodeType: 'Empty', handling: { kind: 'skip', note: 'empty statement' } };
   const nodeType = Object.keys(stmt)[0] ?? 'Unknown';
   const node = (stmt[nodeType] ?? {}) as Node;
@@ -166,12 +156,9 @@ export function classifyStatement(text: string): Classified {
  * production.
  */
 export function relationNames(text: string): string[] {
-  let tree: unknown;
-  try {
-    tree = parseSync(text).stmts?.[0]?.stmt;
-  } catch {
-    return [];
-  }
+  const parsed = parseSql(text);
+  if ('error' in parsed) return [];
+  const tree = parsed.stmts[0]?.stmt;
   const out = new Set<string>();
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {

@@ -7,11 +7,10 @@
  * process.stdout.write(renderTracePretty(report));
  * if (report.summary.mismatches > 0) process.exitCode = 1;
  */
-import { parseSync } from 'libpg-query';
 import { connect, serverVersion } from '../db/connect.js';
 import { lintMigrations, migrationFromString } from '../lint.js';
 import type { AnalyzedStatement, FileReport, MigrationFile } from '../model.js';
-import { loadParser } from './classify.js';
+import { loadParser, parseSql } from '../parse/parser.js';
 import { runTrace, type TraceInputFile, type TraceInputStatement, type TraceRunOptions } from './run.js';
 import type { TraceReport } from './types.js';
 
@@ -54,12 +53,8 @@ export async function traceMigrations(files: MigrationFile[], options: TraceOpti
 /** PostgreSQL's own complaint about the file's SQL, if it has one. */
 function syntaxError(sql: string): string | undefined {
   if (sql.trim() === '') return undefined;
-  try {
-    parseSync(sql);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const parsed = parseSql(sql);
+  return 'error' in parsed ? parsed.error.message : undefined;
 }
 
 /**

@@ -29,7 +29,8 @@ import type pg from 'pg';
 import { redactUrl } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import type { Effect, Span } from '../model.js';
-import { classifyStatement, loadParser, type Handling } from './classify.js';
+import { loadParser } from '../parse/parser.js';
+import { classifyStatement, type Handling } from './classify.js';
 import { compareTables, observeTables, predictTables } from './compare.js';
 import { diffLocks, diffRewrites, diffScans, lockRank, takeSnapshot, type LockRow, type Snapshot } from './observe.js';
 import { openSampler, type SampledRun, type Sampler } from './sampler.js';
@@ -41,7 +42,7 @@ import { openVenue, type Venue } from './venue.js';
 export interface TraceInputStatement extends Span {
   index: number;
   text: string;
-  /** libpg-query node type, when known (else trace parses the text itself). */
+  /** libpg-query node type, when known (else the classifier parses the text). */
   kind?: string;
   effects: Effect[];
   /** The analysis says PostgreSQL refuses it inside a transaction block. */

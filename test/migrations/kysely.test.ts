@@ -14,17 +14,8 @@ import { createTestDatabase, withClient, type TestDatabase } from '../support/db
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'kysely');
 
-describe('kysely layout: discovery and check', () => {
-  it('is detected from the scripts, ordered by file name, checksummed by the script bytes', () => {
-    const files = discoverMigrations({ dir: path.join(FIXTURE, 'migrations'), layout: 'auto', cwd: FIXTURE });
-    expect(files.map((f) => [f.id, f.script?.layout])).toEqual([
-      ['001_create_users.ts', 'kysely'],
-      ['002_full_name.ts', 'kysely'],
-      ['003_drop_name.ts', 'kysely'],
-      ['004_reads.ts', 'kysely'],
-    ]);
-  });
-
+// Detection, order and checksums: with every other layout's in discover.test.ts.
+describe('kysely layout: check', () => {
   it('reports findings at the TypeScript call, with the SQL it produced', () => {
     const run = runCli(['check', '--format', 'json'], { cwd: FIXTURE });
     expect(run.stderr).toBe('');

@@ -17,55 +17,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../../errors.js';
-import type { CompiledScript, MigrationFile } from '../../model.js';
-
-/** One statement the script sent, with where in the script it was sent from. */
-export interface RecordedCall {
-  sql: string;
-  parameters: readonly unknown[];
-  line: number;
-  column: number;
-}
-
-/**
- * A read the script made: kept in the SQL as a statement at its call (harmless to run, and what
- * a `bgmigrate-ignore dynamic-sql` before the call is scoped to).
- */
-export function readCall(sql: string, parameters: readonly unknown[], at: { line: number; column: number }): RecordedCall {
-  return { sql, parameters, ...at };
-}
-
-/** What a layout's recorder returns for one file. */
-export interface Recording {
-  calls: RecordedCall[];
-  problems: CompiledScript['problems'];
-  noTransaction: boolean;
-}
-
-type Recorder = (file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext) => Promise<Recording>;
-
-export interface RecorderContext {
-  /** The user's copy of a package, resolved from the migrations directory (exit 2 when missing). */
-  userModule(name: string): Promise<Record<string, unknown>>;
-  /** The script position a call came from, read from a stack trace (the first frame in the file). */
-  positionOf(stack: string | undefined): { line: number; column: number } | undefined;
-  /** The position of `up` in the script: where calls without a usable stack are reported. */
-  upPosition: { line: number; column: number };
-  /**
-   * Answers the script's reads from the real database (`apply`); without it (offline) a read
-   * gets no rows and is reported with `read: true`.
-   */
-  read?: (sql: string, parameters: readonly unknown[]) => Promise<Record<string, unknown>[]>;
-  /** A read reported offline (use for every read a recorder meets without `read`). */
-  readProblem(sql: string, at: { line: number; column: number }): CompiledScript['problems'][number];
-}
-
-const RECORDERS: Record<string, () => Promise<Recorder>> = {
-  kysely: async () => (await import('./kysely.js')).recordKysely,
-  'node-pg-migrate': async () => (await import('./node-pg-migrate.js')).recordNodePgMigrate,
-  knex: async () => (await import('./knex.js')).recordKnex,
-  typeorm: async () => (await import('./typeorm.js')).recordTypeorm,
-};
+import type { MigrationFile } from '../../model.js';
+import { layoutNamed } from '../layouts/index.js';
+import type { RecordedCall, RecorderContext } from './recording.js';
 
 /**
  * Compiles every script migration among `files` that is not compiled yet (in place: the result
@@ -94,9 +48,8 @@ async function compile(pending: readonly MigrationFile[], read?: RecorderContext
   const load = await scriptLoader();
   for (const file of pending) {
     const script = file.script!;
-    const recorder = RECORDERS[script.layout];
-    if (!recorder) throw new UsageError(`${file.path}: the ${script.layout} layout is not supported yet`);
-    const record = await recorder();
+    const record = layoutNamed(script.layout).compile;
+    if (!record) throw new UsageError(`${file.path}: the ${script.layout} layout is not supported yet`);
     const text = file.bytes.toString('utf8');
     const upPosition = findUp(text);
     const loaded = script.loadFrom ?? file.absolutePath;
@@ -375,9 +328,4 @@ export function literal(value: unknown): string {
 
 function quote(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
-}
-
-/** A statement that only reads: answered from the database (or reported), never part of the SQL. */
-export function isRead(sql: string): boolean {
-  return /^\s*(select|with\b[\s\S]*\bselect\b(?![\s\S]*\b(insert|update|delete)\b)|show|explain|table)\b/i.test(sql);
 }

@@ -1,16 +1,27 @@
 /**
- * The `node-pg-migrate` layout: `up(pgm)` runs with node-pg-migrate's own `MigrationBuilder`
- * (the user's copy) on a recording database; its SQL steps are what the migration would send.
+ * The `node-pg-migrate` layout: migration scripts by file name. `up(pgm)` runs with
+ * node-pg-migrate's own `MigrationBuilder` (the user's copy) on a recording database; its SQL
+ * steps are what the migration would send.
  * Each `pgm.*` call is watched, so the steps it adds are placed at its line. `pgm.noTransaction()`
  * is honoured. `pgm.db.query` / `pgm.db.select` run at once in node-pg-migrate: a write is kept
  * (before the steps, as node-pg-migrate runs it), a read is reported as `dynamic-sql`.
  */
 import type { MigrationFile } from '../../model.js';
-import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';
+import { defineLayout, firstScript, scriptFiles, SCRIPTS_LOOKED_FOR } from '../layout.js';
+
+/** Detected by a first script that names node-pg-migrate, its MigrationBuilder or `pgm.`; tried after flyway and drizzle, before the SQL directory layouts. */
+export const layout = defineLayout({
+  name: 'node-pg-migrate',
+  lookedFor: SCRIPTS_LOOKED_FOR,
+  detect: { precedence: 31, matches: (dir) => /node-pg-migrate|MigrationBuilder|\bpgm\./.test(firstScript(dir) ?? '') },
+  find: scriptFiles,
+  compile: recordNodePgMigrate,
+});
 
 type Builder = Record<string | symbol, unknown> & { getSqlSteps(): string[]; isUsingTransaction(): boolean };
 
-export async function recordNodePgMigrate(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
+async function recordNodePgMigrate(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
   const library = await ctx.userModule('node-pg-migrate');
   const MigrationBuilder = library.MigrationBuilder as new (...args: unknown[]) => Builder;
   const immediate: RecordedCall[] = [];

@@ -1,10 +1,21 @@
 /**
- * The `knex` layout: `up(knex)` runs with a knex instance (the user's copy) on the `pg` client
- * whose connection records each query instead of sending it. `export const config = {
- * transaction: false }` is honoured. A read gets no rows and is reported as `dynamic-sql`.
+ * The `knex` layout: migration scripts by file name. `up(knex)` runs with a knex instance (the
+ * user's copy) on the `pg` client whose connection records each query instead of sending it.
+ * `export const config = { transaction: false }` is honoured. A read gets no rows and is
+ * reported as `dynamic-sql`.
  */
 import type { MigrationFile } from '../../model.js';
-import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';
+import { defineLayout, firstScript, scriptFiles, SCRIPTS_LOOKED_FOR } from '../layout.js';
+
+/** Detected by a first script that imports knex; tried after flyway and drizzle, before the SQL directory layouts. */
+export const layout = defineLayout({
+  name: 'knex',
+  lookedFor: SCRIPTS_LOOKED_FOR,
+  detect: { precedence: 33, matches: (dir) => /from\s+['"]knex['"]|\bKnex\b|knex\.schema/.test(firstScript(dir) ?? '') },
+  find: scriptFiles,
+  compile: recordKnex,
+});
 
 interface KnexClient {
   acquireConnection(): Promise<unknown>;
@@ -12,7 +23,7 @@ interface KnexClient {
   _query(connection: unknown, query: { sql: string; bindings?: unknown[]; response?: unknown }): Promise<unknown>;
 }
 
-export async function recordKnex(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
+async function recordKnex(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
   const library = await ctx.userModule('knex');
   const factory = (library.default ?? library.knex ?? library) as (config: Record<string, unknown>) => { client: KnexClient; destroy(): Promise<void> };
   const knex = factory({ client: 'pg' });

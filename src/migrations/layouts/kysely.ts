@@ -1,19 +1,30 @@
 /**
- * The `kysely` layout: `up(db)` runs with a real `Kysely` on the PostgreSQL dialect (the user's
- * own copy of kysely) whose driver records each compiled query instead of sending it.
+ * The `kysely` layout: migration scripts (`*.ts`, `*.js`, `*.mts`, …, not declaration files) by
+ * file name. `up(db)` runs with a real `Kysely` on the PostgreSQL dialect (the user's own copy
+ * of kysely) whose driver records each compiled query instead of sending it.
  *
  * A query that reads (a SELECT, or a statement asked for its rows) gets no rows: the migration
  * may decide what to do from them, so it is reported (`dynamic-sql`) and left out of the SQL.
  */
 import type { MigrationFile } from '../../model.js';
-import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';
+import { defineLayout, firstScript, scriptFiles, SCRIPTS_LOOKED_FOR } from '../layout.js';
+
+/** Detected by a first script that imports kysely; tried after flyway and drizzle, before the SQL directory layouts. */
+export const layout = defineLayout({
+  name: 'kysely',
+  lookedFor: SCRIPTS_LOOKED_FOR,
+  detect: { precedence: 30, matches: (dir) => /from\s+['"]kysely['"]|require\(['"]kysely['"]\)|\bKysely</.test(firstScript(dir) ?? '') },
+  find: scriptFiles,
+  compile: recordKysely,
+});
 
 interface CompiledQuery {
   sql: string;
   parameters: readonly unknown[];
 }
 
-export async function recordKysely(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
+async function recordKysely(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
   const kysely = await ctx.userModule('kysely');
   const { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } = kysely as Record<string, new (...args: unknown[]) => unknown>;
   const calls: RecordedCall[] = [];

@@ -1,17 +1,28 @@
 /**
- * The `typeorm` layout: a class implementing `MigrationInterface` whose `up(queryRunner)` is
- * called with a recording QueryRunner. `queryRunner.query(sql, parameters)` — what
+ * The `typeorm` layout: migration scripts by file name (`<timestamp>-<Name>.ts`), each a class
+ * implementing `MigrationInterface` whose `up(queryRunner)` is called with a recording
+ * QueryRunner. `queryRunner.query(sql, parameters)` — what
  * `typeorm migration:generate` writes — is recorded. The schema-builder methods
  * (`createTable`, `addColumn`, …) need typeorm to read the live schema first, so each one is
  * reported (`dynamic-sql`, an error) at its line rather than guessed at. `transaction = false` on
  * the class is honoured.
  */
 import type { MigrationFile } from '../../model.js';
-import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from './index.js';
+import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';
+import { defineLayout, firstScript, scriptFiles, SCRIPTS_LOOKED_FOR } from '../layout.js';
+
+/** Detected by a first script that imports typeorm or implements MigrationInterface; tried after flyway and drizzle, before the SQL directory layouts. */
+export const layout = defineLayout({
+  name: 'typeorm',
+  lookedFor: SCRIPTS_LOOKED_FOR,
+  detect: { precedence: 32, matches: (dir) => /MigrationInterface|QueryRunner|from\s+['"]typeorm['"]/.test(firstScript(dir) ?? '') },
+  find: scriptFiles,
+  compile: recordTypeorm,
+});
 
 type MigrationClass = new () => { up?: (queryRunner: unknown) => Promise<unknown>; transaction?: boolean };
 
-export async function recordTypeorm(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
+async function recordTypeorm(file: MigrationFile, module: Record<string, unknown>, ctx: RecorderContext): Promise<Recording> {
   const calls: RecordedCall[] = [];
   const problems: Recording['problems'] = [];
   const classes = Object.values(module).filter(
