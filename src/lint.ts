@@ -29,10 +29,10 @@ import { loadParser } from './parse/parser.js';
 import { SourceText } from './parse/source.js';
 import { splitStatements, type ParsedStatement } from './parse/statements.js';
 import { GATE_RULE_IDS, RULE_IDS, RULES } from './rules/index.js';
-import type { FileFacts, Rule, RuleHit, StatementFacts } from './rules/rule.js';
+import type { FileFacts, Rule, RuleHit, StatementFacts } from './rules/support/rule.js';
 
 export { RULES, RULE_IDS, GATE_RULE_IDS } from './rules/index.js';
-export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/rule.js';
+export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/support/rule.js';
 export type { AnalyzedEffect, EffectKind } from './analyze/effects.js';
 export { EFFECT_KINDS } from './analyze/effects.js';
 

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `ADD COLUMN … NOT NULL` without a default on an existing table. */
 export default defineRule({

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /**
  * A `-- bgmigrate: backfill` migration: one UPDATE (or INSERT … SELECT) that the runner executes in

@@ -1,4 +1,4 @@
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
 /**
  * A DO block that COMMITs (or ROLLs BACK) as it goes: interrupted, part of its work is

@@ -1,5 +1,5 @@
-import { defineRule } from './rule.js';
-import { transactionKind } from './transactions.js';
+import { defineRule } from './support/rule.js';
+import { transactionKind } from './support/transactions.js';
 
 /** A short name for the statement PostgreSQL refuses to run in a transaction block. */
 const NAMES: Record<string, string> = {

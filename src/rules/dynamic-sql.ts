@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** Shortens long SQL for a one-line message. */
 const clip = (text: string) => {

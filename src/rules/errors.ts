@@ -5,7 +5,7 @@
  * file no release can be affected.
  */
 import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
-import { defineRule, type Rule, type RuleHit, type RuleMeta } from './rule.js';
+import { defineRule, type Rule, type RuleHit, type RuleMeta } from './support/rule.js';
 
 function errorRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: readonly EffectKind[], message: (e: AnalyzedEffect) => string | undefined): Rule {
   return defineRule({

@@ -1,4 +1,4 @@
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
 /**
  * SQL that PostgreSQL's parser rejects, and malformed bgmigrate comments. Reported by the

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** A migration declared `phase=expand` that contains a contract effect. */
 export default defineRule({

@@ -1,5 +1,5 @@
-import { newColumns } from './column-definitions.js';
-import { defineRule, type RuleHit } from './rule.js';
+import { newColumns } from './support/column-definitions.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 const SMALL = new Set(['int2', 'int4']);
 

@@ -1,7 +1,7 @@
 import type { AnalyzedEffect } from '../analyze/effects.js';
 import { qualify } from '../analyze/names.js';
-import { newColumns } from './column-definitions.js';
-import { defineRule, type RuleContext, type RuleHit } from './rule.js';
+import { newColumns } from './support/column-definitions.js';
+import { defineRule, type RuleContext, type RuleHit } from './support/rule.js';
 
 type Node = Record<string, unknown>;
 

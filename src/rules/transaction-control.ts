@@ -1,4 +1,4 @@
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
 const WORDS: Record<string, string> = {
   TRANS_STMT_COMMIT: 'COMMIT',

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `CREATE INDEX CONCURRENTLY` without a name. */
 export default defineRule({

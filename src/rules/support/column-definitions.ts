@@ -2,9 +2,9 @@
  * The column definitions a statement introduces (`CREATE TABLE` columns and `ADD COLUMN`), with
  * their normalised types: what the hygiene rules and `table-rewrite` judge.
  */
-import { rangeVarName } from '../analyze/names.js';
-import { typeFacts, type TypeFacts } from '../analyze/types.js';
-import type { Span } from '../model.js';
+import { rangeVarName } from '../../analyze/names.js';
+import { typeFacts, type TypeFacts } from '../../analyze/types.js';
+import type { Span } from '../../model.js';
 import type { RuleContext, StatementFacts } from './rule.js';
 
 type Node = Record<string, unknown>;

@@ -23,10 +23,10 @@
  * 6. Tests: `test/rules/<rule-id>.test.ts`, positive and negative SQL, asserting
  *    `[rule, line, column]` exactly; version-dependent cases at two `pgVersion`s.
  */
-import type { Directives, LockMode, Phase, RuleLevel, Span } from '../model.js';
-import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
-import type { SchemaView } from '../analyze/schema.js';
-import type { SessionState } from '../analyze/session.js';
+import type { Directives, LockMode, Phase, RuleLevel, Span } from '../../model.js';
+import type { AnalyzedEffect, EffectKind } from '../../analyze/effects.js';
+import type { SchemaView } from '../../analyze/schema.js';
+import type { SessionState } from '../../analyze/session.js';
 
 /** Where a rule sits in the catalogue (docs/rules/README.md). */
 export type RuleCategory = 'contract' | 'breaking' | 'lock' | 'hygiene' | 'limit';
