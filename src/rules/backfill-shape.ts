@@ -6,7 +6,7 @@ import { defineRule, type RuleHit } from './support/rule.js';
  */
 export default defineRule({
   id: 'backfill-shape',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: 'a backfill migration holds one UPDATE (or INSERT … SELECT) whose batches can be re-run harmlessly',
   why:

@@ -7,7 +7,7 @@ import { defineRule } from './support/rule.js';
  */
 export default defineRule({
   id: 'commit-in-block',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: 'a `DO` block that runs `COMMIT` or `ROLLBACK` (a batched backfill), in a migration not declared `-- bgmigrate: idempotent`',
   why:

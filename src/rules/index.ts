@@ -15,7 +15,7 @@ import revokePrivilege from './revoke-privilege.js';
 import deleteAllRows from './delete-all-rows.js';
 import lockTable from './lock-table.js';
 import longStatementUnderLock from './long-statement-under-lock.js';
-import { changeDatabase, changeRole, createRule, dropOwned, enableRowSecurity, terminateBackend } from './errors.js';
+import { changeDatabase, changeRole, createRule, dropOwned, enableRowSecurity, terminateBackend } from './forbidden.js';
 import type { Rule } from './support/rule.js';
 
 import addRequiredColumn from './add-required-column.js';
@@ -129,7 +129,7 @@ export const RULES: readonly Rule[] = [
  * errors (a migration that breaks the running release or the runner) and analysis limits (code
  * the analyser cannot see). Only a `bgmigrate-ignore` with a reason, on the statement, lowers one.
  */
-export const GATE_RULE_IDS: readonly string[] = RULES.filter((r) => r.category === 'contract' || r.category === 'breaking' || r.category === 'limit').map((r) => r.id);
+export const GATE_RULE_IDS: readonly string[] = RULES.filter((r) => r.category === 'contract' || r.category === 'forbidden' || r.category === 'limit').map((r) => r.id);
 
 /** Every rule id users may name in config and suppressions. */
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

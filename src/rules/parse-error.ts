@@ -6,7 +6,7 @@ import { defineRule } from './support/rule.js';
  */
 export default defineRule({
   id: 'parse-error',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: "SQL that PostgreSQL's parser rejects; a malformed `bgmigrate` directive; an ignore comment without a reason or naming an unknown rule",
   why: 'Fail closed: an unparsed statement is never assumed safe, and nothing after a syntax error is analysed.',

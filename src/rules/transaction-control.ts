@@ -15,7 +15,7 @@ const WORDS: Record<string, string> = {
  */
 export default defineRule({
   id: 'transaction-control',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: '`COMMIT` / `ROLLBACK` / `ABORT` before the end of a migration the runner wraps in its own transaction',
   why:

@@ -28,8 +28,12 @@ import type { AnalyzedEffect, EffectKind } from '../../analyze/effects.js';
 import type { SchemaView } from '../../analyze/schema.js';
 import type { SessionState } from '../../analyze/session.js';
 
-/** Where a rule sits in the catalogue (docs/rules/README.md). */
-export type RuleCategory = 'contract' | 'breaking' | 'lock' | 'hygiene' | 'limit';
+/**
+ * Where a rule sits in the catalogue (docs/rules/README.md): `contract` (the ledger may allow
+ * it), `forbidden` (an error no ledger can allow), `lock`, `hygiene`, `limit` (what the analyser
+ * cannot see into). Never a severity's name: findings carry those.
+ */
+export type RuleCategory = 'contract' | 'forbidden' | 'lock' | 'hygiene' | 'limit';
 
 export interface RuleMeta {
   /** The user-facing id (config, suppressions, JSON): exactly as in docs/rules/. */
