@@ -1,4 +1,4 @@
-import type { AnalyzedEffect } from '../analyze/effects.js';
+import type { AnalyzedEffect } from '../analyze/effects/index.js';
 import type { LockMode } from '../model.js';
 import { defineRule, type RuleContext, type RuleHit } from './support/rule.js';
 import { earliestInTransaction, type EffectKey } from './support/transactions.js';

@@ -9,7 +9,7 @@ const clip = (text: string) => {
 /**
  * SQL the analyser cannot see: EXECUTE of computed strings in DO blocks, calls of routines (and
  * triggers fired by DML) whose bodies it has not seen, EXECUTE of a statement not prepared here.
- * An error: what cannot be read cannot be shown harmless (src/analyze/effects.ts `runRoutine`).
+ * An error: what cannot be read cannot be shown harmless (src/analyze/effects/calls.ts `runRoutine`).
  */
 export default defineRule({
   id: 'dynamic-sql',

@@ -4,7 +4,7 @@
  * its connections. Each reports on existing objects only: on a table created earlier in the same
  * file no release can be affected.
  */
-import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
+import type { AnalyzedEffect, EffectKind } from '../analyze/effects/index.js';
 import { defineRule, type Rule, type RuleHit, type RuleMeta } from './support/rule.js';
 
 function forbiddenRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: readonly EffectKind[], message: (e: AnalyzedEffect) => string | undefined): Rule {

@@ -1,4 +1,4 @@
-import type { AnalyzedEffect } from '../analyze/effects.js';
+import type { AnalyzedEffect } from '../analyze/effects/index.js';
 import { contractRule, lockPhrase } from './support/contract.js';
 
 /** Renames of views, types, enum values, schemas, routines, sequences; `SET SCHEMA`. */

@@ -1,4 +1,4 @@
-import type { AnalyzedEffect } from '../analyze/effects.js';
+import type { AnalyzedEffect } from '../analyze/effects/index.js';
 import { qualify } from '../analyze/names.js';
 import { newColumns } from './support/column-definitions.js';
 import { defineRule, type RuleContext, type RuleHit } from './support/rule.js';

@@ -24,7 +24,7 @@
  *    `[rule, line, column]` exactly; version-dependent cases at two `pgVersion`s.
  */
 import type { Directives, LockMode, Phase, RuleLevel, Span } from '../../model.js';
-import type { AnalyzedEffect, EffectKind } from '../../analyze/effects.js';
+import type { AnalyzedEffect, EffectKind } from '../../analyze/effects/index.js';
 import type { SchemaView } from '../../analyze/schema.js';
 import type { SessionState } from '../../analyze/session.js';
 

@@ -4,7 +4,7 @@
  * left out), explicit BEGIN … COMMIT blocks otherwise, and DO blocks (always one transaction). Rules that care about "the same
  * transaction" (VALIDATE after ADD … NOT VALID, DML after DDL) ask here.
  */
-import type { AnalyzedEffect } from '../../analyze/effects.js';
+import type { AnalyzedEffect } from '../../analyze/effects/index.js';
 import type { FileFacts, StatementFacts } from './rule.js';
 
 type Node = Record<string, unknown>;
