@@ -158,7 +158,6 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
     facts.push({
       index: stmt.index,
       kind: stmt.kind,
-      node: stmt.node,
       text: stmt.text,
       span: stmt.span,
       start: stmt.start,

@@ -8,7 +8,7 @@ import { IMMUTABLE_BUILTINS, STABLE_BUILTINS, VOLATILE_BUILTINS } from '../built
 import { qualify, strings } from '../names.js';
 import { isMetadataOnlyTypeChange, typeFacts } from '../types.js';
 import { dropDependents } from './cascade.js';
-import { calls, findRoutine, usedNames } from './calls.js';
+import { calls, findRoutine, funcCalls, usedNames } from './calls.js';
 import { inlineForeignKey } from './constraint.js';
 import { AEL, SRE, SUE, effect, isNullConst, qualifyRef, rel, relatedLock, type Ctx, type Node, type TableCommand } from './context.js';
 import type { ColumnFacts, DefaultKind } from './kinds.js';
@@ -52,13 +52,18 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
     name: String(def.colname ?? '?'),
     type: tf.type,
     baseType: tf.base,
+    typeMods: tf.mods,
+    array: tf.array,
+    typeName: writtenTypeName(def.typeName as Node | undefined),
     serial: tf.serial,
     identity: false,
     notNull: Boolean(def.is_not_null),
     primaryKey: false,
+    wholePrimaryKey: false,
     unique: false,
     check: false,
   };
+  if (typeof def.location === 'number') facts.location = def.location;
   for (const c of (def.constraints ?? []) as Node[]) {
     const k = (c.Constraint ?? {}) as Node;
     switch (k.contype) {
@@ -67,6 +72,8 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
         break;
       case 'CONSTR_DEFAULT':
         facts.default = defaultKind(k.raw_expr);
+        facts.defaultCalls = [...new Set(funcCalls(k.raw_expr).map((fc) => strings(fc.funcname as Node[]).filter((p) => p !== 'pg_catalog').join('.')))];
+        facts.defaultIsNull = ((k.raw_expr as Node | undefined)?.A_Const as Node | undefined)?.isnull === true;
         break;
       case 'CONSTR_IDENTITY':
         facts.identity = true;
@@ -76,6 +83,7 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
         break;
       case 'CONSTR_PRIMARY':
         facts.primaryKey = true;
+        facts.wholePrimaryKey = true;
         facts.notNull = true;
         break;
       case 'CONSTR_UNIQUE':
@@ -98,6 +106,7 @@ export function columnFacts(def: Node, pgVersion: number, tableConstraints: Node
     if (k.contype === 'CONSTR_PRIMARY' && keys.includes(facts.name)) {
       facts.primaryKey = true;
       facts.notNull = true;
+      if (keys.length === 1) facts.wholePrimaryKey = true;
     }
   }
   if (facts.serial) facts.notNull = true;
@@ -115,6 +124,12 @@ function columnUses(ctx: Ctx, table: string, cd: Node): { default: string[]; gen
   const type = strings(((cd.typeName as Node | undefined)?.names ?? []) as Node[]).pop() ?? '';
   if (/^(small|big)?serial[248]?$/.test(type)) out.default.push(`${table.split('.')[0]}.${part(`${table.split('.').pop()}_${cd.colname}_seq`)}`);
   return out;
+}
+
+/** A `TypeName` node's name as written, without `pg_catalog` (kept when it is the whole name). */
+function writtenTypeName(typeName: Node | undefined): string[] {
+  const parts = strings((typeName?.names ?? []) as Node[]);
+  return parts.filter((p, i) => !(i === 0 && p === 'pg_catalog' && parts.length > 1));
 }
 
 /** Records what a new column's default and generation expression use, for `DROP … CASCADE` of those. */
@@ -156,7 +171,7 @@ function isUtc(zone: string | undefined): boolean {
   return zone !== undefined && /^(utc|etc\/utc|utc0|zulu|z|gmt|etc\/gmt|gmt0|etc\/universal|universal)$/i.test(zone.trim());
 }
 
-export function addColumn(ctx: Ctx, table: string, { cmd, def }: TableCommand): void {
+export function addColumn(ctx: Ctx, table: string, { objtype, cmd, def }: TableCommand): void {
   const cd = (def.ColumnDef ?? {}) as Node;
   const f = columnFacts(cd, ctx.pgVersion);
   // A default calling a routine whose volatility is not known is treated as volatile: the
@@ -177,7 +192,7 @@ export function addColumn(ctx: Ctx, table: string, { cmd, def }: TableCommand): 
     table,
     rewrites: rewrites && !alreadyExists,
     scans: scans && !alreadyExists,
-    detail: { column: f.name, columnFacts: f, ifNotExists: Boolean(cmd.missing_ok), alreadyExists },
+    detail: { column: f.name, columnFacts: f, ifNotExists: Boolean(cmd.missing_ok), alreadyExists, ...(objtype === 'OBJECT_FOREIGN_TABLE' ? { subtype: 'foreign-table' } : {}) },
   });
   if (f.references) {
     const r = qualifyRef(ctx, f.references);

@@ -98,6 +98,7 @@ export function addConstraint(ctx: Ctx, table: string, { def }: TableCommand): v
   if (type === 'check' && !notValid) calls(ctx, k.raw_expr);
   const usingIndex = k.indexname !== undefined;
   const detail: EffectDetail = { constraintType: type, constraintName: name, notValid, usingIndex };
+  if (type === 'primary-key' || type === 'unique') detail.keyColumns = strings(k.keys as Node[]);
   switch (type) {
     case 'foreign-key': {
       const ref = rel(ctx, k.pktable);

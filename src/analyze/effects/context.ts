@@ -54,6 +54,8 @@ export type RenameHandler = (ctx: Ctx, n: Node, type: string, newName: string) =
 
 /** One ALTER TABLE subcommand, with the column it names (`colObj`: `table.column`). */
 export interface TableCommand {
+  /** `OBJECT_TABLE`, or `OBJECT_FOREIGN_TABLE` for ALTER FOREIGN TABLE. */
+  objtype: string;
   cmd: Node;
   /** `AT_AddColumn`, `AT_SetNotNull`, … */
   sub: string;

@@ -13,7 +13,9 @@ import { sessionCalls } from './session.js';
 
 export function insert(ctx: Ctx, n: Node): void {
   const table = rel(ctx, n.relation);
-  effect(ctx, 'insert', table, 'neutral', 'RowExclusiveLock', { table });
+  const select = (n.selectStmt as Node | undefined)?.SelectStmt as Node | undefined;
+  const fromTables = Array.isArray(select?.fromClause) && select.fromClause.length > 0;
+  effect(ctx, 'insert', table, 'neutral', 'RowExclusiveLock', { table, detail: { onConflict: n.onConflictClause !== undefined, fromTables } });
   dataStatement(ctx, n, table);
 }
 
@@ -25,7 +27,7 @@ export function updateOrDelete(ctx: Ctx, n: Node, stmt: ParsedStatement): void {
   const allRows = !hasWhere || isTrueConst(n.whereClause as Node);
   // Deleting every row of a table the old release reads is destructive, like TRUNCATE.
   const cls = stmt.kind === 'DeleteStmt' && allRows ? 'contract' : 'neutral';
-  effect(ctx, stmt.kind === 'UpdateStmt' ? 'update' : 'delete', table, cls, 'RowExclusiveLock', { table, scans: allRows, detail: { hasWhere: !allRows, allRows } });
+  effect(ctx, stmt.kind === 'UpdateStmt' ? 'update' : 'delete', table, cls, 'RowExclusiveLock', { table, scans: allRows, detail: { hasWhere: !allRows, whereWritten: hasWhere, allRows } });
   dataStatement(ctx, n, table);
 }
 

@@ -283,11 +283,11 @@ const RENAMES: Readonly<Record<string, RenameHandler>> = {
 };
 
 /** One ALTER TABLE subcommand on `table` (called by `alterTable` in ./table.ts), by its handler. */
-export function alterTableCommand(ctx: Ctx, table: string, cmd: Node): void {
+export function alterTableCommand(ctx: Ctx, table: string, cmd: Node, objtype: string): void {
   const sub = String(cmd.subtype);
   const col = cmd.name !== undefined ? String(cmd.name) : undefined;
   const handler = lookup(ALTER_TABLE_COMMANDS, sub);
-  if (handler) handler(ctx, table, { cmd, sub, col, colObj: `${table}.${part(col)}`, def: (cmd.def ?? {}) as Node });
+  if (handler) handler(ctx, table, { objtype, cmd, sub, col, colObj: `${table}.${part(col)}`, def: (cmd.def ?? {}) as Node });
   else effect(ctx, 'unknown', table, 'neutral', AEL, { table, detail: { nodeKind: `AlterTableStmt ${sub}`, subtype: sub } });
 }
 

@@ -53,12 +53,19 @@ export interface ColumnFacts {
   type: string;
   /** Base type without modifiers: `varchar`, `bpchar` is reported as `char`. */
   baseType: string;
+  /** Numeric type modifiers as written: `varchar(40)` → [40]. */
+  typeMods: readonly number[];
+  array: boolean;
+  /** The type name as written, schema included when given (`app.posint`, `bpchar`, `serial`), without `pg_catalog`. */
+  typeName: string[];
   serial: boolean;
   identity: boolean;
   /** `GENERATED ALWAYS AS (…) STORED` / `VIRTUAL` (PG 18's default kind). */
   generated?: 'stored' | 'virtual';
   notNull: boolean;
   primaryKey: boolean;
+  /** The column is the whole primary key: inline, or a one-column table-level PRIMARY KEY. */
+  wholePrimaryKey: boolean;
   unique: boolean;
   /** Inline CHECK constraint. */
   check: boolean;
@@ -70,6 +77,15 @@ export interface ColumnFacts {
   /** The column's type is a domain with a CHECK (known to the schema model): adding it rewrites. */
   domainWithCheck?: boolean;
   default?: DefaultKind;
+  /** The functions the default calls, as written without `pg_catalog` (`now`, `app.next_id`), first call first. */
+  defaultCalls?: string[];
+  /** The default is a bare `NULL` (before PostgreSQL 11 any other default rewrites the table). */
+  defaultIsNull?: boolean;
+  /**
+   * Where the column definition starts, as libpg-query reports it: a byte offset in the file for a
+   * top-level statement, in the statement's text inside a DO block (src/rules/support/column-definitions.ts).
+   */
+  location?: number;
 }
 
 /** Details rules need beyond the shared `Effect` shape. */
@@ -96,6 +112,8 @@ export interface EffectDetail {
   constraintName?: string;
   notValid?: boolean;
   usingIndex?: boolean;
+  /** ADD PRIMARY KEY / UNIQUE (table-level): the key's columns (none with USING INDEX). */
+  keyColumns?: string[];
   /** FK and REFERENCES: the other table. */
   referencedTable?: string;
   oldType?: string;
@@ -108,15 +126,28 @@ export interface EffectDetail {
   newName?: string;
   /** UPDATE / DELETE: has a WHERE clause. */
   hasWhere?: boolean;
+  /** UPDATE / DELETE: a WHERE clause is written, even a constant-true one (which `hasWhere` and `allRows` see through). */
+  whereWritten?: boolean;
+  /** INSERT: has ON CONFLICT. */
+  onConflict?: boolean;
+  /** INSERT: its rows come from a SELECT with a FROM (what a backfill migration may batch: src/apply/backfill.ts). */
+  fromTables?: boolean;
   /** CREATE INDEX: UNIQUE; ON ONLY parent. */
   unique?: boolean;
   only?: boolean;
-  /** REINDEX target kind, VACUUM FULL, ALTER TABLE subcommand, SET name, … */
+  /** REINDEX target kind, VACUUM FULL, ALTER TABLE subcommand, SET name, ADD COLUMN to a foreign table (`foreign-table`), … */
   subtype?: string;
   /** SET: setting and value; TRANSACTION: begin/commit/rollback/savepoint/…; LOCK: mode. */
   setting?: string;
   value?: string;
   transaction?: 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback-to' | 'prepare' | 'other';
+  /**
+   * TRANSACTION: the command in SQL's words (`COMMIT`, `COMMIT PREPARED`, `PREPARE TRANSACTION`, …;
+   * ABORT and END are `ROLLBACK` and `COMMIT`), where `transaction` folds several into one step.
+   */
+  command?: string;
+  /** TRANSACTION: COMMIT / ROLLBACK AND CHAIN (a new transaction starts at once). */
+  chain?: boolean;
   /** EXECUTE of a computed string / CALL: the expression or procedure. */
   dynamicSql?: string;
   /** `unknown`: the node type that could not be classified. */

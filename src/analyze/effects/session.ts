@@ -40,25 +40,27 @@ export function discard(ctx: Ctx, n: Node, stmt: ParsedStatement): void {
 /** BEGIN / COMMIT / ROLLBACK / savepoints / PREPARE TRANSACTION: what SET LOCAL and the runner see. */
 export function transaction(ctx: Ctx, n: Node): void {
   const k = String(n.kind);
-  const map: Record<string, EffectDetail['transaction']> = {
-    TRANS_STMT_BEGIN: 'begin',
-    TRANS_STMT_START: 'begin',
-    TRANS_STMT_COMMIT: 'commit',
-    TRANS_STMT_ROLLBACK: 'rollback',
-    TRANS_STMT_SAVEPOINT: 'savepoint',
-    TRANS_STMT_RELEASE: 'release',
-    TRANS_STMT_ROLLBACK_TO: 'rollback-to',
-    TRANS_STMT_PREPARE: 'prepare',
-    TRANS_STMT_COMMIT_PREPARED: 'commit',
-    TRANS_STMT_ROLLBACK_PREPARED: 'rollback',
-  };
-  const step = map[k];
+  const [step, command] = TRANSACTION_COMMANDS[k] ?? [];
   if (step === 'begin' || step === 'commit' || step === 'rollback') ctx.session = applyTransaction(ctx.session, { kind: step });
   else if (step === 'prepare') ctx.session = applyTransaction(ctx.session, { kind: 'commit' });
   else if (step === 'savepoint' || step === 'release' || step === 'rollback-to') ctx.session = applyTransaction(ctx.session, { kind: step, name: String(n.savepoint_name ?? '') });
   if (k === 'TRANS_STMT_COMMIT' && n.chain) ctx.session = applyTransaction(ctx.session, { kind: 'begin' });
-  effect(ctx, 'transaction', step ?? 'other', 'neutral', null, { detail: { transaction: step ?? 'other' } });
+  effect(ctx, 'transaction', step ?? 'other', 'neutral', null, { detail: { transaction: step ?? 'other', command, chain: Boolean(n.chain) } });
 }
+
+/** Each transaction command: the step the session (and src/lint.ts's numbering) follows, and its SQL words. */
+const TRANSACTION_COMMANDS: Record<string, [NonNullable<EffectDetail['transaction']>, string]> = {
+  TRANS_STMT_BEGIN: ['begin', 'BEGIN'],
+  TRANS_STMT_START: ['begin', 'START TRANSACTION'],
+  TRANS_STMT_COMMIT: ['commit', 'COMMIT'],
+  TRANS_STMT_ROLLBACK: ['rollback', 'ROLLBACK'],
+  TRANS_STMT_SAVEPOINT: ['savepoint', 'SAVEPOINT'],
+  TRANS_STMT_RELEASE: ['release', 'RELEASE SAVEPOINT'],
+  TRANS_STMT_ROLLBACK_TO: ['rollback-to', 'ROLLBACK TO SAVEPOINT'],
+  TRANS_STMT_PREPARE: ['prepare', 'PREPARE TRANSACTION'],
+  TRANS_STMT_COMMIT_PREPARED: ['commit', 'COMMIT PREPARED'],
+  TRANS_STMT_ROLLBACK_PREPARED: ['rollback', 'ROLLBACK PREPARED'],
+};
 
 /** PREPARE: remembered for EXECUTE later in the file. */
 export function prepare(ctx: Ctx, n: Node): void {

@@ -135,7 +135,7 @@ export function alterTable(ctx: Ctx, n: Node): void {
   if (objtype === 'OBJECT_VIEW' || objtype === 'OBJECT_MATVIEW') return alterView(ctx, table, objtype);
   if (objtype === 'OBJECT_TYPE') return alterCompositeType(ctx, table, cmds);
   const first = ctx.effects.length;
-  for (const c of cmds) alterTableCommand(ctx, table, c);
+  for (const c of cmds) alterTableCommand(ctx, table, c, objtype);
   if ((n.relation as Node).inh !== true) return;
   // ALTER TABLE on a partitioned table recurses to every partition (ONLY stops it).
   const parts = allPartitions(ctx, table);
