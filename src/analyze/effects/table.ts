@@ -183,20 +183,20 @@ export function setStorageParams(ctx: Ctx, table: string, { sub }: TableCommand)
 }
 
 export function attachPartition(ctx: Ctx, table: string, { def }: TableCommand): void {
-  const part = rel(ctx, (def.PartitionCmd as Node).name);
-  effect(ctx, 'attach-partition', part, 'additive', SUE, { table, detail: { subtype: 'parent' } });
-  effect(ctx, 'attach-partition', part, 'additive', AEL, { table: part, scans: true, detail: { subtype: 'partition' } });
-  ctx.mutations.push((m) => m.addPartition(table, part));
+  const partition = rel(ctx, (def.PartitionCmd as Node).name);
+  effect(ctx, 'attach-partition', partition, 'additive', SUE, { table, detail: { subtype: 'parent' } });
+  effect(ctx, 'attach-partition', partition, 'additive', AEL, { table: partition, scans: true, detail: { subtype: 'partition' } });
+  ctx.mutations.push((m) => m.addPartition(table, partition));
 }
 
 export function detachPartition(ctx: Ctx, table: string, { sub, def }: TableCommand): void {
   const pc = (def.PartitionCmd ?? {}) as Node;
-  const part = rel(ctx, pc.name);
+  const partition = rel(ctx, pc.name);
   const concurrently = Boolean(pc.concurrent) || sub === 'AT_DetachPartitionFinalize';
   if (concurrently) ctx.cannotRunInTransaction = true;
-  effect(ctx, 'detach-partition', part, 'neutral', concurrently ? SUE : AEL, { table, detail: { concurrently, subtype: sub } });
-  if (!concurrently) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, part, 'partition');
-  ctx.mutations.push((m) => m.removePartition(table, part));
+  effect(ctx, 'detach-partition', partition, 'neutral', concurrently ? SUE : AEL, { table, detail: { concurrently, subtype: sub } });
+  if (!concurrently) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, partition, 'partition');
+  ctx.mutations.push((m) => m.removePartition(table, partition));
 }
 
 /** Owner, inheritance, replica identity, rule switches, clustering: the table itself is unchanged for a release. */
