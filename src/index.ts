@@ -17,7 +17,7 @@ export { loadConfig, validateConfig, CONFIG_FILES, type Config, type Layout } fr
 export { parseDuration, formatDuration } from './config/duration.js';
 export { discoverMigrations, detectLayout, readMigrationFile } from './migrations/discover.js';
 export { lintMigrations, lintSql, RULES, RULE_IDS, EFFECT_KINDS, type LintOptions } from './lint.js';
-export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/rule.js';
+export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/support/rule.js';
 export { check, summarise, type CheckOptions, type CheckTargets } from './check.js';
 export { readLedgerForCheck, type LedgerReading } from './check-ledger.js';
 export { renderJson } from './report/json.js';

@@ -7,8 +7,8 @@
  * const errors = report.findings.filter((f) => f.severity === 'error');
  */
 import { createHash } from 'node:crypto';
-import type { AnalyzedEffect } from './analyze/effects.js';
-import { analyzeStatement } from './analyze/effects.js';
+import type { AnalyzedEffect } from './analyze/effects/index.js';
+import { analyzeStatement } from './analyze/effects/index.js';
 import { SchemaModel } from './analyze/schema.js';
 import { versionProblem } from './analyze/version.js';
 import { initialSession, type SessionState } from './analyze/session.js';
@@ -29,12 +29,12 @@ import { loadParser } from './parse/parser.js';
 import { SourceText } from './parse/source.js';
 import { splitStatements, type ParsedStatement } from './parse/statements.js';
 import { GATE_RULE_IDS, RULE_IDS, RULES } from './rules/index.js';
-import type { FileFacts, Rule, RuleHit, StatementFacts } from './rules/rule.js';
+import type { FileFacts, Rule, RuleHit, StatementFacts } from './rules/support/rule.js';
 
 export { RULES, RULE_IDS, GATE_RULE_IDS } from './rules/index.js';
-export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/rule.js';
-export type { AnalyzedEffect, EffectKind } from './analyze/effects.js';
-export { EFFECT_KINDS } from './analyze/effects.js';
+export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/support/rule.js';
+export type { AnalyzedEffect, EffectKind } from './analyze/effects/index.js';
+export { EFFECT_KINDS } from './analyze/effects/index.js';
 
 export interface LintOptions {
   /** Target PostgreSQL major version (default 15). */
@@ -182,7 +182,6 @@ function analyzeFile(file: MigrationFile, model: SchemaModel, pgVersion: number)
     facts.push({
       index: stmt.index,
       kind: stmt.kind,
-      node: stmt.node,
       text: stmt.text,
       span: stmt.span,
       start: stmt.start,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderRuleDocFiles, renderRuleTable } from '../src/rules/docs.js';
+import { renderRuleDocFiles, renderRuleTable } from '../src/rules/support/docs.js';
 import { RULES } from '../src/rules/index.js';
 import { ROOT } from './support/cli.js';
 

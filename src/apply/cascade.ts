@@ -1,11 +1,11 @@
 /**
  * What `DROP … CASCADE` would remove, as the database itself records it (pg_depend), so that
  * `apply --phase contract` judges every dependent, including objects no migration created (a
- * view made by hand, a default added by another tool). The schema model (src/analyze/effects.ts,
+ * view made by hand, a default added by another tool). The schema model (src/analyze/effects/cascade.ts,
  * `dropUsers`) already lists the dependents the migrations made; this adds the rest.
  */
 import type pg from 'pg';
-import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
+import type { AnalyzedEffect, EffectKind } from '../analyze/effects/index.js';
 import type { FileReport } from '../model.js';
 
 /** Where a dropped object lives in the catalogs. */

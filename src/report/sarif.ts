@@ -1,6 +1,6 @@
 import type { CheckReport, Finding, Severity } from '../model.js';
 import { RULES } from '../rules/index.js';
-import type { RuleMeta } from '../rules/rule.js';
+import type { RuleMeta } from '../rules/support/rule.js';
 import { VERSION } from '../version.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };

@@ -1,9 +1,9 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `ADD COLUMN … NOT NULL` without a default on an existing table. */
 export default defineRule({
   id: 'add-required-column',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: '`ADD COLUMN … NOT NULL` with no default, on an existing table',
   why: 'It fails on any non-empty table; on an empty one, inserts of the old color (which does not know the column) fail.',

@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `ALTER TYPE … DROP ATTRIBUTE`, `ALTER TYPE … ALTER ATTRIBUTE … TYPE`. */
 export default contractRule(

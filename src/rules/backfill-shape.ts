@@ -1,4 +1,7 @@
-import { defineRule, type RuleHit } from './rule.js';
+import type { AnalyzedEffect } from '../analyze/effects/index.js';
+import { defineRule, type FileFacts, type RuleHit } from './support/rule.js';
+
+type Statement = FileFacts['statements'][number];
 
 /**
  * A `-- bgmigrate: backfill` migration: one UPDATE (or INSERT … SELECT) that the runner executes in
@@ -6,7 +9,7 @@ import { defineRule, type RuleHit } from './rule.js';
  */
 export default defineRule({
   id: 'backfill-shape',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: 'a backfill migration holds one UPDATE (or INSERT … SELECT) whose batches can be re-run harmlessly',
   why:
@@ -21,7 +24,7 @@ export default defineRule({
     if (!backfill) return;
     const hits: RuleHit[] = [];
     const work = ctx.file.statements.filter((s) => !s.inDoBlock && s.kind !== 'VariableSetStmt');
-    if (work.length !== 1 || !isBackfillStatement(work[0].kind, work[0].node)) {
+    if (work.length !== 1 || !isBackfillStatement(work[0])) {
       hits.push({
         message: `a backfill migration holds exactly one UPDATE (or INSERT … SELECT) besides SET statements; this one has ${work.length === 1 ? `a ${work[0].kind.replace(/Stmt$/, '')} statement` : `${work.length} statements`}`,
         ...(work[0] ? { span: work[0].span } : {}),
@@ -30,13 +33,14 @@ export default defineRule({
     }
     const [statement] = work;
     if (backfill.idempotent) return hits;
-    if (statement.kind === 'UpdateStmt' && !statement.node.whereClause) {
+    const own = ownEffect(statement);
+    if (statement.kind === 'UpdateStmt' && !own?.detail.whereWritten) {
       hits.push({
         span: statement.span,
         message: 'the backfill UPDATE has no WHERE: a batch run again after a crash would change rows it already changed; add a WHERE that excludes rows already done (e.g. `WHERE full_name IS NULL`) or declare `backfill idempotent`',
       });
     }
-    if (statement.kind === 'InsertStmt' && !statement.node.onConflictClause) {
+    if (statement.kind === 'InsertStmt' && !own?.detail.onConflict) {
       hits.push({
         span: statement.span,
         message: 'the backfill INSERT … SELECT has no ON CONFLICT: a batch run again after a crash would insert its rows twice; add ON CONFLICT DO NOTHING (or a WHERE NOT EXISTS) and declare `backfill idempotent`',
@@ -47,9 +51,12 @@ export default defineRule({
 });
 
 /** UPDATE, or INSERT whose rows come from a SELECT with a FROM. */
-export function isBackfillStatement(kind: string, node: Record<string, unknown>): boolean {
-  if (kind === 'UpdateStmt') return true;
-  if (kind !== 'InsertStmt') return false;
-  const select = (node.selectStmt as { SelectStmt?: { fromClause?: unknown[] } } | undefined)?.SelectStmt;
-  return Array.isArray(select?.fromClause) && select.fromClause.length > 0;
+function isBackfillStatement(statement: Statement): boolean {
+  if (statement.kind === 'UpdateStmt') return true;
+  return statement.kind === 'InsertStmt' && ownEffect(statement)?.detail.fromTables === true;
+}
+
+/** The UPDATE's or INSERT's own effect: the first one (CTEs and triggers come after it). */
+function ownEffect(statement: Statement): AnalyzedEffect | undefined {
+  return statement.effects.find((e) => e.kind === (statement.kind === 'UpdateStmt' ? 'update' : 'insert'));
 }

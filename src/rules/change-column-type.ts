@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `ALTER COLUMN … TYPE` unless metadata-only. */
 export default contractRule(

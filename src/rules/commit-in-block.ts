@@ -1,4 +1,4 @@
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
 /**
  * A DO block that COMMITs (or ROLLs BACK) as it goes: interrupted, part of its work is
@@ -7,7 +7,7 @@ import { defineRule } from './rule.js';
  */
 export default defineRule({
   id: 'commit-in-block',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: 'a `DO` block that runs `COMMIT` or `ROLLBACK` (a batched backfill), in a migration not declared `-- bgmigrate: idempotent`',
   why:

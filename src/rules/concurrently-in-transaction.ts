@@ -1,5 +1,4 @@
-import { defineRule } from './rule.js';
-import { transactionKind } from './transactions.js';
+import { defineRule } from './support/rule.js';
 
 /** A short name for the statement PostgreSQL refuses to run in a transaction block. */
 const NAMES: Record<string, string> = {
@@ -50,7 +49,7 @@ export default defineRule({
     }
     if (ctx.file.directives.noTransaction) return;
     const others = ctx.file.statements.filter(
-      (o) => !o.inDoBlock && o.index !== s.index && transactionKind(o) === undefined,
+      (o) => !o.inDoBlock && o.index !== s.index && o.kind !== 'TransactionStmt',
     ).length;
     if (others === 0) return;
     return {

@@ -1,7 +1,7 @@
-import type { AnalyzedEffect } from '../analyze/effects.js';
+import type { AnalyzedEffect } from '../analyze/effects/index.js';
 import type { LockMode } from '../model.js';
-import { defineRule, type RuleContext, type RuleHit } from './rule.js';
-import { earliestInTransaction, type EffectKey } from './transactions.js';
+import { defineRule, type RuleContext, type RuleHit } from './support/rule.js';
+import { earliestInTransaction, type EffectKey } from './support/transactions.js';
 
 /** Indexes `ADD CONSTRAINT … NOT VALID` effects by table and constraint name. */
 const notValidKey: EffectKey = (e) =>

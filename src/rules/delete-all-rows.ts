@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `DELETE` without a filter, `MERGE … THEN DELETE`, deletes in CTEs and prepared statements. */
 export default contractRule(

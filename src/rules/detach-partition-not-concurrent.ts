@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `DETACH PARTITION` without CONCURRENTLY where the target server supports it. */
 export default defineRule({

@@ -1,4 +1,4 @@
-import { contractRule, lockPhrase } from './contract.js';
+import { contractRule, lockPhrase } from './support/contract.js';
 
 function viewNote(views: string[] | undefined, cascade: boolean | undefined): string {
   if (!views || views.length === 0) return '';

@@ -1,4 +1,4 @@
-import { contractRule, lockPhrase } from './contract.js';
+import { contractRule, lockPhrase } from './support/contract.js';
 
 /** `ALTER TABLE … DROP CONSTRAINT` of a constraint the old release may rely on. */
 export default contractRule(

@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `DROP EXTENSION`. */
 export default contractRule(

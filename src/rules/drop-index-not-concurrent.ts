@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `DROP INDEX` without CONCURRENTLY: an AccessExclusiveLock on the index's table. */
 export default defineRule({

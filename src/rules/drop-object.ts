@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `DROP` of operators, casts, collations, text search objects, languages, servers and the like. */
 export default contractRule(

@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `DROP FUNCTION`, `DROP PROCEDURE`, `DROP ROUTINE`. */
 export default contractRule(

@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `DROP INDEX` of a UNIQUE index, or of an index bgmigrate does not know. */
 export default contractRule(

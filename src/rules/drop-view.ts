@@ -1,4 +1,4 @@
-import { contractRule, lockPhrase } from './contract.js';
+import { contractRule, lockPhrase } from './support/contract.js';
 
 /** `DROP VIEW`, `DROP MATERIALIZED VIEW`. */
 export default contractRule(

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** Shortens long SQL for a one-line message. */
 const clip = (text: string) => {
@@ -9,7 +9,7 @@ const clip = (text: string) => {
 /**
  * SQL the analyser cannot see: EXECUTE of computed strings in DO blocks, calls of routines (and
  * triggers fired by DML) whose bodies it has not seen, EXECUTE of a statement not prepared here.
- * An error: what cannot be read cannot be shown harmless (src/analyze/effects.ts `runRoutine`).
+ * An error: what cannot be read cannot be shown harmless (src/analyze/effects/calls.ts `runRoutine`).
  */
 export default defineRule({
   id: 'dynamic-sql',

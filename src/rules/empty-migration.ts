@@ -1,4 +1,4 @@
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
 /** An empty or comment-only migration file. */
 export default defineRule({

@@ -4,7 +4,7 @@
  * cache (src/cache/) loads no rule at all. src/rules/index.ts checks at load time that this list
  * and the registry agree.
  */
-import type { RuleCategory } from './rule.js';
+import type { RuleCategory } from './support/rule.js';
 
 const CATEGORIES: readonly (readonly [string, RuleCategory])[] = [
   ['drop-table', 'contract'],
@@ -29,18 +29,18 @@ const CATEGORIES: readonly (readonly [string, RuleCategory])[] = [
   ['delete-all-rows', 'contract'],
   ['drop-unique-index', 'contract'],
   ['drop-object', 'contract'],
-  ['add-required-column', 'breaking'],
-  ['phase-mismatch', 'breaking'],
-  ['parse-error', 'breaking'],
-  ['transaction-control', 'breaking'],
-  ['enable-row-security', 'breaking'],
-  ['create-rule', 'breaking'],
-  ['drop-owned', 'breaking'],
-  ['change-role', 'breaking'],
-  ['change-database', 'breaking'],
-  ['terminate-backend', 'breaking'],
-  ['commit-in-block', 'breaking'],
-  ['unnamed-concurrent-index', 'breaking'],
+  ['add-required-column', 'forbidden'],
+  ['phase-mismatch', 'forbidden'],
+  ['parse-error', 'forbidden'],
+  ['transaction-control', 'forbidden'],
+  ['enable-row-security', 'forbidden'],
+  ['create-rule', 'forbidden'],
+  ['drop-owned', 'forbidden'],
+  ['change-role', 'forbidden'],
+  ['change-database', 'forbidden'],
+  ['terminate-backend', 'forbidden'],
+  ['commit-in-block', 'forbidden'],
+  ['unnamed-concurrent-index', 'forbidden'],
   ['empty-migration', 'hygiene'],
   ['index-not-concurrent', 'lock'],
   ['drop-index-not-concurrent', 'lock'],
@@ -54,7 +54,7 @@ const CATEGORIES: readonly (readonly [string, RuleCategory])[] = [
   ['lock-table', 'lock'],
   ['long-statement-under-lock', 'lock'],
   ['unbatched-dml', 'lock'],
-  ['backfill-shape', 'breaking'],
+  ['backfill-shape', 'forbidden'],
   ['missing-lock-timeout', 'lock'],
   ['set-lock-timeout', 'hygiene'],
   ['prefer-bigint', 'hygiene'],
@@ -71,10 +71,10 @@ export const RULE_IDS: readonly string[] = CATEGORIES.map(([id]) => id);
 
 /**
  * Rules whose level the config cannot change: contract rules (their verdict is the ledger's),
- * breaking rules (a migration that breaks the running release or the runner) and analysis limits
+ * forbidden rules (a migration that breaks the running release or the runner) and analysis limits
  * (code the analyser cannot see). Only a `bgmigrate-ignore` with a reason, on the statement, lowers one.
  */
-export const GATE_RULE_IDS: readonly string[] = CATEGORIES.filter(([, c]) => c === 'contract' || c === 'breaking' || c === 'limit').map(([id]) => id);
+export const GATE_RULE_IDS: readonly string[] = CATEGORIES.filter(([, c]) => c === 'contract' || c === 'forbidden' || c === 'limit').map(([id]) => id);
 
 /** The category of each rule, as src/rules/index.ts registers it. */
 export const RULE_CATEGORIES: ReadonlyMap<string, RuleCategory> = new Map(CATEGORIES);

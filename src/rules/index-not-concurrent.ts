@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `CREATE [UNIQUE] INDEX` without CONCURRENTLY on a table that already holds data and traffic. */
 export default defineRule({

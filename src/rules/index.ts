@@ -16,8 +16,8 @@ import revokePrivilege from './revoke-privilege.js';
 import deleteAllRows from './delete-all-rows.js';
 import lockTable from './lock-table.js';
 import longStatementUnderLock from './long-statement-under-lock.js';
-import { changeDatabase, changeRole, createRule, dropOwned, enableRowSecurity, terminateBackend } from './errors.js';
-import type { Rule } from './rule.js';
+import { changeDatabase, changeRole, createRule, dropOwned, enableRowSecurity, terminateBackend } from './forbidden.js';
+import type { Rule } from './support/rule.js';
 
 import addRequiredColumn from './add-required-column.js';
 import changeColumnType from './change-column-type.js';

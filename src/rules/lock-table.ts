@@ -1,5 +1,5 @@
 import { LOCK_ORDER } from '../model.js';
-import { defineRule, lockName, type RuleHit } from './rule.js';
+import { defineRule, lockName, type RuleHit } from './support/rule.js';
 
 /** `LOCK TABLE` in a mode that blocks the running release's writes (or reads). */
 export default defineRule({

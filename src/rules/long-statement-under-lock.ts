@@ -1,6 +1,6 @@
 import { LOCK_ORDER } from '../model.js';
-import { defineRule, lockName, type RuleHit } from './rule.js';
-import { earliestPerKeyInTransaction, type EffectKey } from './transactions.js';
+import { defineRule, lockName, type RuleHit } from './support/rule.js';
+import { earliestPerKeyInTransaction, type EffectKey } from './support/transactions.js';
 
 /** Strong locks (ShareLock or stronger) on existing tables, indexed by table. */
 const strongLockTable: EffectKey = (e) =>

@@ -1,5 +1,5 @@
 import { LOCK_ORDER } from '../model.js';
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
 /** Whether a `lock_timeout` value as written leaves waiting unbounded (`0`, `'0s'`, unset). */
 function unbounded(value: string | undefined): boolean {

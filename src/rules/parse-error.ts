@@ -1,4 +1,4 @@
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
 /**
  * SQL that PostgreSQL's parser rejects, and malformed bgmigrate comments. Reported by the
@@ -6,7 +6,7 @@ import { defineRule } from './rule.js';
  */
 export default defineRule({
   id: 'parse-error',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: "SQL that PostgreSQL's parser rejects; a malformed `bgmigrate` directive; an ignore comment without a reason or naming an unknown rule",
   why: 'Fail closed: an unparsed statement is never assumed safe, and nothing after a syntax error is analysed.',

@@ -1,9 +1,9 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** A migration declared `phase=expand` that contains a contract effect. */
 export default defineRule({
   id: 'phase-mismatch',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: 'a migration declared `phase=expand` containing a contract effect',
   why: 'The expand phase runs while the old color serves traffic; a contract effect breaks it.',

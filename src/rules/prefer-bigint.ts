@@ -1,19 +1,7 @@
-import { newColumns } from './column-definitions.js';
-import { defineRule, type RuleHit } from './rule.js';
+import { newColumns } from './support/column-definitions.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 const SMALL = new Set(['int2', 'int4']);
-
-type Node = Record<string, unknown>;
-
-/** The key columns of an `ADD [CONSTRAINT name] PRIMARY KEY (…)` in an ALTER TABLE node (not USING INDEX). */
-function primaryKeyColumns(node: Node, name: string | undefined): string[] {
-  for (const c of (node.cmds ?? []) as Node[]) {
-    const con = ((c.AlterTableCmd as Node | undefined)?.def as Node | undefined)?.Constraint as Node | undefined;
-    if (con?.contype !== 'CONSTR_PRIMARY' || (name !== undefined && con.conname !== name)) continue;
-    return ((con.keys ?? []) as Node[]).map((k) => String((k.String as Node | undefined)?.sval ?? ''));
-  }
-  return [];
-}
 
 /** 32- and 16-bit generated keys run out; widening them later rewrites the table and its referrers. */
 export default defineRule({
@@ -31,7 +19,7 @@ export default defineRule({
     const hits: RuleHit[] = [];
     for (const c of newColumns(ctx)) {
       if (!SMALL.has(c.type.base) || c.type.array) continue;
-      const identity = c.constraints.some((k) => k.contype === 'CONSTR_IDENTITY');
+      const identity = c.identity;
       if (!identity && !c.soloPrimaryKey) continue;
       hits.push({
         object: c.object,
@@ -43,7 +31,7 @@ export default defineRule({
     if (ctx.statement.kind === 'AlterTableStmt') {
       for (const e of ctx.effects) {
         if (e.kind !== 'add-constraint' || e.detail.constraintType !== 'primary-key' || e.detail.subtype || !e.table) continue;
-        const keys = primaryKeyColumns(ctx.statement.node, e.detail.constraintName);
+        const keys = e.detail.keyColumns ?? [];
         if (keys.length !== 1) continue;
         const type = ctx.schema.columnType(e.table, keys[0]!);
         if (!type || !SMALL.has(type)) continue;

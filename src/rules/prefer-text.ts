@@ -1,5 +1,5 @@
-import { newColumns } from './column-definitions.js';
-import { defineRule } from './rule.js';
+import { newColumns } from './support/column-definitions.js';
+import { defineRule } from './support/rule.js';
 
 /** `varchar(n)`: the limit can only be shrunk by a rewrite. */
 export default defineRule({

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `REFRESH MATERIALIZED VIEW` without CONCURRENTLY: readers of the view stall. */
 export default defineRule({

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `REINDEX` without CONCURRENTLY: ShareLock on the table and AccessExclusiveLock on each index. */
 export default defineRule({

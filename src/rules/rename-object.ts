@@ -1,5 +1,5 @@
-import type { AnalyzedEffect } from '../analyze/effects.js';
-import { contractRule, lockPhrase } from './contract.js';
+import type { AnalyzedEffect } from '../analyze/effects/index.js';
+import { contractRule, lockPhrase } from './support/contract.js';
 
 /** Renames of views, types, enum values, schemas, routines, sequences; `SET SCHEMA`. */
 export default contractRule(

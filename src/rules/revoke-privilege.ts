@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `REVOKE`, `ALTER DEFAULT PRIVILEGES … REVOKE`, `REVOKE role FROM …`. */
 export default contractRule(

@@ -1,4 +1,4 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** Reads `SET lock_timeout = …` values: milliseconds, or undefined when not a plain duration. */
 function millis(value: string | undefined): number | undefined {

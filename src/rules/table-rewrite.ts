@@ -1,9 +1,7 @@
-import type { AnalyzedEffect } from '../analyze/effects.js';
+import type { AnalyzedEffect, ColumnFacts } from '../analyze/effects/index.js';
 import { qualify } from '../analyze/names.js';
-import { newColumns } from './column-definitions.js';
-import { defineRule, type RuleContext, type RuleHit } from './rule.js';
-
-type Node = Record<string, unknown>;
+import { newColumns } from './support/column-definitions.js';
+import { defineRule, type RuleContext, type RuleHit } from './support/rule.js';
 
 /** Why an ADD COLUMN rewrites, in words, or undefined when it does not. */
 function addColumnRewrite(ctx: RuleContext, e: AnalyzedEffect): string | undefined {
@@ -18,12 +16,11 @@ function addColumnRewrite(ctx: RuleContext, e: AnalyzedEffect): string | undefin
   const domain = checkedDomain(ctx, f.name);
   if (domain) return `of domain ${domain}, which has a CHECK`;
   if (f.default === undefined) return undefined;
-  const expr = defaultExpression(ctx, f.name);
   if (ctx.pgVersion < 11) {
-    return expr?.A_Const && (expr.A_Const as Node).isnull ? undefined : `with a default (PostgreSQL ${ctx.pgVersion} rewrites for any non-NULL default)`;
+    return f.defaultIsNull ? undefined : `with a default (PostgreSQL ${ctx.pgVersion} rewrites for any non-NULL default)`;
   }
-  if (f.default === 'volatile') return `with volatile default ${calls(expr)}`;
-  if (f.default === 'unknown') return `with a default calling ${calls(expr)} (which bgmigrate cannot prove non-volatile)`;
+  if (f.default === 'volatile') return `with volatile default ${calls(f)}`;
+  if (f.default === 'unknown') return `with a default calling ${calls(f)} (which bgmigrate cannot prove non-volatile)`;
   return undefined;
 }
 
@@ -37,34 +34,10 @@ function checkedDomain(ctx: RuleContext, column: string): string | undefined {
   return ctx.schema.object(name)?.kind === 'checked-domain' ? name : undefined;
 }
 
-/** The raw DEFAULT expression of a column added by this statement. */
-function defaultExpression(ctx: RuleContext, column: string): Node | undefined {
-  for (const c of (ctx.statement.node.cmds ?? []) as Node[]) {
-    const def = ((c.AlterTableCmd as Node | undefined)?.def as Node | undefined)?.ColumnDef as Node | undefined;
-    if (def?.colname !== column) continue;
-    for (const k of (def.constraints ?? []) as Node[]) {
-      const con = (k.Constraint ?? {}) as Node;
-      if (con.contype === 'CONSTR_DEFAULT') return con.raw_expr as Node | undefined;
-    }
-  }
-  return undefined;
-}
-
-/** The function names an expression calls, as `f()`, `g()`. */
-function calls(expr: Node | undefined): string {
-  const names: string[] = [];
-  const visit = (v: unknown): void => {
-    if (!v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach(visit);
-    const fc = (v as Node).FuncCall as Node | undefined;
-    if (fc) {
-      const parts = ((fc.funcname ?? []) as Node[]).map((n) => String((n.String as Node | undefined)?.sval ?? ''));
-      names.push(`${parts.filter((p) => p !== 'pg_catalog').join('.')}()`);
-    }
-    for (const x of Object.values(v as Node)) visit(x);
-  };
-  visit(expr);
-  return names.length > 0 ? [...new Set(names)].join(', ') : 'a subquery';
+/** The functions a default calls, as `f()`, `g()`. */
+function calls(f: ColumnFacts): string {
+  const names = f.defaultCalls ?? [];
+  return names.length > 0 ? names.map((name) => `${name}()`).join(', ') : 'a subquery';
 }
 
 const MAINTENANCE: Record<string, string> = {

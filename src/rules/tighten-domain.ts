@@ -1,4 +1,4 @@
-import { contractRule } from './contract.js';
+import { contractRule } from './support/contract.js';
 
 /** `ALTER DOMAIN … SET NOT NULL / ADD CHECK / DROP DEFAULT`. */
 export default contractRule(

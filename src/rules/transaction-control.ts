@@ -1,12 +1,7 @@
-import { defineRule } from './rule.js';
+import { defineRule } from './support/rule.js';
 
-const WORDS: Record<string, string> = {
-  TRANS_STMT_COMMIT: 'COMMIT',
-  TRANS_STMT_ROLLBACK: 'ROLLBACK',
-  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
-  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
-  TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
-};
+/** The transaction commands that end (or, for the PREPARED ones, act outside) the runner's transaction. */
+const ENDS: ReadonlySet<string> = new Set(['COMMIT', 'ROLLBACK', 'PREPARE TRANSACTION', 'COMMIT PREPARED', 'ROLLBACK PREPARED']);
 
 /**
  * A transaction end in the middle of a file the runner wraps in its own transaction. A `BEGIN`
@@ -15,7 +10,7 @@ const WORDS: Record<string, string> = {
  */
 export default defineRule({
   id: 'transaction-control',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: '`COMMIT` / `ROLLBACK` / `ABORT` before the end of a migration the runner wraps in its own transaction',
   why:
@@ -29,11 +24,12 @@ export default defineRule({
   check(ctx) {
     const s = ctx.statement;
     if (s.kind !== 'TransactionStmt' || s.inDoBlock || !ctx.file.runnerWrapsInTransaction) return;
-    const word = WORDS[String(s.node.kind)];
-    if (!word) return;
+    const detail = ctx.effects.find((e) => e.kind === 'transaction')?.detail;
+    const word = detail?.command;
+    if (!word || !ENDS.has(word)) return;
     const topLevel = ctx.file.statements.filter((x) => !x.inDoBlock);
     const last = topLevel[topLevel.length - 1] === s || (topLevel.length > 0 && topLevel[topLevel.length - 1].index === s.index);
-    if (word === 'COMMIT' && last && !s.node.chain) return;
+    if (word === 'COMMIT' && last && !detail.chain) return;
     const message =
       word === 'COMMIT'
         ? `COMMIT before the end of a migration bgmigrate runs in one transaction with its ledger row: the statements after it would not be part of that transaction`

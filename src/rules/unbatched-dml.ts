@@ -1,6 +1,6 @@
 import { LOCK_ORDER, type LockMode } from '../model.js';
-import { defineRule, type RuleHit } from './rule.js';
-import { earliestInTransaction, type EffectKey } from './transactions.js';
+import { defineRule, type RuleHit } from './support/rule.js';
+import { earliestInTransaction, type EffectKey } from './support/transactions.js';
 
 const DML = new Set(['insert', 'update', 'delete', 'select', 'copy', 'set', 'transaction', 'lock-table']);
 const blocksWrites = (lock: LockMode | null) => lock !== null && LOCK_ORDER.indexOf(lock) >= LOCK_ORDER.indexOf('ShareLock');

@@ -1,5 +1,5 @@
 import { LOCK_ORDER } from '../model.js';
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** A statement the analyser cannot classify: an error, never assumed safe. */
 export default defineRule({

@@ -1,9 +1,9 @@
-import { defineRule, type RuleHit } from './rule.js';
+import { defineRule, type RuleHit } from './support/rule.js';
 
 /** `CREATE INDEX CONCURRENTLY` without a name. */
 export default defineRule({
   id: 'unnamed-concurrent-index',
-  category: 'breaking',
+  category: 'forbidden',
   defaultLevel: 'error',
   summary: '`CREATE INDEX CONCURRENTLY` without an index name',
   why:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../src/rules/index.js';
-import { renderRuleDocFiles, renderRuleDocs, renderRulePage, renderRuleTable } from '../../src/rules/docs.js';
+import { renderRuleDocFiles, renderRuleDocs, renderRulePage, renderRuleTable } from '../../src/rules/support/docs.js';
 
 describe('rule docs generated from metadata', () => {
   it('has one table row per rule, linked to its page', () => {

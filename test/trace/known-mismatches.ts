@@ -14,5 +14,5 @@ export const KNOWN_MISMATCHES: Record<string, Partial<Record<number | 'all', str
   drop_policy_if_exists: { all: ['public.t: predicted AccessExclusiveLock, observed no lock'] },
   // Batch 4 (trace, 06:30), reduced from the corpus: a same-type ALTER COLUMN TYPE re-creates the
   // column's foreign keys, and two unnamed table-level foreign keys were one constraint in the
-  // model. Both fixed in src/analyze/effects.ts.
+  // model. Both fixed in src/analyze/effects/ (column.ts, constraint.ts).
 };

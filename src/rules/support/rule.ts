@@ -7,9 +7,10 @@
  * 1. Create `src/rules/<rule-id>.ts` exporting a `Rule` (use `defineRule` for type inference),
  *    and append it to the list in `src/rules/index.ts`.
  * 2. `check(ctx)` runs once per statement, top-level and DO-block static SQL alike, in file
- *    order. Read `ctx.effects` first (what the statement does, with lock, class and
- *    `detail`); use `ctx.statement.node` (libpg-query's JSON) only for what effects lack.
- *    Never re-parse SQL text and never touch a database.
+ *    order. Read `ctx.effects` (what the statement does, with lock, class and `detail`) and the
+ *    statement's facts (kind, span, text, transaction). A rule never reads the parse tree: a
+ *    fact it needs that effects lack belongs in `EffectDetail` (src/analyze/effects/kinds.ts),
+ *    filled in by the statement's family file. Never re-parse SQL text and never touch a database.
  * 3. `ctx.schema` is the schema model *before* this statement (earlier files + earlier
  *    statements of this file): `ctx.schema.isNewInFile('public.users')` says the table was
  *    created earlier in this same file (no CONCURRENTLY / NOT VALID needed);
@@ -23,13 +24,17 @@
  * 6. Tests: `test/rules/<rule-id>.test.ts`, positive and negative SQL, asserting
  *    `[rule, line, column]` exactly; version-dependent cases at two `pgVersion`s.
  */
-import type { Directives, LockMode, Phase, RuleLevel, Span } from '../model.js';
-import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
-import type { SchemaView } from '../analyze/schema.js';
-import type { SessionState } from '../analyze/session.js';
+import type { Directives, LockMode, Phase, RuleLevel, Span } from '../../model.js';
+import type { AnalyzedEffect, EffectKind } from '../../analyze/effects/index.js';
+import type { SchemaView } from '../../analyze/schema.js';
+import type { SessionState } from '../../analyze/session.js';
 
-/** Where a rule sits in the catalogue (docs/rules/README.md). */
-export type RuleCategory = 'contract' | 'breaking' | 'lock' | 'hygiene' | 'limit';
+/**
+ * Where a rule sits in the catalogue (docs/rules/README.md): `contract` (the ledger may allow
+ * it), `forbidden` (an error no ledger can allow), `lock`, `hygiene`, `limit` (what the analyser
+ * cannot see into). Never a severity's name: findings carry those.
+ */
+export type RuleCategory = 'contract' | 'forbidden' | 'lock' | 'hygiene' | 'limit';
 
 export interface RuleMeta {
   /** The user-facing id (config, suppressions, JSON): exactly as in docs/rules/. */
@@ -55,13 +60,12 @@ export interface StatementFacts {
   index: number;
   /** libpg-query node type (`AlterTableStmt`, …), or `DynamicExecute` for EXECUTE of a computed string. */
   kind: string;
-  /** The raw libpg-query node body (the value under `kind`). */
-  node: Record<string, unknown>;
   text: string;
   span: Span;
   /**
-   * Byte offset of the statement in the file. Node `location`s of top-level statements are file
-   * byte offsets (subtract this); those of DO-block statements are offsets into `text`.
+   * Byte offset of the statement in the file. Parser `location`s (`ColumnFacts.location`) of
+   * top-level statements are file byte offsets (subtract this); those of DO-block statements are
+   * offsets into `text`.
    */
   start?: number;
   /** Inside an explicit `BEGIN … COMMIT` written in the file. */

@@ -4,14 +4,14 @@
  * its connections. Each reports on existing objects only: on a table created earlier in the same
  * file no release can be affected.
  */
-import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
-import { defineRule, type Rule, type RuleHit, type RuleMeta } from './rule.js';
+import type { AnalyzedEffect, EffectKind } from '../analyze/effects/index.js';
+import { defineRule, type Rule, type RuleHit, type RuleMeta } from './support/rule.js';
 
-function errorRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: readonly EffectKind[], message: (e: AnalyzedEffect) => string | undefined): Rule {
+function forbiddenRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: readonly EffectKind[], message: (e: AnalyzedEffect) => string | undefined): Rule {
   return defineRule({
-    source: 'errors.ts',
+    source: 'forbidden.ts',
     ...meta,
-    category: 'breaking',
+    category: 'forbidden',
     defaultLevel: 'error',
     effectKinds: kinds,
     check(ctx) {
@@ -26,7 +26,7 @@ function errorRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds: rea
   });
 }
 
-export const enableRowSecurity = errorRule(
+export const enableRowSecurity = forbiddenRule(
   {
     id: 'enable-row-security',
     summary: '`ENABLE`/`FORCE ROW LEVEL SECURITY`, a new, altered or dropped policy on an existing table',
@@ -40,7 +40,7 @@ export const enableRowSecurity = errorRule(
   },
 );
 
-export const createRule = errorRule(
+export const createRule = forbiddenRule(
   {
     id: 'create-rule',
     summary: '`CREATE RULE` on an existing table (`DO INSTEAD` or `DO ALSO`)',
@@ -51,7 +51,7 @@ export const createRule = errorRule(
   (e) => `a ${e.detail.subtype === 'instead' ? 'DO INSTEAD' : 'DO ALSO'} rule ${e.object} rewrites the ${String(e.detail.value ?? '').replace('CMD_', '')} queries of the color still running on ${e.table}`,
 );
 
-export const dropOwned = errorRule(
+export const dropOwned = forbiddenRule(
   {
     id: 'drop-owned',
     summary: '`DROP OWNED BY`',
@@ -62,7 +62,7 @@ export const dropOwned = errorRule(
   (e) => `DROP OWNED BY ${e.object.replace(/role /g, '')} drops every object and privilege of that role at once, unseen by the ledger`,
 );
 
-export const changeRole = errorRule(
+export const changeRole = forbiddenRule(
   {
     id: 'change-role',
     summary: '`ALTER ROLE` (NOLOGIN, CONNECTION LIMIT, PASSWORD, VALID UNTIL, SET …), `DROP ROLE`, renaming a role',
@@ -73,7 +73,7 @@ export const changeRole = errorRule(
   (e) => (e.detail.subtype === 'harmless' ? undefined : `changing ${e.object} may lock out, or change the settings of, the role the color still running connects as`),
 );
 
-export const changeDatabase = errorRule(
+export const changeDatabase = forbiddenRule(
   {
     id: 'change-database',
     summary: '`ALTER DATABASE` (CONNECTION LIMIT, ALLOW_CONNECTIONS, SET …, RENAME), `DROP DATABASE`',
@@ -84,7 +84,7 @@ export const changeDatabase = errorRule(
   (e) => (e.detail.subtype === 'harmless' ? undefined : `changing ${e.object} affects every connection of the color still running`),
 );
 
-export const terminateBackend = errorRule(
+export const terminateBackend = forbiddenRule(
   {
     id: 'terminate-backend',
     summary: '`pg_terminate_backend()` / `pg_cancel_backend()` in a migration',

@@ -1,13 +1,12 @@
 /**
  * The column definitions a statement introduces (`CREATE TABLE` columns and `ADD COLUMN`), with
- * their normalised types: what the hygiene rules and `table-rewrite` judge.
+ * their normalised types: what the hygiene rules and `table-rewrite` judge. Read from the
+ * statement's effects (`columns`, `columnFacts`), never from the parse tree.
  */
-import { rangeVarName } from '../analyze/names.js';
-import { typeFacts, type TypeFacts } from '../analyze/types.js';
-import type { Span } from '../model.js';
+import type { ColumnFacts } from '../../analyze/effects/index.js';
+import type { TypeFacts } from '../../analyze/types.js';
+import type { Span } from '../../model.js';
 import type { RuleContext, StatementFacts } from './rule.js';
-
-type Node = Record<string, unknown>;
 
 export interface NewColumn {
   /** `public.users`. */
@@ -20,8 +19,8 @@ export interface NewColumn {
   writtenType: string;
   /** The type name as written, schema included when given (`app.posint`). */
   typeNameParts: string[];
-  /** The column's inline constraints (`Constraint` node bodies). */
-  constraints: Node[];
+  /** `GENERATED … AS IDENTITY`. */
+  identity: boolean;
   /** The column is the whole primary key (inline, or a one-column table-level PRIMARY KEY). */
   soloPrimaryKey: boolean;
   /** Added by `ALTER TABLE … ADD COLUMN` (as opposed to `CREATE TABLE`). */
@@ -69,42 +68,33 @@ function encoded(statement: StatementFacts): { bytes: Buffer; lineStarts: number
   return e;
 }
 
-const constraintsOf = (def: Node): Node[] =>
-  ((def.constraints ?? []) as Node[]).map((c) => (c.Constraint ?? {}) as Node);
-
-function column(statement: StatementFacts, table: string, def: Node, added: boolean, tablePk: string[] | undefined): NewColumn {
-  const name = String(def.colname ?? '?');
-  const typeName = def.typeName as Node | undefined;
-  const parts = ((typeName?.names ?? []) as Node[]).map((n) => String((n.String as Node | undefined)?.sval ?? ''));
-  const constraints = constraintsOf(def);
-  const inlinePk = constraints.some((c) => c.contype === 'CONSTR_PRIMARY');
+function column(statement: StatementFacts, table: string, f: ColumnFacts, added: boolean): NewColumn {
   // Only a finding needs the span: most columns never get one, so it is worked out on first use.
   let span: Span | undefined | null = null;
   return {
     table,
-    object: `${table}.${name}`,
-    name,
-    type: typeFacts(typeName),
-    writtenType: parts[parts.length - 1] ?? '',
-    typeNameParts: parts.filter((p, i) => !(i === 0 && p === 'pg_catalog' && parts.length > 1)),
-    constraints,
-    soloPrimaryKey: inlinePk || (tablePk?.length === 1 && tablePk[0] === name),
+    object: `${table}.${f.name}`,
+    name: f.name,
+    type: { type: f.type, base: f.baseType, mods: f.typeMods, array: f.array, serial: f.serial },
+    writtenType: f.typeName[f.typeName.length - 1] ?? '',
+    typeNameParts: f.typeName,
+    identity: f.identity,
+    soloPrimaryKey: f.wholePrimaryKey,
     added,
     get span() {
-      if (span === null) span = nameSpan(statement, def, name);
+      if (span === null) span = nameSpan(statement, f.location, f.name);
       return span;
     },
   };
 }
 
 // Several rules ask about the same statement; compute its columns once.
-const cache = new WeakMap<object, NewColumn[]>();
+const cache = new WeakMap<StatementFacts, NewColumn[]>();
 
 /** The span of a column definition's name (quoted or not) as written. */
-function nameSpan(statement: StatementFacts, def: Node, name: string): Span | undefined {
+function nameSpan(statement: StatementFacts, at: number | undefined, name: string): Span | undefined {
   const bytes = Buffer.byteLength(name, 'utf8');
-  const at = def.location;
-  if (typeof at !== 'number' || (!statement.inDoBlock && statement.start === undefined)) return undefined;
+  if (at === undefined || (!statement.inDoBlock && statement.start === undefined)) return undefined;
   const relative = statement.inDoBlock ? at : at - statement.start!;
   const quoted = encoded(statement).bytes[relative] === 0x22;
   return spanAt(statement, at, quoted ? bytes + 2 : bytes);
@@ -114,43 +104,29 @@ function nameSpan(statement: StatementFacts, def: Node, name: string): Span | un
 export function newColumns(ctx: RuleContext): NewColumn[] {
   const kind = ctx.statement.kind;
   if (kind !== 'CreateStmt' && kind !== 'AlterTableStmt') return [];
-  const cached = cache.get(ctx.statement.node);
+  const cached = cache.get(ctx.statement);
   if (cached) return cached;
   const columns = compute(ctx);
-  cache.set(ctx.statement.node, columns);
+  cache.set(ctx.statement, columns);
   return columns;
 }
 
+/** From the statement's own effects (not those of routines it runs); columns with a written type. */
 function compute(ctx: RuleContext): NewColumn[] {
-  const { kind, node, session } = ctx.statement;
-  if (kind === 'CreateStmt') {
-    const table = rangeVarName(node.relation as Node, session, ctx.schema);
+  const own = ctx.effects.filter((e) => e.detail.via === undefined);
+  if (ctx.statement.kind === 'CreateStmt') {
+    const created = own.find((e) => e.kind === 'create-table');
     // CREATE TABLE IF NOT EXISTS of a table the model already knows does nothing.
-    if (node.if_not_exists && ctx.schema.table(table)) return [];
-    const elts = (node.tableElts ?? []) as Node[];
-    let tablePk: string[] | undefined;
-    for (const e of elts) {
-      const c = e.Constraint as Node | undefined;
-      if (c?.contype === 'CONSTR_PRIMARY') {
-        tablePk = ((c.keys ?? []) as Node[]).map((k) => String((k.String as Node | undefined)?.sval ?? ''));
-      }
-    }
-    return elts
-      .filter((e) => e.ColumnDef && (e.ColumnDef as Node).typeName)
-      .map((e) => column(ctx.statement, table, e.ColumnDef as Node, false, tablePk));
+    if (!created || (created.detail.ifNotExists && ctx.schema.table(created.object))) return [];
+    return (created.detail.columns ?? []).filter((f) => f.typeName.length > 0).map((f) => column(ctx.statement, created.object, f, false));
   }
-  if (kind === 'AlterTableStmt' && (node.objtype === 'OBJECT_TABLE' || node.objtype === undefined)) {
-    const table = rangeVarName(node.relation as Node, session, ctx.schema);
-    const out: NewColumn[] = [];
-    for (const c of (node.cmds ?? []) as Node[]) {
-      const cmd = (c.AlterTableCmd ?? {}) as Node;
-      if (cmd.subtype !== 'AT_AddColumn') continue;
-      const def = (cmd.def as Node | undefined)?.ColumnDef as Node | undefined;
-      // ADD COLUMN IF NOT EXISTS of a column the model already knows does nothing.
-      if (cmd.missing_ok && def && ctx.schema.column(table, String(def.colname))) continue;
-      if (def?.typeName) out.push(column(ctx.statement, table, def, true, undefined));
-    }
-    return out;
+  const out: NewColumn[] = [];
+  for (const e of own) {
+    const f = e.detail.columnFacts;
+    // ADD COLUMN IF NOT EXISTS of a column the model already knows does nothing; a foreign
+    // table's columns map remote ones.
+    if (e.kind !== 'add-column' || !f || !e.table || e.detail.alreadyExists || e.detail.subtype === 'foreign-table') continue;
+    if (f.typeName.length > 0) out.push(column(ctx.statement, e.table, f, true));
   }
-  return [];
+  return out;
 }

@@ -2,7 +2,7 @@
  * Shared shape of the contract rules: each fires on effects of some kinds whose class is
  * `contract` (objects created earlier in the same file are neutral: no color uses them yet).
  */
-import type { AnalyzedEffect, EffectKind } from '../analyze/effects.js';
+import type { AnalyzedEffect, EffectKind } from '../../analyze/effects/index.js';
 import { defineRule, lockName, type Rule, type RuleHit, type RuleMeta } from './rule.js';
 
 export function contractRule(

@@ -7,20 +7,19 @@ import type { RuleCategory, RuleMeta } from './rule.js';
 /** Headings of the rule catalogue's sections (docs/rules/README.md), in the order the docs list them. */
 const CATEGORY_TITLES: Record<RuleCategory, string> = {
   contract: 'Contract rules: break the color that still uses the object',
-  breaking: 'Errors that no ledger can allow',
+  forbidden: 'Forbidden: errors that no ledger can allow',
   lock: 'Lock rules: block live traffic',
   hygiene: 'Hygiene',
   limit: 'Analysis limits: never silent',
 };
 
-const CATEGORY_ORDER: readonly RuleCategory[] = ['contract', 'breaking', 'lock', 'hygiene', 'limit'];
+const CATEGORY_ORDER: readonly RuleCategory[] = ['contract', 'forbidden', 'lock', 'hygiene', 'limit'];
 
 /** Short category label for tables. */
 const CATEGORY_LABELS: Record<RuleCategory, string> = {
   contract: 'contract',
-  // Shown as "error" (what users see in the catalogue); `breaking` in code, so a rule's category
-  // is never confused with a finding's severity.
-  breaking: 'error',
+  // Never a severity's name ("error"): the table shows the category next to the default level.
+  forbidden: 'forbidden',
   lock: 'lock',
   hygiene: 'hygiene',
   limit: 'analysis limit',
@@ -89,7 +88,7 @@ export function renderRulePage(rule: RuleMeta): string {
     '',
   ];
   if (rule.versionNotes) parts.push('## PostgreSQL versions', '', rule.versionNotes, '');
-  const gate = rule.category === 'contract' || rule.category === 'breaking' || rule.category === 'limit';
+  const gate = rule.category === 'contract' || rule.category === 'forbidden' || rule.category === 'limit';
   parts.push('## Configuration', '');
   if (gate) {
     parts.push(

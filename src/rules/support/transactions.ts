@@ -4,15 +4,8 @@
  * left out), explicit BEGIN … COMMIT blocks otherwise, and DO blocks (always one transaction). Rules that care about "the same
  * transaction" (VALIDATE after ADD … NOT VALID, DML after DDL) ask here.
  */
-import type { AnalyzedEffect } from '../analyze/effects.js';
+import type { AnalyzedEffect } from '../../analyze/effects/index.js';
 import type { FileFacts, StatementFacts } from './rule.js';
-
-type Node = Record<string, unknown>;
-
-/** The transaction kind of a `TransactionStmt` (`TRANS_STMT_COMMIT`, …), else undefined. */
-export function transactionKind(s: Pick<StatementFacts, 'kind' | 'node'>): string | undefined {
-  return s.kind === 'TransactionStmt' ? String((s.node as Node).kind ?? '') : undefined;
-}
 
 
 /** What an effect is indexed under (a stable, module-level function: indexes are cached per keyer). */
