@@ -33,4 +33,4 @@ if (!fs.existsSync(tsc)) {
   npm(['install', '--no-save', '--ignore-scripts', '--include=dev', '--no-audit', '--no-fund', '--no-package-lock']);
 }
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-execFileSync(process.execPath, [path.join(root, 'scripts', 'build-id.js')], { cwd: root, stdio: 'inherit' });
+for (const step of ['bundle.js', 'build-id.js']) execFileSync(process.execPath, [path.join(root, 'scripts', step)], { cwd: root, stdio: 'inherit' });
