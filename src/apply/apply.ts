@@ -25,8 +25,26 @@ import { acquireApplierLock, formatMs, type ApplierLock, type LockHolder } from 
 import { describeBlocker, lockHoldersOn, type Blocker } from './blocker.js';
 import { BlockerWatch } from './blocker-watch.js';
 import { concurrentIndexBuild, existingIndex, invalidIndexes } from './concurrent-index.js';
-import { ledgerPort } from './ledger-adapter.js';
-import type { AppliedRecord, LedgerPort, PartialRecord } from './ledger-port.js';
+import {
+  appliedMigrations,
+  currentGate,
+  ensureLedger,
+  ledgerVersion,
+  partialMigrations,
+  recordDeployed,
+  recordDeprecations,
+  recordMigration,
+  recordNoTrafficApply,
+  recordStatementProgress,
+  recordStatementStart,
+  recordUsageOverride,
+  shippedReleases,
+  statementStarts,
+  type LedgerMigration,
+  type LedgerOptions,
+  type PartialMigration,
+} from '../ledger/index.js';
+import { ledgerSchema } from '../ledger/schema.js';
 import { RetriesExhausted, withLockRetries, type RetryEvent, type RetrySchedule } from './retry.js';
 import { canWrapInTransaction, runnableStatements, tablesOf, type RunnableStatement } from './statements.js';
 
@@ -206,7 +224,8 @@ export class LockTimeoutExhausted extends ApplyRefusal {
  */
 export async function applyMigrations(options: ApplyOptions): Promise<ApplyResult> {
   const settings = resolveSettings(options);
-  const ledger = ledgerPort(options.config);
+  const ledger: LedgerOptions = { schema: options.config.ledger.schema };
+  const gateAt = (lock?: boolean) => currentGate(work!, { ...ledger, rollbackWindowMs: options.config.ledger.rollbackWindowMs, now: now(), lock });
   const open = clientFactory(options.database);
   const emit = options.onProgress ?? (() => undefined);
   const now = options.now ?? (() => undefined);
@@ -228,22 +247,22 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     const pgVersion = targetVersion({ flag: options.pgVersion, server: await serverVersion(work), config: options.config.pgVersion });
     await prepareSession(work, settings, pgVersion);
 
-    const ledgerExists = dryRun ? await ledger.exists(work) : (await ledger.ensure(work), true);
-    const applied = ledgerExists ? await ledger.applied(work) : [];
+    const ledgerExists = dryRun ? (await ledgerVersion(work, ledger)) > 0 : (await ensureLedger(work, ledger), true);
+    const applied = ledgerExists ? await appliedMigrations(work, ledger) : [];
     const appliedIds = new Set(applied.map((a) => a.id));
     const unapplied = options.files.filter((f) => !appliedIds.has(f.id)).map((f) => f.id);
-    const partial = ledgerExists ? await ledger.partial(work, unapplied) : [];
+    const partial = ledgerExists ? await partialMigrations(work, unapplied, ledger) : [];
     refuseDrift(options.files, applied, partial);
 
     const lint = (files: MigrationFile[], history: MigrationFile[], gate?: LedgerGate) =>
       lintMigrations(files, { pgVersion, rules: options.config.rules, ledger: gate, history });
 
-    const planGate = await ledger.gate(work, now());
+    const planGate = await gateAt();
     const reports = await lint(options.files, [], planGate);
     const plan = makePlan(options.files, reports, applied, partial, options.phase, options.allowOutOfOrder);
     if (options.phase === 'all') {
       // Only for a database no release serves: a shipped release means someone may be reading it.
-      const shipped = ledgerExists ? await ledger.shippedReleases(work) : [];
+      const shipped = ledgerExists ? await shippedReleases(work, ledger) : [];
       if (shipped.length > 0 && !options.noTraffic) {
         throw new RefusalError(
           `apply --phase all runs contract migrations without the ledger's consent, and release${shipped.length === 1 ? '' : 's'} ${shipped.join(', ')} shipped on this database; use --phase expand / contract, or --no-traffic if nothing reads this database any more (recorded in the ledger)`,
@@ -305,7 +324,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       }
       const file = options.files.find((f) => f.id === entry.id)!;
       // Judged again right before it runs, against the ledger as it is now.
-      let gate = options.phase === 'contract' ? await ledger.gate(work, now()) : planGate;
+      let gate: LedgerGate = options.phase === 'contract' ? await gateAt() : planGate;
       if (!dryRun && file.script?.compiled?.problems.some((p) => p.read) && !file.script.compiled.online) {
         // A script that reads from the database: compiled again with its reads answered by the
         // database as it is now (every earlier migration applied), and what it would send linted.
@@ -364,7 +383,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         options.phase === 'contract'
           ? async () => {
               // Under the lock, anything not allowed any more (a rollback in between) refuses.
-              const { refusals, waits } = judge(report, 'contract', await ledger.lockedGate(work!, now()));
+              const { refusals, waits } = judge(report, 'contract', await gateAt(true));
               return [...refusals, ...waits];
             }
           : undefined;
@@ -378,7 +397,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       try {
         result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release, recheck));
         for (const [object, reason] of overridden) {
-          await work.query(`INSERT INTO "${options.config.ledger.schema}".usage_overrides (object, reason, migration_id) VALUES ($1, $2, $3)`, [object, reason, file.id]);
+          await recordUsageOverride(work, { object, reason, migrationId: file.id }, ledger);
         }
       } catch (error) {
         if (options.signal?.aborted) throw interrupted();
@@ -391,9 +410,9 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         options.signal?.removeEventListener('abort', cancel);
       }
     }
-    if (!dryRun && release !== null && options.phase !== 'contract') await ledger.recordDeployed(work, release);
+    if (!dryRun && release !== null && options.phase !== 'contract') await recordDeployed(work, release, ledger);
     if (!dryRun && options.phase === 'all' && options.noTraffic && result.applied.length > 0) {
-      await ledger.recordNoTraffic(work, result.applied.map((a) => a.id));
+      await recordNoTrafficApply(work, result.applied.map((a) => a.id), ledger);
     }
     return result;
   } finally {
@@ -461,7 +480,7 @@ async function prepareSession(work: pg.Client, settings: Settings, pgVersion: nu
  * migration that was partly run from other contents of its file (resuming could skip or
  * repeat statements).
  */
-function refuseDrift(files: MigrationFile[], applied: AppliedRecord[], partial: PartialRecord[]): void {
+function refuseDrift(files: MigrationFile[], applied: LedgerMigration[], partial: PartialMigration[]): void {
   const byId = new Map(files.map((f) => [f.id, f]));
   const short = (checksum: string) => `${checksum.slice(0, 12)}…`;
   for (const record of applied) {
@@ -490,8 +509,8 @@ function refuseDrift(files: MigrationFile[], applied: AppliedRecord[], partial: 
 function makePlan(
   files: MigrationFile[],
   reports: FileReport[],
-  applied: AppliedRecord[],
-  partial: PartialRecord[],
+  applied: LedgerMigration[],
+  partial: PartialMigration[],
   phase: RunPhase,
   allowOutOfOrder = false,
 ): PlanEntry[] {
@@ -657,7 +676,7 @@ class MigrationRunner {
   constructor(
     private readonly work: pg.Client,
     lock: ApplierLock | undefined,
-    private readonly ledger: LedgerPort,
+    private readonly ledger: LedgerOptions,
     private readonly settings: Settings,
     private readonly emit: (event: ApplyEvent) => void,
     private readonly sleep: ((ms: number) => Promise<void>) | undefined,
@@ -678,17 +697,21 @@ class MigrationRunner {
     const started = Date.now();
     const counter = { retries: 0 };
     const record = async () => {
-      await this.ledger.recordMigration(this.work, {
-        id: file.id,
-        checksum: file.checksum,
-        phase: report.phase,
-        release,
-        durationMs: Date.now() - started,
-        effects: statements.flatMap((s) => s.effects),
-        suppressions: suppressionsOf(report),
-      });
+      await recordMigration(
+        this.work,
+        {
+          id: file.id,
+          checksum: file.checksum,
+          phase: report.phase,
+          release,
+          durationMs: Date.now() - started,
+          effects: statements.flatMap((s) => s.effects),
+          suppressions: suppressionsOf(report),
+        },
+        this.ledger,
+      );
       if (report.directives.deprecates.length > 0 && release !== null) {
-        await this.ledger.recordDeprecations(this.work, { objects: report.directives.deprecates, release, migrationId: file.id });
+        await recordDeprecations(this.work, report.directives.deprecates, release, { ...this.ledger, source: 'directive', migrationId: file.id });
       }
     };
     const backfill = report.directives.backfill;
@@ -698,7 +721,7 @@ class MigrationRunner {
       const target = statements.find((s) => !changesSession(s))!;
       const where = `${file.path}:${target.line}:${target.column}`;
       const figures = await runBackfill(this.work, target, where, {
-        schema: this.ledger.schema,
+        schema: ledgerSchema(this.ledger),
         migrationId: file.id,
         checksum: file.checksum,
         batchSize: this.settings.batchSize ?? backfill.batchSize ?? 1000,
@@ -730,10 +753,10 @@ class MigrationRunner {
       const doneSet = new Set(done);
       // A statement that commits as it goes and was started by an earlier run, never finished:
       // part of it is committed. It is re-run only when the migration says that is safe.
-      const starts = statements.some(commitsAsItGoes) ? await this.ledger.starts(this.work, file.id, file.checksum) : [];
+      const starts = statements.some(commitsAsItGoes) ? await statementStarts(this.work, file.id, file.checksum, this.ledger) : [];
       for (const statement of statements) {
         if (doneSet.has(statement.index)) continue;
-        const earlier = starts.find((s) => s.index === statement.index);
+        const earlier = starts.find((s) => s.statementIndex === statement.index);
         if (earlier && commitsAsItGoes(statement) && !report.directives.idempotent) {
           throw new RefusalError(
             `${file.path}:${statement.line}:${statement.column}: this ${statement.kind === 'CallStmt' ? 'procedure call' : 'DO block'} commits as it goes, and an earlier run started it at ${formatInstant(earlier.at)} and did not finish: ` +
@@ -750,7 +773,7 @@ class MigrationRunner {
           if (changesSession(statement)) await this.execute(statement.text);
           continue;
         }
-        if (commitsAsItGoes(statement)) await this.ledger.recordStart(this.work, { id: file.id, checksum: file.checksum, index: statement.index });
+        if (commitsAsItGoes(statement)) await recordStatementStart(this.work, { migrationId: file.id, checksum: file.checksum, statementIndex: statement.index }, this.ledger);
         await this.alone(file, statement, statements, started, counter, release);
       }
       await this.finish(file, counter, record);
@@ -806,14 +829,11 @@ class MigrationRunner {
     release: string | null,
   ): Promise<void> {
     const recordDone = (since: number) =>
-      this.ledger.recordStatement(this.work, {
-        id: file.id,
-        checksum: file.checksum,
-        index: statement.index,
-        total: all.length,
-        durationMs: Date.now() - since,
-        release,
-      });
+      recordStatementProgress(
+        this.work,
+        { migrationId: file.id, checksum: file.checksum, statementIndex: statement.index, durationMs: Date.now() - since, release },
+        this.ledger,
+      );
     if (canWrapInTransaction(statement)) {
       // Plain DDL in a no-transaction migration still commits with its progress row: exactly once.
       await this.inTransaction(file, [statement], all, started, counter, () => recordDone(Date.now()));

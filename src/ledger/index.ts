@@ -18,8 +18,14 @@
  * - `recordStatementProgress(client, {migrationId, checksum, statementIndex, durationMs, release?}, {schema})`
  *   for no-transaction migrations, one call per statement run (idempotent);
  *   `statementProgress(client, migrationId, {schema, checksum?})` → done statements by index.
- * - `readLedgerSnapshot(client, {schema})` + `gateFromSnapshot(snapshot, {rollbackWindowMs, now?})`
- *   → a LedgerGate read inside the caller's transaction (re-lint right before a contract migration).
+ * - `partialMigrations(client, ids, {schema})` → the done statements of migrations a run left
+ *   part-way, per file content; `recordStatementStart` / `statementStarts` for statements that
+ *   commit as they go (a DO block with COMMIT, a CALL).
+ * - `recordDeployed(client, R, {schema})`, `recordNoTrafficApply(client, ids, {schema})`,
+ *   `recordUsageOverride(client, {object, reason, migrationId}, {schema})`; `shippedReleases(client, {schema})`.
+ * - `currentGate(client, {schema, rollbackWindowMs, now?, lock?})` → a LedgerGate read inside the
+ *   caller's transaction (re-lint right before a contract migration; `lock` holds release commands
+ *   off until the caller commits).
  *
  * For `check --database` (client NOT in a transaction):
  * - `ledgerGate(client, {schema, rollbackWindowMs, now?, files?, driftKinds?})` → `SnapshotGate`
@@ -59,11 +65,18 @@ export {
   deprecateObject,
   listDeprecations,
   normalizeObjectName,
+  partialMigrations,
   recordDeprecations,
   recordMigration,
+  recordNoTrafficApply,
   recordStatementProgress,
+  recordStatementStart,
+  recordUsageOverride,
+  recordDeployed,
   statementProgress,
+  statementStarts,
   type LedgerMigration,
+  type PartialMigration,
   type Deprecation,
   type LedgerSuppression,
   type NewLedgerMigration,
@@ -78,6 +91,7 @@ export {
   sealOf,
   rollbackRelease,
   shipRelease,
+  shippedReleases,
   type ReleaseEvent,
   type ReleaseInfo,
   type RollbackResult,
@@ -85,6 +99,7 @@ export {
   type WindowOptions,
 } from './releases.js';
 export {
+  currentGate,
   gateFromSnapshot,
   ledgerGate,
   readLedgerSnapshot,
