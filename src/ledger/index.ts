@@ -44,6 +44,9 @@
  * - `showLedger(client, {schema, rollbackWindowMs})` → `LedgerContents`.
  * - `verifyLedger(client, files, {schema})` → `{checked, drift}`; `describeDrift(d)` one line each.
  *
+ * For the pool gate (src/pool/check.ts): `insertPoolCheck(client, {outcome, release?, budget?}, {schema})`,
+ * `lastPoolCheck(client, {schema})`.
+ *
  * Benchmark: `fillLedger(client, {migrations: 10_000, releases: 1_000})`.
  */
 export {
@@ -111,4 +114,5 @@ export {
 export { describeDrift, verifyChecksums, verifyLedger, type Drift, type VerifyResult } from './verify.js';
 export { decodeReleaseRows, releaseInfo, type ReleaseRow } from './state.js';
 export { showLedger, type LedgerContents } from './show.js';
+export { insertPoolCheck, lastPoolCheck, type PoolCheckOutcome, type PoolCheckRow } from './pool-checks.js';
 export { fillLedger, type FillOptions } from './bench.js';
