@@ -24,6 +24,7 @@ export { renderJson } from './report/json.js';
 export { renderSarif } from './report/sarif.js';
 export { renderGithub } from './report/github.js';
 export { renderPretty, type PrettyOptions } from './report/pretty.js';
+export { normaliseObjectName } from './object-name.js';
 export { connect, serverVersion } from './db/connect.js';
 export { redactUrl, resolveDatabaseUrl } from './db/url.js';
 export { startEmbedded } from './db/embedded.js';

@@ -67,7 +67,6 @@ export {
   checkReleaseName,
   deprecateObject,
   listDeprecations,
-  normalizeObjectName,
   partialMigrations,
   recordDeprecations,
   recordMigration,

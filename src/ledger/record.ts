@@ -97,9 +97,6 @@ export function checkReleaseName(release: string): string {
   return name;
 }
 
-/** A user-written object name in the form effects use (see src/object-name.ts). */
-export { normaliseObjectName as normalizeObjectName } from '../object-name.js';
-
 /**
  * Adds `release` to the ledger if it is new, with a `deployed` event when `deployed` is set.
  * @returns true when the release was new.
@@ -340,7 +337,7 @@ export async function recordUsageOverride(
 /**
  * Records deprecations of `objects` at `release` (registered as `deployed` when new). Object
  * names must already be normalised as effects name objects (directives are, by the parser; use
- * {@link normalizeObjectName} for user input). An object already deprecated at that release is
+ * `normaliseObjectName` of src/object-name.ts for user input). An object already deprecated at that release is
  * not recorded twice.
  *
  * @returns the deprecations added.
