@@ -30,6 +30,19 @@ export { redactUrl, resolveDatabaseUrl } from './db/url.js';
 export { startEmbedded } from './db/embedded.js';
 export * as ledger from './ledger/index.js';
 export * as pool from './pool/index.js';
-export { applyMigrations, migrationStatus, ApplyRefusal, LockTimeoutExhausted, type ApplyOptions, type ApplyResult, type StatusReport } from './apply/index.js';
+export {
+  applyMigrations,
+  migrationStatus,
+  ApplyRefusal,
+  LedgerRefusal,
+  LockTimeoutExhausted,
+  MigrationFailed,
+  PlanRefusal,
+  type ApplyOptions,
+  type ApplyResult,
+  type AppliedMigration,
+  type StatusReport,
+} from './apply/index.js';
+export { PoolBudgetRefusal } from './pool/check.js';
 export { traceMigrations, traceSql, renderTracePretty, renderTraceJson } from './trace/index.js';
 export { VERSION } from './version.js';

@@ -32,8 +32,8 @@ import { lintMigrations } from '../lint.js';
 import type { FileReport, LedgerGate, MigrationFile } from '../model.js';
 import { poolGate } from '../pool/check.js';
 import { acquireApplierLock, type ApplierLock, type LockHolder } from './applier-lock.js';
-import { ApplyRefusal, LockTimeoutExhausted } from './errors.js';
-import { judge, judgeNow, outcome, refusalMessage } from './judge.js';
+import { ApplyRefusal, LedgerRefusal } from './errors.js';
+import { judge, judgeNow, outcome, refusalMessage, type Judgement } from './judge.js';
 import { makePlan, refuseDrift, refuseMissingRelease, refusePhaseAllWhereShipped, type PlanEntry, type RunPhase } from './plan.js';
 import { MigrationRunner, prepareSession, runsInTransaction, type AppliedMigration, type RunnerEvent, type Settings } from './runner.js';
 
@@ -160,24 +160,25 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     await prepareSession(work, settings, pgVersion);
 
     const ledgerExists = dryRun ? (await ledgerVersion(work, ledger)) > 0 : (await ensureLedger(work, ledger), true);
-    const applied = ledgerExists ? await appliedMigrations(work, ledger) : [];
-    const appliedIds = new Set(applied.map((a) => a.id));
+    const recorded = ledgerExists ? await appliedMigrations(work, ledger) : [];
+    const appliedIds = new Set(recorded.map((a) => a.id));
     const unapplied = options.files.filter((f) => !appliedIds.has(f.id)).map((f) => f.id);
     const partial = ledgerExists ? await partialMigrations(work, unapplied, ledger) : [];
-    refuseDrift(options.files, applied, partial);
+    refuseDrift(options.files, recorded, partial);
 
     const lint = (files: MigrationFile[], history: MigrationFile[], gate?: LedgerGate) =>
       lintMigrations(files, { pgVersion, rules: options.config.rules, ledger: gate, history });
 
     const planGate = await gateAt();
     const reports = await lint(options.files, [], planGate);
-    const plan = makePlan(options.files, reports, applied, partial, options.phase, options.allowOutOfOrder);
+    const plan = makePlan(options.files, reports, recorded, partial, options.phase, options.allowOutOfOrder);
     if (options.phase === 'all') refusePhaseAllWhereShipped(ledgerExists ? await shippedReleases(work, ledger) : [], options.noTraffic);
     refuseMissingRelease(plan, reports, release);
     emit({ type: 'plan', plan });
 
-    const runner = new MigrationRunner(work, lock, ledger, settings, emit, options.sleep);
-    const result: ApplyResult = { phase: options.phase, release, dryRun, plan, applied: [], rebuiltIndexes: runner.rebuilt, usageWarnings: [] };
+    const applied: AppliedMigration[] = [];
+    const runner = new MigrationRunner(work, lock, ledger, settings, emit, options.sleep, applied);
+    const result: ApplyResult = { phase: options.phase, release, dryRun, plan, applied, rebuiltIndexes: runner.rebuilt, usageWarnings: [] };
     if (options.phase === 'expand') {
       const ownPids = [await backendPid(work), ...(lock ? [await backendPid(lock.client)] : [])];
       const gate = await poolGate(work, options.config, {
@@ -211,11 +212,12 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         if (options.phase === 'contract') await addDatabaseDependents(work, report);
         // Only refusals stop the run here; a migration the ledger makes wait is met in order below.
         // With requireAll a wait is a refusal too, and the run applies nothing.
-        const { refusals } = outcome(judge(report, options.phase, planGate), options.requireAll);
+        const judgement = judge(report, options.phase, planGate);
+        const { refusals } = outcome(judgement, options.requireAll);
         if (refusals.length > 0) {
           entry.verdict = 'refused';
           entry.reasons = refusals;
-          throw new ApplyRefusal(refusalMessage(refusals), { reasons: refusals, applied: result.applied });
+          throw refusal(judgement, refusals, applied);
         }
       }
     }
@@ -245,7 +247,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         entry.reasons = refusals;
         stopped = true;
         if (dryRun) continue;
-        throw new ApplyRefusal(refusalMessage(refusals), { reasons: refusals, applied: result.applied });
+        throw refusal(judgement, refusals, applied);
       }
       if (waits.length > 0) {
         // The ledger does not allow it yet (the rollback window, a missing deprecation): a normal
@@ -270,11 +272,12 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         options.phase === 'contract'
           ? async () => {
               // Under the lock, anything not allowed any more (a rollback in between) refuses.
-              const { refusals, waits } = judge(report, 'contract', await gateAt(true));
-              return [...refusals, ...waits];
+              const now = judge(report, 'contract', await gateAt(true));
+              const refusals = [...now.refusals, ...now.waits];
+              if (refusals.length > 0) throw refusal(now, refusals, applied);
             }
           : undefined;
-      const interrupted = () => interruption(options.signal!, file, result.applied, runsInTransaction(report));
+      const interrupted = () => interruption(options.signal!, file, applied, runsInTransaction(report));
       if (options.signal?.aborted) throw interrupted();
       // On abort, cancel the statement on the server (from the applier-lock session): it must not
       // go on running after bgmigrate has gone.
@@ -282,24 +285,23 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       const cancel = () => void lock?.client.query('SELECT pg_cancel_backend($1)', [workPid]).catch(() => undefined);
       options.signal?.addEventListener('abort', cancel, { once: true });
       try {
-        result.applied.push(await runner.run(file, report, entry.doneStatements ?? [], release, recheck));
+        applied.push(await runner.run(file, report, entry.doneStatements ?? [], release, recheck));
         for (const [object, reason] of overridden) {
           await recordUsageOverride(work, { object, reason, migrationId: file.id }, ledger);
         }
       } catch (error) {
         if (options.signal?.aborted) throw interrupted();
-        if (error instanceof LockTimeoutExhausted) throw new LockTimeoutExhausted(error.message, { applied: result.applied, cause: error.cause });
-        if (error instanceof RefusalError) {
-          throw new ApplyRefusal(error.message, { applied: result.applied, cause: error });
-        }
+        // The runner's own refusals already carry what this run applied.
+        if (error instanceof ApplyRefusal) throw error;
+        if (error instanceof RefusalError) throw new ApplyRefusal(error.message, { applied, cause: error });
         throw error;
       } finally {
         options.signal?.removeEventListener('abort', cancel);
       }
     }
     if (!dryRun && release !== null && options.phase !== 'contract') await recordDeployed(work, release, ledger);
-    if (!dryRun && options.phase === 'all' && options.noTraffic && result.applied.length > 0) {
-      await recordNoTrafficApply(work, result.applied.map((a) => a.id), ledger);
+    if (!dryRun && options.phase === 'all' && options.noTraffic && applied.length > 0) {
+      await recordNoTrafficApply(work, applied.map((a) => a.id), ledger);
     }
     return result;
   } finally {
@@ -335,6 +337,15 @@ function resolveSettings(options: ApplyOptions): Settings {
 function clientFactory(database: string | ClientFactory): ClientFactory {
   if (typeof database !== 'string') return database;
   return (purpose) => connect(database, { applicationName: purpose === 'lock' ? 'bgmigrate apply (lock)' : 'bgmigrate apply' });
+}
+
+/**
+ * The refusal that stops the run at a migration: a LedgerRefusal when nothing but the ledger's
+ * waits stop it (with --require-all, or on the recheck under the ledger's lock), else an ApplyRefusal.
+ */
+function refusal(judgement: Judgement, refusals: string[], applied: readonly AppliedMigration[]): ApplyRefusal {
+  const message = refusalMessage(refusals);
+  return judgement.refusals.length === 0 ? new LedgerRefusal(message, { reasons: refusals, applied }) : new ApplyRefusal(message, { reasons: refusals, applied });
 }
 
 /** What an interrupted run leaves: the migration in progress rolled back (or resumable), the ones before it kept. */

@@ -15,7 +15,8 @@ import type pg from 'pg';
 import { RefusalError } from '../errors.js';
 import { quoteIdent } from '../db/sql.js';
 import { parseSql, scanSql } from '../parse/parser.js';
-import { RetriesExhausted, withLockRetries } from './retry.js';
+import { LockTimeoutExhausted } from './errors.js';
+import { withLockRetries } from './retry.js';
 import type { RunnableStatement } from './statements.js';
 
 export interface BackfillOptions {
@@ -131,7 +132,7 @@ async function inBatchTransaction<T>(client: pg.Client, options: BackfillOptions
       { onRetry: () => void (progress.retries += 1), sleep: options.sleep },
     );
   } catch (error) {
-    throw error instanceof RetriesExhausted ? error.lastError : error;
+    throw error instanceof LockTimeoutExhausted ? error.lastError : error;
   }
 }
 

@@ -4,7 +4,8 @@
  * out of order, a pending expand migration before a contract one, `--phase all` where a release
  * has shipped, deprecations without a release).
  */
-import { DriftError, RefusalError, UsageError } from '../errors.js';
+import { DriftError, UsageError } from '../errors.js';
+import { PlanRefusal } from './errors.js';
 import type { LedgerMigration, PartialMigration } from '../ledger/index.js';
 import type { FileReport, MigrationFile, Phase } from '../model.js';
 
@@ -102,7 +103,7 @@ export function makePlan(
     });
     const early = plan.find((e, i) => e.action === 'apply' && i < lastApplied);
     if (early) {
-      throw new RefusalError(
+      throw new PlanRefusal(
         `${early.path}: new migration sorts before ${plan[lastApplied].path}, which is already applied; rename it to sort last, or run apply with --allow-out-of-order if it does not depend on the migrations before it`,
       );
     }
@@ -112,7 +113,7 @@ export function makePlan(
     const firstExpand = plan.find((e) => e.action === 'skip');
     const laterContract = firstExpand && plan.slice(plan.indexOf(firstExpand)).some((e) => e.action !== 'skip' && e.action !== 'applied');
     if (firstExpand && laterContract) {
-      throw new RefusalError(
+      throw new PlanRefusal(
         `${firstExpand.path}: pending expand migration comes before pending contract migrations; run bgmigrate apply --phase expand first`,
       );
     }
@@ -127,7 +128,7 @@ export function makePlan(
  */
 export function refusePhaseAllWhereShipped(shipped: readonly string[], noTraffic: boolean | undefined): void {
   if (shipped.length > 0 && !noTraffic) {
-    throw new RefusalError(
+    throw new PlanRefusal(
       `apply --phase all runs contract migrations without the ledger's consent, and release${shipped.length === 1 ? '' : 's'} ${shipped.join(', ')} shipped on this database; use --phase expand / contract, or --no-traffic if nothing reads this database any more (recorded in the ledger)`,
     );
   }

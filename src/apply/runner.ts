@@ -24,9 +24,8 @@ import { runBackfill, type BackfillProgress } from './backfill.js';
 import { describeBlocker, lockHoldersOn, type Blocker } from './blocker.js';
 import { BlockerWatch } from './blocker-watch.js';
 import { concurrentIndexBuild, existingIndex, invalidIndexes } from './concurrent-index.js';
-import { LockTimeoutExhausted } from './errors.js';
-import { refusalMessage } from './judge.js';
-import { RetriesExhausted, withLockRetries, type RetryEvent, type RetrySchedule } from './retry.js';
+import { LockTimeoutExhausted, MigrationFailed } from './errors.js';
+import { withLockRetries, type RetryEvent, type RetrySchedule } from './retry.js';
 import { canWrapInTransaction, runnableStatements, tablesOf, type RunnableStatement } from './statements.js';
 
 /** One migration this run applied (ApplyResult.applied): how long it took, how many lock retries. */
@@ -98,6 +97,8 @@ export class MigrationRunner {
     private readonly settings: Settings,
     private readonly emit: (event: RunnerEvent) => void,
     private readonly sleep: ((ms: number) => Promise<void>) | undefined,
+    /** What the run applied so far (the caller adds to it): carried by the refusals the runner throws. */
+    private readonly applied: readonly AppliedMigration[],
   ) {
     // Probe twice per lock timeout so a wait is seen before the timeout ends it.
     this.watch = lock ? new BlockerWatch(lock.client, Math.max(20, Math.floor(settings.lockTimeoutMs / 2))) : undefined;
@@ -108,7 +109,7 @@ export class MigrationRunner {
     report: FileReport,
     done: number[],
     release: string | null,
-    recheck?: () => Promise<string[]>,
+    recheck?: () => Promise<void>,
   ): Promise<AppliedMigration> {
     if (this.pid === 0) this.pid = await backendPid(this.work);
     const statements = runnableStatements(report);
@@ -160,13 +161,7 @@ export class MigrationRunner {
       return { id: file.id, path: file.path, durationMs, retries: counter.retries, statements: statements.length, backfill: figures };
     }
     if (runsInTransaction(report)) {
-      const before = recheck
-        ? async () => {
-            const reasons = await recheck();
-            if (reasons.length > 0) throw new RefusalError(refusalMessage(reasons));
-          }
-        : undefined;
-      await this.inTransaction(file, statements, statements, started, counter, record, before);
+      await this.inTransaction(file, statements, statements, started, counter, record, recheck);
     } else {
       const doneSet = new Set(done);
       // A statement that commits as it goes and was started by an earlier run, never finished:
@@ -362,8 +357,9 @@ export class MigrationRunner {
   }
 
   /**
-   * Retries on lock timeout; turns the final failure, and any SQL error, into a RefusalError
-   * that says where, why, who was in the way, and what state the migration is in.
+   * Retries on lock timeout; turns the final failure into a LockTimeoutExhausted, and any SQL
+   * error into a MigrationFailed, saying where, why, who was in the way, and what state the
+   * migration is in. A lost connection is a UsageError (exit 2).
    */
   private async withRetries(
     file: MigrationFile,
@@ -391,7 +387,7 @@ export class MigrationRunner {
     } catch (error) {
       const statement = context.statement();
       const where = statement ? `${file.path}:${statement.line}:${statement.column}` : file.path;
-      if (error instanceof RetriesExhausted) {
+      if (error instanceof LockTimeoutExhausted) {
         let blockers = this.watch?.last ?? [];
         if (blockers.length === 0) {
           blockers = await lockHoldersOn(this.work, context.tables, [this.pid]).catch(() => []);
@@ -400,12 +396,12 @@ export class MigrationRunner {
           blockers.length > 0 ? `blocked by ${blockers.map(describeBlocker).join(', ')}` : 'the blocking session had gone when checked';
         throw new LockTimeoutExhausted(
           `${where}: gave up after ${error.attempts} attempts, each waiting ${formatMs(this.settings.lockTimeoutMs)} for a lock (${error.lastError.message}); ${who}; ${context.state()}`,
-          { applied: [], cause: error },
+          { attempts: error.attempts, lastError: error.lastError, applied: this.applied, cause: error },
         );
       }
       if (isDatabaseError(error)) {
         const code = (error as { code: string }).code;
-        throw new RefusalError(`${where}: ${(error as Error).message} (SQLSTATE ${code}); ${context.state()}`, { cause: error });
+        throw new MigrationFailed(`${where}: ${(error as Error).message} (SQLSTATE ${code}); ${context.state()}`, { sqlState: code, applied: this.applied, cause: error });
       }
       if (isConnectionLoss(error)) {
         // The session went away (server restart, network, terminated backend): PostgreSQL
