@@ -35,7 +35,7 @@ import { acquireApplierLock, type ApplierLock, type LockHolder } from './applier
 import { ApplyRefusal, LedgerRefusal } from './errors.js';
 import { judge, judgeNow, outcome, refusalMessage, type Judgement } from './judge.js';
 import { makePlan, refuseDrift, refuseMissingRelease, refusePhaseAllWhereShipped, type PlanEntry, type RunPhase } from './plan.js';
-import { MigrationRunner, prepareSession, runsInTransaction, type AppliedMigration, type RunnerEvent, type Settings } from './runner.js';
+import { MigrationRunner, prepareSession, runsInTransaction, type AppliedMigration, type RunnerEvent, type RunnerSettings } from './runner.js';
 
 /** Opens a new connected client; called once per connection the runner needs. */
 export type ClientFactory = (purpose: 'lock' | 'work') => Promise<pg.Client>;
@@ -310,7 +310,7 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
   }
 }
 
-function resolveSettings(options: ApplyOptions): Settings {
+function resolveSettings(options: ApplyOptions): RunnerSettings {
   const apply = options.config.apply;
   const settings = {
     lockTimeoutMs: options.lockTimeoutMs ?? apply.lockTimeoutMs,

@@ -26,7 +26,7 @@ import { BlockerWatch } from './blocker-watch.js';
 import { concurrentIndexBuild, existingIndex, invalidIndexes } from './concurrent-index.js';
 import { LockTimeoutExhausted, MigrationFailed } from './errors.js';
 import { withLockRetries, type RetryEvent, type RetrySchedule } from './retry.js';
-import { canWrapInTransaction, runnableStatements, tablesOf, type RunnableStatement } from './statements.js';
+import { canWrapInTransaction, detailOf, runnableStatements, tablesOf, type RunnableStatement } from './statements.js';
 
 /** One migration this run applied (ApplyResult.applied): how long it took, how many lock retries. */
 export interface AppliedMigration {
@@ -59,7 +59,7 @@ export type RunnerEvent =
   | ({ type: 'backfill'; id: string; path: string; elapsedMs: number } & BackfillProgress);
 
 /** How the runner runs: timeouts and the retry schedule, backfill batching. */
-export interface Settings extends RetrySchedule {
+export interface RunnerSettings extends RetrySchedule {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
   /** Backfills: rows per batch (flag, else directive, else 1,000), pause between batches, replica lag limit. */
@@ -73,7 +73,7 @@ export interface Settings extends RetrySchedule {
 }
 
 /** The work connection's session: the runner's timeouts, and a check that stops a statement when bgmigrate dies. */
-export async function prepareSession(work: pg.Client, settings: Settings, pgVersion: number): Promise<void> {
+export async function prepareSession(work: pg.Client, settings: RunnerSettings, pgVersion: number): Promise<void> {
   // Session-level defaults for statements that run outside a transaction; transactions set
   // them again with SET LOCAL.
   await work.query(`SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
@@ -94,7 +94,7 @@ export class MigrationRunner {
     private readonly work: pg.Client,
     lock: ApplierLock | undefined,
     private readonly ledger: LedgerOptions,
-    private readonly settings: Settings,
+    private readonly settings: RunnerSettings,
     private readonly emit: (event: RunnerEvent) => void,
     private readonly sleep: ((ms: number) => Promise<void>) | undefined,
     /** What the run applied so far (the caller adds to it): carried by the refusals the runner throws. */
@@ -252,7 +252,7 @@ export class MigrationRunner {
       await this.inTransaction(file, [statement], all, started, counter, () => recordDone(Date.now()));
       return;
     }
-    const build = await concurrentIndexBuild(statement.text);
+    const build = concurrentIndexBuild(statement);
     const context = {
       tables: tablesOf([statement]),
       statement: () => statement,
@@ -430,7 +430,7 @@ export class MigrationRunner {
 
 /** A DO block with COMMIT/ROLLBACK in its body, or a procedure call (procedures may commit). */
 function commitsAsItGoes(statement: RunnableStatement): boolean {
-  return statement.kind === 'CallStmt' || statement.effects.some((e) => e.kind === 'do-block' && (e as { detail?: { subtype?: string } }).detail?.subtype === 'commits');
+  return statement.kind === 'CallStmt' || statement.effects.some((e) => e.kind === 'do-block' && detailOf(e)?.subtype === 'commits');
 }
 
 /** A statement whose only lasting effect is on the session: safe, and needed, to run again on resume. */
