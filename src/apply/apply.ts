@@ -82,7 +82,7 @@ export interface ApplyOptions {
   /** Contract: objects whose usage refusal is overridden (`--ignore-usage <object> --reason …`), recorded in the ledger. */
   ignoreUsage?: Record<string, string>;
   /**
-   * Contract: treat a migration the ledger does not allow yet as a refusal (ApplyRefusal, exit 1,
+   * Contract: treat a migration the ledger does not allow yet as a refusal (LedgerRefusal, exit 1,
    * nothing applied) instead of leaving it `waiting` (`--require-all`).
    */
   requireAll?: boolean;
@@ -121,15 +121,18 @@ export type ApplyEvent =
  * Applies the pending migrations of `phase` in migration order.
  *
  * - Takes the applier lock (UsageError, exit 2, when another apply holds it past `lockWait`).
- * - Refuses (ApplyRefusal, exit 1) on checksum drift, and on the first migration whose re-lint
- *   refuses it; migrations before it stay applied.
+ * - Refuses (exit 1; the classes are in src/apply/errors.ts): on checksum drift (DriftError),
+ *   on a plan out of order (PlanRefusal), over the pool budget in expand (PoolBudgetRefusal), and
+ *   on the first migration whose re-lint refuses it (ApplyRefusal; LedgerRefusal when only the
+ *   ledger's waits do, with --require-all) or whose statement fails (MigrationFailed);
+ *   migrations before it stay applied.
  * - Contract: a migration the ledger does not allow yet is not an error. It gets the verdict
  *   `waiting` (with the reasons), it and the migrations after it are left for a later run, and
  *   the result is returned normally (the CLI exits 0, or 1 with --require-all).
  * - Expand skips pending contract migrations (they wait for the contract phase); contract
  *   refuses to start while a pending expand migration comes before a pending contract one.
  * - Retries a migration that hit the lock timeout with backoff; after the last retry throws
- *   ApplyRefusal naming the blocking session, with the migration rolled back.
+ *   LockTimeoutExhausted naming the blocking session, with the migration rolled back.
  *
  * @example
  * const result = await applyMigrations({ database: url, config, files, phase: 'expand', release: 'v43' });

@@ -44,6 +44,9 @@
  * - `showLedger(client, {schema, rollbackWindowMs})` → `LedgerContents`.
  * - `verifyLedger(client, files, {schema})` → `{checked, drift}`; `describeDrift(d)` one line each.
  *
+ * For backfills (src/apply/backfill.ts), in each batch's transaction: `startBackfill`, `recordBackfillBatch`,
+ * `finishBackfill`; `backfillCheckpoints(client, {schema})` for `status`.
+ *
  * For the pool gate (src/pool/check.ts): `insertPoolCheck(client, {outcome, release?, budget?}, {schema})`,
  * `lastPoolCheck(client, {schema})`.
  *
@@ -113,5 +116,13 @@ export {
 export { describeDrift, verifyChecksums, verifyLedger, type Drift, type VerifyResult } from './verify.js';
 export { decodeReleaseRows, releaseInfo, type ReleaseRow } from './state.js';
 export { showLedger, type LedgerContents } from './show.js';
+export {
+  backfillCheckpoints,
+  finishBackfill,
+  recordBackfillBatch,
+  startBackfill,
+  type BackfillCheckpoint,
+  type BackfillKey,
+} from './backfill-progress.js';
 export { insertPoolCheck, lastPoolCheck, type PoolCheckOutcome, type PoolCheckRow } from './pool-checks.js';
 export { fillLedger, type FillOptions } from './bench.js';
