@@ -140,7 +140,6 @@ export type ApplyEvent =
 export async function applyMigrations(options: ApplyOptions): Promise<ApplyResult> {
   const settings = resolveSettings(options);
   const ledger: LedgerOptions = { schema: options.config.ledger.schema };
-  const gateAt = (lock?: boolean) => currentGate(work!, { ...ledger, rollbackWindowMs: options.config.ledger.rollbackWindowMs, now: now(), lock });
   const open = clientFactory(options.database);
   const emit = options.onProgress ?? (() => undefined);
   const now = options.now ?? (() => undefined);
@@ -149,6 +148,9 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
 
   let lock: ApplierLock | undefined;
   let work: pg.Client | undefined;
+  /** The ledger's gate as the database has it now; `underLock` holds release commands off until the work connection commits. */
+  const gateAt = (underLock?: boolean) =>
+    currentGate(work!, { ...ledger, rollbackWindowMs: options.config.ledger.rollbackWindowMs, now: now(), lock: underLock });
   try {
     if (!dryRun) {
       lock = await acquireApplierLock(await open('lock'), {
