@@ -16,7 +16,11 @@ export class UsageError extends Error {
   }
 }
 
-/** Exit 1: bgmigrate worked and the answer is no (ledger refusal, checksum drift, over budget). */
+/**
+ * Exit 1: bgmigrate worked and the answer is no (ledger refusal, checksum drift, over budget).
+ * Subclasses name the cause: DriftError below, apply's refusals in src/apply/errors.ts,
+ * PoolBudgetRefusal in src/pool/check.ts.
+ */
 export class RefusalError extends Error {
   readonly exitCode = 1 as const;
 

@@ -24,11 +24,25 @@ export { renderJson } from './report/json.js';
 export { renderSarif } from './report/sarif.js';
 export { renderGithub } from './report/github.js';
 export { renderPretty, type PrettyOptions } from './report/pretty.js';
+export { normaliseObjectName } from './object-name.js';
 export { connect, serverVersion } from './db/connect.js';
 export { redactUrl, resolveDatabaseUrl } from './db/url.js';
 export { startEmbedded } from './db/embedded.js';
 export * as ledger from './ledger/index.js';
 export * as pool from './pool/index.js';
-export { applyMigrations, migrationStatus, ApplyRefusal, LockTimeoutExhausted, type ApplyOptions, type ApplyResult, type StatusReport } from './apply/index.js';
+export {
+  applyMigrations,
+  migrationStatus,
+  ApplyRefusal,
+  LedgerRefusal,
+  LockTimeoutExhausted,
+  MigrationFailed,
+  PlanRefusal,
+  type ApplyOptions,
+  type ApplyResult,
+  type AppliedMigration,
+  type StatusReport,
+} from './apply/index.js';
+export { PoolBudgetRefusal } from './pool/check.js';
 export { traceMigrations, traceSql, renderTracePretty, renderTraceJson } from './trace/index.js';
 export { VERSION } from './version.js';

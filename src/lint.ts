@@ -355,6 +355,8 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
       ...s.span,
     };
     if (s.inDoBlock) out.inDoBlock = true;
+    const index = concurrentIndexOf(s.kind, s.node);
+    if (index) out.concurrentIndex = index;
     return out;
   });
   return {
@@ -366,6 +368,14 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
     statements,
     findings,
   };
+}
+
+/** The index a `CREATE INDEX CONCURRENTLY` builds, as written, for the runner (AnalyzedStatement.concurrentIndex). */
+function concurrentIndexOf(kind: string, node: Record<string, unknown>): AnalyzedStatement['concurrentIndex'] {
+  if (kind !== 'IndexStmt' || !node.concurrent) return undefined;
+  const relation = node.relation as { schemaname?: string; relname?: string } | undefined;
+  if (!relation?.relname) return undefined;
+  return { name: typeof node.idxname === 'string' ? node.idxname : null, schema: relation.schemaname ?? null, table: relation.relname };
 }
 
 interface ActiveRules {

@@ -190,6 +190,12 @@ export interface AnalyzedStatement extends Span {
   transaction: number;
   /** Static SQL found inside the `DO` block at the same `index` (not run on its own). */
   inDoBlock?: boolean;
+  /**
+   * `CREATE INDEX CONCURRENTLY`: the index and table as written (unquoted; `schema` null when the
+   * table is not qualified, `name` null when PostgreSQL picks the index name). The runner looks
+   * for an INVALID index a failed build left behind under this name (src/apply/concurrent-index.ts).
+   */
+  concurrentIndex?: { name: string | null; schema: string | null; table: string };
 }
 
 /** The result of linting one migration file. */

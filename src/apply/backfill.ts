@@ -14,8 +14,10 @@
 import type pg from 'pg';
 import { RefusalError } from '../errors.js';
 import { quoteIdent } from '../db/sql.js';
+import { finishBackfill, recordBackfillBatch, startBackfill } from '../ledger/backfill-progress.js';
 import { parseSql, scanSql } from '../parse/parser.js';
-import { RetriesExhausted, withLockRetries } from './retry.js';
+import { LockTimeoutExhausted } from './errors.js';
+import { withLockRetries } from './retry.js';
 import type { RunnableStatement } from './statements.js';
 
 export interface BackfillOptions {
@@ -64,20 +66,14 @@ export async function runBackfill(
   keyOption?: string | ((table: string) => string | undefined),
 ): Promise<BackfillProgress> {
   const target = await targetOf(client, statement, where, keyOption);
-  const q = (table: string) => `"${options.schema}".${table}`;
+  const ledger = { schema: options.schema };
+  const backfill = { migrationId: options.migrationId, checksum: options.checksum };
   const key = quoteIdent(target.key);
   const batchSql = (first: boolean) => addKeyRange(statement.text, `${target.reference}.${key}`, first, where);
   const estimate = Number((await client.query<{ n: string }>(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = $1::regclass`, [target.table])).rows[0].n);
-  await client.query(
-    `INSERT INTO ${q('backfill_progress')} (migration_id, checksum, key_column, estimate) VALUES ($1, $2, $3, $4) ON CONFLICT (migration_id, checksum) DO NOTHING`,
-    [options.migrationId, options.checksum, target.key, estimate],
-  );
-  const saved = (await client.query<{ last_key: string | null; rows_done: string; batches: number }>(
-    `SELECT last_key, rows_done, batches FROM ${q('backfill_progress')} WHERE migration_id = $1 AND checksum = $2`,
-    [options.migrationId, options.checksum],
-  )).rows[0];
-  const progress: BackfillProgress = { rowsDone: Number(saved.rows_done), estimate, batches: saved.batches, retries: 0, pausedMs: 0, done: false };
-  let last = saved.last_key;
+  const saved = await startBackfill(client, { ...backfill, keyColumn: target.key, estimate }, ledger);
+  const progress: BackfillProgress = { rowsDone: saved.rowsDone, estimate, batches: saved.batches, retries: 0, pausedMs: 0, done: false };
+  let last = saved.lastKey;
   for (;;) {
     if (options.signal?.aborted) throw new Error('interrupted');
     if (options.maxReplicationLagMs !== undefined) await waitForReplicas(client, options, progress);
@@ -89,11 +85,7 @@ export async function runBackfill(
     if (upper === null) break;
     const changed = await inBatchTransaction(client, options, progress, async () => {
       const result = await client.query(batchSql(last === null), last === null ? [upper] : [last, upper]);
-      await client.query(
-        `UPDATE ${q('backfill_progress')} SET last_key = $3, rows_done = rows_done + $4, batches = batches + 1, updated_at = now()
-          WHERE migration_id = $1 AND checksum = $2`,
-        [options.migrationId, options.checksum, upper, result.rowCount ?? 0],
-      );
+      await recordBackfillBatch(client, { ...backfill, lastKey: upper, rows: result.rowCount ?? 0 }, ledger);
       return result.rowCount ?? 0;
     });
     last = upper;
@@ -102,7 +94,7 @@ export async function runBackfill(
     options.onProgress?.(progress);
     if (options.batchDelayMs > 0) await options.sleep(options.batchDelayMs);
   }
-  await client.query(`UPDATE ${q('backfill_progress')} SET finished_at = now(), updated_at = now() WHERE migration_id = $1 AND checksum = $2`, [options.migrationId, options.checksum]);
+  await finishBackfill(client, backfill, ledger);
   progress.done = true;
   options.onProgress?.(progress);
   return progress;
@@ -131,7 +123,7 @@ async function inBatchTransaction<T>(client: pg.Client, options: BackfillOptions
       { onRetry: () => void (progress.retries += 1), sleep: options.sleep },
     );
   } catch (error) {
-    throw error instanceof RetriesExhausted ? error.lastError : error;
+    throw error instanceof LockTimeoutExhausted ? error.lastError : error;
   }
 }
 

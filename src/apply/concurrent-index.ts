@@ -7,7 +7,7 @@
  */
 import { quoteIdent } from '../db/sql.js';
 import type pg from 'pg';
-import { loadParser, parseSql } from '../parse/parser.js';
+import type { RunnableStatement } from './statements.js';
 
 /** The index a `CREATE INDEX CONCURRENTLY` statement builds. */
 export interface ConcurrentIndexBuild {
@@ -17,20 +17,12 @@ export interface ConcurrentIndexBuild {
   table: string;
 }
 
-/** The index a CREATE INDEX CONCURRENTLY statement builds, or null for any other statement. */
-export async function concurrentIndexBuild(sql: string): Promise<ConcurrentIndexBuild | null> {
-  await loadParser();
-  const parsed = parseSql(sql);
-  if ('error' in parsed || parsed.stmts.length !== 1) return null;
-  const stmt = parsed.stmts[0].stmt as {
-    IndexStmt?: { idxname?: string; concurrent?: boolean; relation?: { schemaname?: string; relname?: string } };
-  };
-  const index = stmt.IndexStmt;
-  if (!index?.concurrent || !index.relation?.relname) return null;
-  const table = index.relation.schemaname
-    ? `${quoteIdent(index.relation.schemaname)}.${quoteIdent(index.relation.relname)}`
-    : quoteIdent(index.relation.relname);
-  return { name: index.idxname ?? null, table };
+/** The index a CREATE INDEX CONCURRENTLY statement builds (as the linter read it), or null for any other statement. */
+export function concurrentIndexBuild(statement: Pick<RunnableStatement, 'concurrentIndex'>): ConcurrentIndexBuild | null {
+  const index = statement.concurrentIndex;
+  if (!index) return null;
+  const table = index.schema !== null ? `${quoteIdent(index.schema)}.${quoteIdent(index.table)}` : quoteIdent(index.table);
+  return { name: index.name, table };
 }
 
 /** The INVALID indexes on a table (schema-qualified, quoted), e.g. left by failed concurrent builds. */

@@ -2,22 +2,13 @@
  * The runner: `applyMigrations` (apply) and `migrationStatus` (status), and the pieces tests
  * and other tools use directly.
  */
-export {
-  applyMigrations,
-  judge,
-  ApplyRefusal,
-  LockTimeoutExhausted,
-  type ApplyOptions,
-  type RunPhase,
-  type ApplyResult,
-  type ApplyEvent,
-  type AppliedMigration,
-  type PlanEntry,
-  type PlanAction,
-  type ClientFactory,
-} from './apply.js';
+export { applyMigrations, type ApplyOptions, type ApplyResult, type ApplyEvent, type ClientFactory } from './apply.js';
+export { ApplyRefusal, LedgerRefusal, LockTimeoutExhausted, MigrationFailed, PlanRefusal } from './errors.js';
+export { judge, type Judgement } from './judge.js';
+export { type RunPhase, type PlanEntry, type PlanAction } from './plan.js';
+export { type AppliedMigration, type RunnerEvent } from './runner.js';
 export { acquireApplierLock, applierLockKey, findLockHolder, type ApplierLock, type LockHolder } from './applier-lock.js';
-export { retryDelays, withLockRetries, RetriesExhausted, isRetryable, type RetrySchedule, type RetryEvent } from './retry.js';
+export { retryDelays, withLockRetries, isRetryable, type RetrySchedule, type RetryEvent } from './retry.js';
 export { blockersOf, lockHoldersOn, describeBlocker, type Blocker } from './blocker.js';
 export {
   migrationStatus,

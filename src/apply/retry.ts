@@ -4,6 +4,7 @@
  * still gets through once the long transaction in its way ends. Fails closed: there is no
  * final attempt without a timeout.
  */
+import { LockTimeoutExhausted } from './errors.js';
 
 /** SQLSTATE 55P03 lock_not_available: `lock_timeout` expired (or NOWAIT). */
 export const LOCK_NOT_AVAILABLE = '55P03';
@@ -51,22 +52,9 @@ export function isRetryable(error: unknown): boolean {
   return code === LOCK_NOT_AVAILABLE || code === DEADLOCK_DETECTED;
 }
 
-/** Thrown when every attempt hit a lock timeout; `lastError` is PostgreSQL's last answer. */
-export class RetriesExhausted extends Error {
-  readonly attempts: number;
-  readonly lastError: Error;
-
-  constructor(attempts: number, lastError: Error) {
-    super(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError.message}`);
-    this.name = 'RetriesExhausted';
-    this.attempts = attempts;
-    this.lastError = lastError;
-  }
-}
-
 /**
  * Runs `attempt` until it succeeds, retrying on lock timeout or deadlock with the schedule's
- * delays. Any other error is thrown as is; after the last retry throws {@link RetriesExhausted}.
+ * delays. Any other error is thrown as is; after the last retry throws {@link LockTimeoutExhausted}.
  * `attempt` must leave nothing behind when it fails (roll its transaction back).
  *
  * @example await withLockRetries(() => runInTransaction(client, sql), config.apply);
@@ -83,7 +71,11 @@ export async function withLockRetries<T>(
       return await attempt(n + 1);
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      if (n >= delays.length) throw new RetriesExhausted(n + 1, error as Error);
+      if (n >= delays.length) {
+        const attempts = n + 1;
+        const lastError = error as Error;
+        throw new LockTimeoutExhausted(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError.message}`, { attempts, lastError, applied: [] });
+      }
       hooks.onRetry?.({
         retry: n + 1,
         maxRetries: delays.length,

@@ -3,6 +3,7 @@
  * static SQL inside DO blocks as statements of their own (sharing the block's index); those
  * run as part of their block, so they are folded back into it here.
  */
+import type { AnalyzedEffect } from '../lint.js';
 import type { AnalyzedStatement, Effect, FileReport } from '../model.js';
 
 /** One statement to send to the server, with everything the linter found in it. */
@@ -15,6 +16,8 @@ export interface RunnableStatement {
   column: number;
   effects: Effect[];
   cannotRunInTransaction: boolean;
+  /** `CREATE INDEX CONCURRENTLY`: the index it builds, as the linter read it. */
+  concurrentIndex?: AnalyzedStatement['concurrentIndex'];
 }
 
 /**
@@ -42,13 +45,24 @@ export function runnableStatements(report: FileReport): RunnableStatement[] {
         column: top.column,
         effects: group.flatMap((s) => s.effects),
         cannotRunInTransaction: group.some((s) => s.cannotRunInTransaction),
+        ...(top.concurrentIndex ? { concurrentIndex: top.concurrentIndex } : {}),
       };
     })
     .filter((s) => !isTransactionBoundary(s));
 }
 
+/** BEGIN, START TRANSACTION, COMMIT, END (and COMMIT PREPARED), as the analyser classified them. */
 function isTransactionBoundary(statement: RunnableStatement): boolean {
-  return statement.kind === 'TransactionStmt' && /^\s*(begin|start|commit|end)\b/i.test(statement.text);
+  return statement.effects.some((e) => e.kind === 'transaction' && (detailOf(e)?.transaction === 'begin' || detailOf(e)?.transaction === 'commit'));
+}
+
+/**
+ * What the analyser found about an effect beyond the shared Effect shape. A FileReport's effects
+ * are the analyser's own (src/lint.ts passes them on); one `apply` adds for a CASCADE dependent
+ * (src/apply/cascade.ts) has none.
+ */
+export function detailOf(effect: Effect): AnalyzedEffect['detail'] | undefined {
+  return (effect as Partial<AnalyzedEffect>).detail;
 }
 
 /**

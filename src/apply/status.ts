@@ -6,11 +6,11 @@
 import { contractVerdict } from '../contract-verdict.js';
 import { targetVersion } from '../config/target-version.js';
 import type pg from 'pg';
-import { relationExists } from '../db/sql.js';
 import type { Config } from '../config/config.js';
 import { connect, serverVersion } from '../db/connect.js';
 import { appliedMigrations, gateFromSnapshot, listDeprecations, listReleases, readLedgerSnapshot, statementProgress } from '../ledger/index.js';
 import type { ReleaseColor, ReleaseState } from '../ledger/index.js';
+import { backfillCheckpoints } from '../ledger/backfill-progress.js';
 import { lintMigrations } from '../lint.js';
 import { readLastPoolCheck, type PoolCheckRecord } from '../pool/check.js';
 import type { MigrationFile, Phase } from '../model.js';
@@ -248,28 +248,16 @@ function colorsOf(statuses: readonly ReleaseStatus[], releases: readonly { relea
 
 /** Every backfill checkpoint (ledger v7); empty for an older ledger. */
 async function readBackfills(client: pg.ClientBase, schema: string): Promise<BackfillStatus[]> {
-  if (!(await relationExists(client, `"${schema}".backfill_progress`))) return [];
-  const { rows } = await client.query<{
-    migration_id: string;
-    key_column: string;
-    last_key: string | null;
-    rows_done: string;
-    batches: number;
-    estimate: string | null;
-    started_at: Date;
-    updated_at: Date;
-    finished_at: Date | null;
-  }>(`SELECT * FROM "${schema}".backfill_progress ORDER BY started_at`);
-  return rows.map((r) => ({
-    migration: r.migration_id,
-    state: r.finished_at ? 'finished' : 'running',
-    keyColumn: r.key_column,
-    lastKey: r.last_key,
-    rowsDone: Number(r.rows_done),
+  return (await backfillCheckpoints(client, { schema })).map((r) => ({
+    migration: r.migrationId,
+    state: r.finishedAt ? 'finished' : 'running',
+    keyColumn: r.keyColumn,
+    lastKey: r.lastKey,
+    rowsDone: r.rowsDone,
     batches: r.batches,
-    estimate: r.estimate === null ? null : Number(r.estimate),
-    startedAt: r.started_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-    finishedAt: r.finished_at?.toISOString() ?? null,
+    estimate: r.estimate,
+    startedAt: r.startedAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
   }));
 }

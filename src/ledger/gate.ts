@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import type { Effect, LedgerGate, LedgerVerdict } from '../model.js';
 import { UsageError } from '../errors.js';
-import { checkNotNewer, ledgerError, ledgerSchema, type DeprecationSource, type LedgerOptions } from './ddl.js';
+import { checkNotNewer, ledgerError, ledgerLockSql, ledgerSchema, type DeprecationSource, type LedgerOptions } from './ddl.js';
 import { verifyChecksums, type Drift } from './drift.js';
 import { decodeReleaseRows, formatInstant, releaseInfo, releaseRowsSql, type ReleaseInfo, type ReleaseJson, type ReleaseRow } from './state.js';
 
@@ -142,6 +142,17 @@ export async function ledgerGate(client: pg.ClientBase, options: GateOptions & S
     throw error instanceof UsageError ? error : ledgerError(error, ledgerSchema(options), 'read');
   }
   return gateFromSnapshot(snapshot, options);
+}
+
+/**
+ * The gate read in the caller's transaction (or none): `apply` judges each contract migration by
+ * it right before running it. Without a ledger, an empty ledger's gate. With `lock`, first takes
+ * the ledger's transaction lock (release commands take it too), so no release changes state
+ * until the caller commits.
+ */
+export async function currentGate(client: pg.ClientBase, options: GateOptions & { lock?: boolean }): Promise<SnapshotGate> {
+  if (options.lock) await client.query(ledgerLockSql(ledgerSchema(options)));
+  return gateFromSnapshot(await readLedgerSnapshot(client, { schema: options.schema, applied: false }), options);
 }
 
 type Attempt =

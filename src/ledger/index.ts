@@ -18,8 +18,14 @@
  * - `recordStatementProgress(client, {migrationId, checksum, statementIndex, durationMs, release?}, {schema})`
  *   for no-transaction migrations, one call per statement run (idempotent);
  *   `statementProgress(client, migrationId, {schema, checksum?})` → done statements by index.
- * - `readLedgerSnapshot(client, {schema})` + `gateFromSnapshot(snapshot, {rollbackWindowMs, now?})`
- *   → a LedgerGate read inside the caller's transaction (re-lint right before a contract migration).
+ * - `partialMigrations(client, ids, {schema})` → the done statements of migrations a run left
+ *   part-way, per file content; `recordStatementStart` / `statementStarts` for statements that
+ *   commit as they go (a DO block with COMMIT, a CALL).
+ * - `recordDeployed(client, R, {schema})`, `recordNoTrafficApply(client, ids, {schema})`,
+ *   `recordUsageOverride(client, {object, reason, migrationId}, {schema})`; `shippedReleases(client, {schema})`.
+ * - `currentGate(client, {schema, rollbackWindowMs, now?, lock?})` → a LedgerGate read inside the
+ *   caller's transaction (re-lint right before a contract migration; `lock` holds release commands
+ *   off until the caller commits).
  *
  * For `check --database` (client NOT in a transaction):
  * - `ledgerGate(client, {schema, rollbackWindowMs, now?, files?, driftKinds?})` → `SnapshotGate`
@@ -37,6 +43,12 @@
  * - `deprecateObject(client, object, R, {schema})` → `Deprecation | null`.
  * - `showLedger(client, {schema, rollbackWindowMs})` → `LedgerContents`.
  * - `verifyLedger(client, files, {schema})` → `{checked, drift}`; `describeDrift(d)` one line each.
+ *
+ * For backfills (src/apply/backfill.ts), in each batch's transaction: `startBackfill`, `recordBackfillBatch`,
+ * `finishBackfill`; `backfillCheckpoints(client, {schema})` for `status`.
+ *
+ * For the pool gate (src/pool/check.ts): `insertPoolCheck(client, {outcome, release?, budget?}, {schema})`,
+ * `lastPoolCheck(client, {schema})`.
  *
  * Benchmark: `fillLedger(client, {migrations: 10_000, releases: 1_000})`.
  */
@@ -58,12 +70,18 @@ export {
   checkReleaseName,
   deprecateObject,
   listDeprecations,
-  normalizeObjectName,
+  partialMigrations,
   recordDeprecations,
   recordMigration,
+  recordNoTrafficApply,
   recordStatementProgress,
+  recordStatementStart,
+  recordUsageOverride,
+  recordDeployed,
   statementProgress,
+  statementStarts,
   type LedgerMigration,
+  type PartialMigration,
   type Deprecation,
   type LedgerSuppression,
   type NewLedgerMigration,
@@ -78,6 +96,7 @@ export {
   sealOf,
   rollbackRelease,
   shipRelease,
+  shippedReleases,
   type ReleaseEvent,
   type ReleaseInfo,
   type RollbackResult,
@@ -85,6 +104,7 @@ export {
   type WindowOptions,
 } from './releases.js';
 export {
+  currentGate,
   gateFromSnapshot,
   ledgerGate,
   readLedgerSnapshot,
@@ -96,4 +116,13 @@ export {
 export { describeDrift, verifyChecksums, verifyLedger, type Drift, type VerifyResult } from './verify.js';
 export { decodeReleaseRows, releaseInfo, type ReleaseRow } from './state.js';
 export { showLedger, type LedgerContents } from './show.js';
+export {
+  backfillCheckpoints,
+  finishBackfill,
+  recordBackfillBatch,
+  startBackfill,
+  type BackfillCheckpoint,
+  type BackfillKey,
+} from './backfill-progress.js';
+export { insertPoolCheck, lastPoolCheck, type PoolCheckOutcome, type PoolCheckRow } from './pool-checks.js';
 export { fillLedger, type FillOptions } from './bench.js';

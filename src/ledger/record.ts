@@ -16,6 +16,7 @@ import {
   ledgerLockSql,
   ledgerSchema,
   ledgerVersion,
+  quoted,
   type DeprecationSource,
   type LedgerOptions,
   type LedgerTables,
@@ -96,9 +97,6 @@ export function checkReleaseName(release: string): string {
   return name;
 }
 
-/** A user-written object name in the form effects use (see src/object-name.ts). */
-export { normaliseObjectName as normalizeObjectName } from '../object-name.js';
-
 /**
  * Adds `release` to the ledger if it is new, with a `deployed` event when `deployed` is set.
  * @returns true when the release was new.
@@ -118,6 +116,11 @@ export async function registerRelease(
     await db.insertInto('release_events').values({ release, state: 'deployed', color: null }).execute();
   }
   return inserted !== undefined;
+}
+
+/** Records that `release` is deployed (green is up, no traffic yet), if the ledger does not know it yet. */
+export async function recordDeployed(client: pg.ClientBase, release: string, options: LedgerOptions = {}): Promise<void> {
+  await registerRelease(ledgerDb(client, options), release, { deployed: true });
 }
 
 /**
@@ -259,10 +262,82 @@ export async function statementProgress(
   }
 }
 
+/** A no-transaction migration that started and did not finish: its done statements, per file content. */
+export interface PartialMigration {
+  id: string;
+  checksum: string;
+  /** 0-based indexes of the statements recorded as done. */
+  doneStatements: number[];
+}
+
+/**
+ * The statement progress of the given (unapplied) migrations: one record per file content that
+ * made progress, so progress made with other contents of a file shows up under its own checksum.
+ */
+export async function partialMigrations(client: pg.ClientBase, ids: readonly string[], options: LedgerOptions = {}): Promise<PartialMigration[]> {
+  const found: PartialMigration[] = [];
+  for (const id of ids) {
+    const rows = await statementProgress(client, id, options);
+    if (rows.length === 0) continue;
+    const byChecksum = new Map<string, number[]>();
+    for (const row of rows) byChecksum.set(row.checksum, [...(byChecksum.get(row.checksum) ?? []), row.statementIndex]);
+    for (const [checksum, done] of byChecksum) found.push({ id, checksum, doneStatements: [...new Set(done)] });
+  }
+  return found;
+}
+
+/**
+ * Records that a statement which commits as it goes (a DO block with COMMIT, a CALL) has
+ * started. Run it outside any transaction, so the row is committed before the statement runs.
+ */
+export async function recordStatementStart(
+  client: pg.ClientBase,
+  start: { migrationId: string; checksum: string; statementIndex: number },
+  options: LedgerOptions = {},
+): Promise<void> {
+  await client.query(`INSERT INTO ${quoted(ledgerSchema(options))}.statement_starts (migration_id, checksum, statement_index) VALUES ($1, $2, $3)`, [
+    start.migrationId,
+    start.checksum,
+    start.statementIndex,
+  ]);
+}
+
+/** When statements of this file content were started ({@link recordStatementStart}), oldest first. */
+export async function statementStarts(
+  client: pg.ClientBase,
+  migrationId: string,
+  checksum: string,
+  options: LedgerOptions = {},
+): Promise<{ statementIndex: number; at: Date }[]> {
+  const { rows } = await client.query<{ statementIndex: number; at: Date }>(
+    `SELECT statement_index AS "statementIndex", started_at AS at FROM ${quoted(ledgerSchema(options))}.statement_starts WHERE migration_id = $1 AND checksum = $2 ORDER BY seq`,
+    [migrationId, checksum],
+  );
+  return rows;
+}
+
+/** Records that `apply --phase all --no-traffic` applied these migrations (who and when). */
+export async function recordNoTrafficApply(client: pg.ClientBase, migrationIds: readonly string[], options: LedgerOptions = {}): Promise<void> {
+  await client.query(`INSERT INTO ${quoted(ledgerSchema(options))}.no_traffic_applies (migration_ids) VALUES ($1)`, [JSON.stringify(migrationIds)]);
+}
+
+/** Records that `apply --ignore-usage <object> --reason …` let `migrationId` run although usage evidence refused it. */
+export async function recordUsageOverride(
+  client: pg.ClientBase,
+  override: { object: string; reason: string; migrationId: string },
+  options: LedgerOptions = {},
+): Promise<void> {
+  await client.query(`INSERT INTO ${quoted(ledgerSchema(options))}.usage_overrides (object, reason, migration_id) VALUES ($1, $2, $3)`, [
+    override.object,
+    override.reason,
+    override.migrationId,
+  ]);
+}
+
 /**
  * Records deprecations of `objects` at `release` (registered as `deployed` when new). Object
  * names must already be normalised as effects name objects (directives are, by the parser; use
- * {@link normalizeObjectName} for user input). An object already deprecated at that release is
+ * `normaliseObjectName` of src/object-name.ts for user input). An object already deprecated at that release is
  * not recorded twice.
  *
  * @returns the deprecations added.

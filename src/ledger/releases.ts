@@ -54,6 +54,14 @@ async function serverNow(client: pg.ClientBase): Promise<Date> {
   return result.rows[0].now;
 }
 
+/** The releases that have ever shipped (gone live) on this database, by name. */
+export async function shippedReleases(client: pg.ClientBase, options: LedgerOptions = {}): Promise<string[]> {
+  const { rows } = await client.query<{ release: string }>(
+    `SELECT DISTINCT release FROM "${ledgerSchema(options)}".release_events WHERE state = 'live' ORDER BY release`,
+  );
+  return rows.map((r) => r.release);
+}
+
 /**
  * Every release, oldest first, with its derived state; empty when the ledger does not exist.
  */

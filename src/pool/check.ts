@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { RefusalError, UsageError } from '../errors.js';
 import { configName } from '../config/config.js';
-import { ensureLedger } from '../ledger/ddl.js';
+import { insertPoolCheck, lastPoolCheck, type PoolCheckRow } from '../ledger/pool-checks.js';
 import { computeBudget, type PoolBudget } from './budget.js';
 import type { PoolConfig } from './config.js';
 import { offlineSupply, readServerSupply, type ReadSupplyOptions } from './supply.js';
@@ -93,57 +93,20 @@ export async function poolGate(
 }
 
 /** A recorded pool check, as `status` shows it. */
-export interface PoolCheckRecord {
-  checkedAt: Date;
-  outcome: 'fits' | 'over-budget' | 'skipped';
-  release: string | null;
-  checkedBy: string;
-  /** Null for a skipped check. */
-  budget: PoolBudget | null;
-}
+export type PoolCheckRecord = PoolCheckRow<PoolBudget>;
 
-function table(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new UsageError(`ledger.schema: must be a lower-case SQL identifier, got "${schema}"`);
-  return `"${schema}".pool_checks`;
-}
-
-/**
- * Appends one pool check to the ledger table `<schema>.pool_checks` (append-only like the rest
- * of the ledger).
- */
+/** Appends one pool check to the ledger (src/ledger/pool-checks.ts owns the table). */
 export async function recordPoolCheck(
-  client: pg.Client,
+  client: pg.ClientBase,
   schema: string,
   check: { outcome: PoolCheckRecord['outcome']; release?: string; budget?: PoolBudget },
 ): Promise<void> {
-  const name = table(schema);
-  // The table is part of the versioned ledger (version 3); this creates or upgrades it if needed.
-  await ensureLedger(client, { schema });
-  await client.query(`INSERT INTO ${name} (release, outcome, budget) VALUES ($1, $2, $3)`, [
-    check.release ?? null,
-    check.outcome,
-    check.budget === undefined ? null : JSON.stringify(check.budget),
-  ]);
+  await insertPoolCheck(client, check, { schema });
 }
 
-/**
- * The last recorded pool check, or undefined when none was recorded (or the table does not
- * exist yet). Read-only: safe inside `status`'s READ ONLY transaction.
- */
-export async function readLastPoolCheck(client: pg.Client, schema: string): Promise<PoolCheckRecord | undefined> {
-  const name = table(schema);
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [name]);
-  if (exists.rows[0].t === null) return undefined;
-  const result = await client.query<{
-    checked_at: Date;
-    outcome: PoolCheckRecord['outcome'];
-    release: string | null;
-    checked_by: string;
-    budget: PoolBudget | null;
-  }>(`SELECT checked_at, outcome, release, checked_by, budget FROM ${name} ORDER BY id DESC LIMIT 1`);
-  const row = result.rows[0];
-  if (!row) return undefined;
-  return { checkedAt: row.checked_at, outcome: row.outcome, release: row.release, checkedBy: row.checked_by, budget: row.budget };
+/** The last recorded pool check, or undefined when none was recorded. Read-only. */
+export async function readLastPoolCheck(client: pg.ClientBase, schema: string): Promise<PoolCheckRecord | undefined> {
+  return lastPoolCheck<PoolBudget>(client, { schema });
 }
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { acquireApplierLock } from '../../src/apply/applier-lock.js';
 import { ApplyRefusal, applyMigrations, migrationStatus, type ApplyEvent } from '../../src/apply/index.js';
-import { ledgerPort } from '../../src/apply/ledger-adapter.js';
+import * as ledger from '../../src/ledger/index.js';
 import { DriftError, RefusalError, UsageError } from '../../src/errors.js';
 import { Clients, columnsOf, freshDatabase, migrationsDir, schemaExists, testConfig } from './helpers.js';
 
@@ -56,7 +56,7 @@ describe('apply --phase expand', () => {
     ]);
     expect(events).toEqual(['plan', 'migration', 'statement', 'migration-done', 'migration', 'statement', 'migration-done']);
     expect(await columnsOf(admin, 'accounts')).toEqual(['id', 'name', 'email']);
-    const applied = await ledgerPort(config).applied(admin);
+    const applied = await ledger.appliedMigrations(admin, config.ledger);
     expect(applied.map((a) => [a.id, a.phase, a.release, a.checksum])).toEqual([
       ['001_accounts.sql', 'expand', 'v1', dir.files()[0].checksum],
       ['003_email.sql', 'expand', 'v1', dir.files()[2].checksum],
@@ -91,7 +91,7 @@ describe('apply --phase expand', () => {
     expect(error).toBeInstanceOf(ApplyRefusal);
     expect((error as Error).message).toMatch(/^002_index\.sql:2:1: index-not-concurrent: /);
     expect((error as ApplyRefusal).applied.map((a) => a.id)).toEqual([]);
-    expect((await ledgerPort(config).applied(admin)).map((a) => a.id)).toEqual([]);
+    expect((await ledger.appliedMigrations(admin, config.ledger)).map((a) => a.id)).toEqual([]);
     expect(await columnsOf(admin, 'accounts')).toEqual([]);
   });
 
@@ -182,7 +182,7 @@ describe('one applier at a time', () => {
     const counts = [a.applied.length, b.applied.length].sort();
     expect(counts).toEqual([0, 3]);
     expect((await admin.query('SELECT migration FROM runs ORDER BY 1')).rows.map((r) => r.migration)).toEqual(['002', '003']);
-    expect((await ledgerPort(config).applied(admin)).map((r) => r.id).sort()).toEqual(['001_counter.sql', '002_one.sql', '003_two.sql']);
+    expect((await ledger.appliedMigrations(admin, config.ledger)).map((r) => r.id).sort()).toEqual(['001_counter.sql', '002_one.sql', '003_two.sql']);
   });
 });
 
@@ -241,7 +241,7 @@ describe('no-transaction migrations', () => {
     expect((await admin.query('SELECT what FROM events ORDER BY what')).rows).toEqual([{ what: 'step 1' }, { what: 'step 3' }]);
     const valid = await admin.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_email_idx'::regclass`);
     expect(valid.rows).toEqual([{ indisvalid: true }]);
-    expect((await ledgerPort(config).applied(admin)).map((r) => r.id)).toEqual(['001_email_index.sql']);
+    expect((await ledger.appliedMigrations(admin, config.ledger)).map((r) => r.id)).toEqual(['001_email_index.sql']);
   });
 
   it('an unnamed concurrent build that fails leaves no INVALID index behind', async () => {
@@ -280,7 +280,7 @@ describe('losing a session mid-run', () => {
       /^001_slow\.sql:2:1: lost the connection to the database \(.+\); the migration was rolled back: nothing of it is applied$/,
     );
     expect(await columnsOf(admin, 'slow')).toEqual([]);
-    expect(await ledgerPort(config).applied(admin)).toEqual([]);
+    expect(await ledger.appliedMigrations(admin, config.ledger)).toEqual([]);
   });
 
   it('the lock session terminated: the run stops before the next migration', async () => {
@@ -299,7 +299,7 @@ describe('losing a session mid-run', () => {
     expect((error as Error).message).toBe(
       'lost the ledger lock (its database session ended); stopped before the next migration, run apply again',
     );
-    expect((await ledgerPort(config).applied(admin)).map((m) => m.id)).toEqual(['001_slow.sql']);
+    expect((await ledger.appliedMigrations(admin, config.ledger)).map((m) => m.id)).toEqual(['001_slow.sql']);
     expect(await columnsOf(admin, 'second')).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { ApplyRefusal, applyMigrations } from '../../src/apply/index.js';
-import { ledgerPort } from '../../src/apply/ledger-adapter.js';
+import * as ledger from '../../src/ledger/index.js';
 import { lintSql } from '../../src/lint.js';
 import { Clients, freshDatabase, migrationsDir, testConfig } from './helpers.js';
 
@@ -43,13 +43,12 @@ describe('a DO block that commits as it goes', () => {
 
   it('interrupted, it is not run again from the start; declared idempotent, it is', async () => {
     const config = testConfig({ lockTimeout: '1s', maxRetries: 0 });
-    const ledger = ledgerPort(config);
-    await ledger.ensure(admin);
+    await ledger.ensureLedger(admin, config.ledger);
     // Not declared idempotent (only vouched for by a suppression): an earlier run started the
     // block (and committed two batches) then died.
     const plain = migrationsDir({ '001_backfill.sql': `-- bgmigrate-ignore commit-in-block: reviewed, runs in a maintenance window\n${BLOCK}` });
     const [file] = plain.files();
-    await ledger.recordStart(admin, { id: file.id, checksum: file.checksum, index: 0 });
+    await ledger.recordStatementStart(admin, { migrationId: file.id, checksum: file.checksum, statementIndex: 0 }, config.ledger);
     await admin.query('UPDATE amounts SET v = v * 10 WHERE id % 4 IN (0, 1)');
     const error = await applyMigrations({ database: clients.url, config, files: plain.files(), phase: 'expand' }).catch((e) => e);
     expect(error).toBeInstanceOf(ApplyRefusal);
@@ -64,9 +63,9 @@ describe('a DO block that commits as it goes', () => {
     // Declared idempotent (each batch skips rows already done), an interrupted block is run again.
     const safe = migrationsDir({ '001_backfill.sql': `-- bgmigrate: idempotent\n${BLOCK.replace('WHERE id % 4 = b', 'WHERE id % 4 = b AND v < 10')}` });
     const [again] = safe.files();
-    await ledger.recordStart(admin, { id: again.id, checksum: again.checksum, index: 0 });
+    await ledger.recordStatementStart(admin, { migrationId: again.id, checksum: again.checksum, statementIndex: 0 }, config.ledger);
     await applyMigrations({ database: clients.url, config, files: safe.files(), phase: 'expand' });
     expect((await admin.query('SELECT v, count(*)::int AS n FROM amounts GROUP BY v ORDER BY v')).rows).toEqual([{ v: 10, n: 8 }]);
-    expect((await ledger.applied(admin)).map((a) => a.id)).toEqual(['001_backfill.sql']);
+    expect((await ledger.appliedMigrations(admin, config.ledger)).map((a) => a.id)).toEqual(['001_backfill.sql']);
   });
 });

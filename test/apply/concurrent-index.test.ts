@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { concurrentIndexBuild, existingIndex, invalidIndexes } from '../../src/apply/concurrent-index.js';
+import { runnableStatements } from '../../src/apply/statements.js';
+import { lintSql } from '../../src/lint.js';
 import { Clients, freshDatabase } from './helpers.js';
+
+/** The build of a one-statement migration, from what the linter read (as the runner gets it). */
+async function buildOf(sql: string) {
+  const [statement] = runnableStatements(await lintSql(sql));
+  return concurrentIndexBuild(statement);
+}
 
 let clients: Clients;
 let client: pg.Client;
@@ -17,26 +25,26 @@ afterAll(async () => {
 
 describe('concurrentIndexBuild', () => {
   it('reads the index name and table of a named CREATE INDEX CONCURRENTLY', async () => {
-    expect(await concurrentIndexBuild('CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON shop.users (email)')).toEqual({
+    expect(await buildOf('CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON shop.users (email)')).toEqual({
       name: 'users_email_idx',
       table: '"shop"."users"',
     });
-    expect(await concurrentIndexBuild('create unique index concurrently "Odd""Name" on "Users"(email)')).toEqual({
+    expect(await buildOf('create unique index concurrently "Odd""Name" on "Users"(email)')).toEqual({
       name: 'Odd"Name',
       table: '"Users"',
     });
   });
 
   it('ignores other statements; an unnamed build has no name', async () => {
-    expect(await concurrentIndexBuild('CREATE INDEX users_email_idx ON shop.users (email)')).toBeNull();
-    expect(await concurrentIndexBuild('CREATE INDEX CONCURRENTLY ON shop.users (email)')).toEqual({ name: null, table: '"shop"."users"' });
-    expect(await concurrentIndexBuild('VACUUM shop.users')).toBeNull();
+    expect(await buildOf('CREATE INDEX users_email_idx ON shop.users (email)')).toBeNull();
+    expect(await buildOf('CREATE INDEX CONCURRENTLY ON shop.users (email)')).toEqual({ name: null, table: '"shop"."users"' });
+    expect(await buildOf('VACUUM shop.users')).toBeNull();
   });
 });
 
 describe('existingIndex', () => {
   it('tells an INVALID index left by a failed concurrent build from a valid one', async () => {
-    const build = (await concurrentIndexBuild('CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON shop.users (email)')) as { name: string; table: string };
+    const build = (await buildOf('CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON shop.users (email)')) as { name: string; table: string };
     expect(await invalidIndexes(client, build.table)).toEqual([]);
     expect(await existingIndex(client, build)).toBeNull();
     // Duplicates make the unique build fail after the index was created: it stays INVALID.

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { applyMigrations } from '../../src/apply/index.js';
-import { ledgerPort } from '../../src/apply/ledger-adapter.js';
+import * as ledger from '../../src/ledger/index.js';
 import { Clients, columnsOf, freshDatabase, migrationsDir, testConfig } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -167,13 +167,13 @@ describe('an apply killed with SIGKILL', () => {
       await waitForOrphans(admin);
 
       const ledgerExists = (await admin.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'bgmigrate'`)).rows.length === 1;
-      const appliedAfterKill = new Set(ledgerExists ? (await ledgerPort(config).applied(admin)).map((r) => r.id) : []);
+      const appliedAfterKill = new Set(ledgerExists ? (await ledger.appliedMigrations(admin, config.ledger)).map((r) => r.id) : []);
       await expectLedgerMatchesSchema(admin, appliedAfterKill);
 
       const result = await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' });
       expect(result.rebuiltIndexes).toEqual(point.rebuilt ?? []);
       expect(result.applied.map((a) => a.id)).toEqual(Object.keys(MIGRATIONS).filter((id) => !appliedAfterKill.has(id)));
-      const all = new Set((await ledgerPort(config).applied(admin)).map((r) => r.id));
+      const all = new Set((await ledger.appliedMigrations(admin, config.ledger)).map((r) => r.id));
       expect([...all].sort()).toEqual(Object.keys(MIGRATIONS));
       await expectLedgerMatchesSchema(admin, all);
       expect(await runs(admin)).toEqual(['002', '003a', '003b', '004']);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { ApplyRefusal, LockTimeoutExhausted, applyMigrations, type ApplyEvent } from '../../src/apply/index.js';
-import { ledgerPort } from '../../src/apply/ledger-adapter.js';
+import * as ledger from '../../src/ledger/index.js';
 import { Clients, columnsOf, freshDatabase, migrationsDir, testConfig } from './helpers.js';
 
 const LOCK_TIMEOUT_MS = 300;
@@ -86,7 +86,7 @@ describe('a long transaction holding the table', () => {
 
     // Nothing half-applied, nothing recorded.
     expect(await columnsOf(admin, 'accounts')).toEqual(['id', 'balance']);
-    expect(await ledgerPort(config).applied(admin)).toEqual([]);
+    expect(await ledger.appliedMigrations(admin, config.ledger)).toEqual([]);
 
     // Traffic kept flowing: no query waited much longer than one lock timeout.
     expect(latencies.length).toBeGreaterThan(100);

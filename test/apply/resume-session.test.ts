@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { applyMigrations } from '../../src/apply/index.js';
-import { ledgerPort } from '../../src/apply/ledger-adapter.js';
+import * as ledger from '../../src/ledger/index.js';
 import { Clients, freshDatabase, migrationsDir, testConfig } from './helpers.js';
 
 let clients: Clients;
@@ -36,16 +36,15 @@ describe('resuming a no-transaction migration', () => {
     });
     const [file] = dir.files();
     // A crash after the first three statements: their progress rows are in the ledger.
-    const ledger = ledgerPort(config);
-    await ledger.ensure(admin);
-    for (const index of [0, 1, 2]) {
-      await ledger.recordStatement(admin, { id: file.id, checksum: file.checksum, index, total: 4, durationMs: 1, release: null });
+    await ledger.ensureLedger(admin, config.ledger);
+    for (const statementIndex of [0, 1, 2]) {
+      await ledger.recordStatementProgress(admin, { migrationId: file.id, checksum: file.checksum, statementIndex, durationMs: 1 }, config.ledger);
     }
     await admin.query('CREATE INDEX CONCURRENTLY users_id_idx ON archive.users (id)');
 
     await applyMigrations({ database: clients.url, config, files: dir.files(), phase: 'expand' });
     const where = (await admin.query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'made_here'")).rows;
     expect(where).toEqual([{ table_schema: 'archive' }]);
-    expect((await ledger.applied(admin)).map((a) => a.id)).toEqual(['001_archive.sql']);
+    expect((await ledger.appliedMigrations(admin, config.ledger)).map((a) => a.id)).toEqual(['001_archive.sql']);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RetriesExhausted, retryDelays, withLockRetries, type RetryEvent } from '../../src/apply/retry.js';
+import { LockTimeoutExhausted } from '../../src/apply/errors.js';
+import { retryDelays, withLockRetries, type RetryEvent } from '../../src/apply/retry.js';
 import { Clients, freshDatabase } from './helpers.js';
 import type pg from 'pg';
 
@@ -83,9 +84,9 @@ describe('withLockRetries', () => {
       { sleep: noSleep },
     ).catch((e: unknown) => e);
     await holder.query('COMMIT');
-    expect(error).toBeInstanceOf(RetriesExhausted);
-    expect((error as RetriesExhausted).attempts).toBe(3);
-    expect(((error as RetriesExhausted).lastError as Error & { code: string }).code).toBe('55P03');
+    expect(error).toBeInstanceOf(LockTimeoutExhausted);
+    expect((error as LockTimeoutExhausted).attempts).toBe(3);
+    expect(((error as LockTimeoutExhausted).lastError as Error & { code: string }).code).toBe('55P03');
     expect(attempts).toBe(3);
     const b = await worker.query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'b'`);
     expect(b.rows[0].n).toBe(0);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { RefusalError, UsageError } from '../../src/errors.js';
+import { normaliseObjectName } from '../../src/index.js';
 import {
   appliedMigrations,
   deprecateObject,
   ensureLedger,
-  normalizeObjectName,
   recordDeprecations,
   recordMigration,
   recordStatementProgress,
@@ -188,15 +188,15 @@ describe('deprecations', () => {
   });
 });
 
-describe('normalizeObjectName', () => {
+describe('normaliseObjectName', () => {
   it('folds unquoted parts and keeps quoted ones', () => {
-    expect(normalizeObjectName('Public.Users.Name')).toBe('public.users.name');
+    expect(normaliseObjectName('Public.Users.Name')).toBe('public.users.name');
     // A part holding a dot stays quoted: the table "a.b" is not the column b of table a.
-    expect(normalizeObjectName(' public."Users"."a.b" ')).toBe('public.Users."a.b"');
-    expect(normalizeObjectName('public."users.name"')).not.toBe(normalizeObjectName('public.users.name'));
-    expect(normalizeObjectName('"we""ird"')).toBe('"we""ird"');
+    expect(normaliseObjectName(' public."Users"."a.b" ')).toBe('public.Users."a.b"');
+    expect(normaliseObjectName('public."users.name"')).not.toBe(normaliseObjectName('public.users.name'));
+    expect(normaliseObjectName('"we""ird"')).toBe('"we""ird"');
     for (const bad of ['', 'a.', '.a', '"open', 'a b.c', 'a."b"c', 'public.f(integer)', 'a.b.c.d']) {
-      expect(() => normalizeObjectName(bad), bad).toThrow(UsageError);
+      expect(() => normaliseObjectName(bad), bad).toThrow(UsageError);
     }
   });
 });

@@ -12,7 +12,7 @@ import { describeBlocker } from '../../apply/blocker.js';
 import { parseDuration, parseTimeout } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { normaliseObjectName } from '../../object-name.js';
-import type { RunPhase } from '../../apply/apply.js';
+import type { RunPhase } from '../../apply/plan.js';
 import type { CliContext } from '../context.js';
 import { COMMANDS } from './index.js';
 
