@@ -1,6 +1,6 @@
 /**
  * The one place that decides whether a contract effect may run: `check` (src/lint.ts) and
- * `apply` (src/apply/apply.ts) both ask here, so they cannot disagree.
+ * `apply` (src/apply/judge.ts) both ask here, so they cannot disagree.
  *
  * Before the ledger is asked, an effect the analyser could not pin down is refused: a name whose
  * schema is unknown (`?.users`, see src/analyze/names.ts) matches no deprecation, and neither

@@ -344,7 +344,7 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
     }
   }
 
-  const statements: AnalyzedStatement[] = a.facts.map((s) => {
+  const statements: AnalyzedStatement[] = a.facts.map((s, i) => {
     const out: AnalyzedStatement = {
       index: s.index,
       text: s.text,
@@ -355,7 +355,8 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
       ...s.span,
     };
     if (s.inDoBlock) out.inDoBlock = true;
-    const index = concurrentIndexOf(s.kind, s.node);
+    // Facts carry no parse tree (rules read effects only); the split statements do, in the same order.
+    const index = concurrentIndexOf(s.kind, a.parsed[i].node);
     if (index) out.concurrentIndex = index;
     return out;
   });

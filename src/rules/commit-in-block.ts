@@ -3,7 +3,7 @@ import { defineRule } from './support/rule.js';
 /**
  * A DO block that COMMITs (or ROLLs BACK) as it goes: interrupted, part of its work is
  * committed, and running it again from the start repeats that part. `apply` refuses to resume
- * such a block (src/apply/apply.ts) unless the migration says re-running is safe.
+ * such a block (src/apply/runner.ts) unless the migration says re-running is safe.
  */
 export default defineRule({
   id: 'commit-in-block',
