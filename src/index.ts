@@ -7,6 +7,11 @@
  * const files = discoverMigrations({ dir: config.migrationsDir, layout: config.layout });
  * const reports = await lintMigrations(files, { pgVersion: 16, rules: config.rules });
  *
+ * @example What `check --database` does, with the analysis cache for the offline case
+ * import { check } from 'bgmigrate';
+ * const { report, warnings } = await check({ cwd, config, migrationsDir: config.migrationsDir, paths: [], database: url });
+ * const offline = await check({ cwd, config, migrationsDir: config.migrationsDir, paths: [], cacheDir: 'node_modules/.cache/bgmigrate' });
+ *
  * @example Apply the expand phase
  * import { applyMigrations } from 'bgmigrate';
  * await applyMigrations({ database: url, config, files, phase: 'expand', release: 'v43' });
@@ -18,7 +23,8 @@ export { parseDuration, formatDuration } from './config/duration.js';
 export { discoverMigrations, detectLayout, readMigrationFile } from './migrations/discover.js';
 export { lintMigrations, lintSql, RULES, RULE_IDS, EFFECT_KINDS, type LintOptions } from './lint.js';
 export type { Rule, RuleMeta, RuleContext, RuleHit } from './rules/support/rule.js';
-export { check, summarise, type CheckOptions, type CheckTargets } from './check.js';
+export { check, summarise, type CheckOptions, type CheckResult, type CheckTargets } from './check.js';
+export type { CacheStats } from './cache/lint-cache.js';
 export { readLedgerForCheck, type LedgerReading } from './check-ledger.js';
 export { renderJson } from './report/json.js';
 export { renderSarif } from './report/sarif.js';
