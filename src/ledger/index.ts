@@ -125,4 +125,5 @@ export {
   type BackfillKey,
 } from './backfill-progress.js';
 export { insertPoolCheck, lastPoolCheck, type PoolCheckOutcome, type PoolCheckRow } from './pool-checks.js';
+export { firstLiveAt, recordUsageSnapshot, snapshotCalls, usageSnapshots, type UsageSnapshotEntry, type UsageSnapshotHeader, type UsageSnapshotRow } from './usage-snapshots.js';
 export { fillLedger, type FillOptions } from './bench.js';

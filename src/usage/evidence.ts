@@ -14,6 +14,7 @@
  */
 import type pg from 'pg';
 import { relationExists } from '../db/sql.js';
+import { firstLiveAt, recordUsageSnapshot, snapshotCalls, usageSnapshots, type UsageSnapshotEntry, type UsageSnapshotRow } from '../ledger/usage-snapshots.js';
 import type { Effect, LedgerGate, LedgerVerdict } from '../model.js';
 import { loadParser } from '../parse/parser.js';
 import { queryReferences, type UsageCatalog } from './references.js';
@@ -54,21 +55,8 @@ export async function takeSnapshot(
   options: { schema: string; release?: string | null; reason: 'ship' | 'manual'; server?: string },
 ): Promise<{ entries: number } | undefined> {
   if (!(await statementsAvailable(client)).ok) return undefined;
-  const q = (table: string) => `"${options.schema}".${table}`;
-  const info = await statsInfo(client);
-  const snapshot = await client.query<{ seq: string }>(
-    `INSERT INTO ${q('usage_snapshots')} (release, server, reason, stats_reset, dealloc) VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
-    [options.release ?? null, options.server ?? 'primary', options.reason, info.statsReset, info.dealloc],
-  );
-  const inserted = await client.query(
-    `INSERT INTO ${q('usage_snapshot_entries')} (snapshot_seq, queryid, dbid, userid, calls, query_hash)
-     SELECT $1, queryid, dbid, userid, sum(calls), md5(min(query))
-       FROM pg_stat_statements
-      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
-      GROUP BY queryid, dbid, userid`,
-    [snapshot.rows[0].seq],
-  );
-  return { entries: inserted.rowCount ?? 0 };
+  const header = { release: options.release ?? null, server: options.server ?? 'primary', reason: options.reason, ...(await statsInfo(client)) };
+  return { entries: await recordUsageSnapshot(client, header, 'this-server', { schema: options.schema }) };
 }
 
 async function statsInfo(client: pg.ClientBase): Promise<{ statsReset: Date | null; dealloc: number | null }> {
@@ -106,13 +94,6 @@ export interface ObjectEvidence {
   unverifiable: LiveQuery[];
 }
 
-interface SnapshotRow {
-  seq: number;
-  takenAt: Date;
-  statsReset: Date | null;
-  dealloc: number | null;
-}
-
 /** Everything read once, judged per object and release. */
 export interface UsageReader {
   evidence(object: string, release: string): Promise<ObjectEvidence>;
@@ -132,24 +113,14 @@ export interface UsageServer {
  */
 export async function usageReader(client: pg.ClientBase, options: { schema: string; servers?: readonly UsageServer[] }): Promise<UsageReader> {
   await loadParser();
-  const q = (table: string) => `"${options.schema}".${table}`;
   const all: UsageServer[] = [{ name: 'primary', client }, ...(options.servers ?? [])];
   const state = new Map<string, { available: Awaited<ReturnType<typeof statementsAvailable>>; info: { statsReset: Date | null; dealloc: number | null } }>();
   for (const server of all) {
     const available = await statementsAvailable(server.client);
     state.set(server.name, { available, info: available.ok ? await statsInfo(server.client) : { statsReset: null, dealloc: null } });
   }
-  const ledgerHasUsage = await relationExists(client, `"${options.schema}".usage_snapshots`);
-  const snapshots: (SnapshotRow & { server: string })[] = ledgerHasUsage
-    ? (
-        await client.query<{ seq: string; taken_at: Date; stats_reset: Date | null; dealloc: string | null; server: string }>(
-          `SELECT seq, taken_at, stats_reset, dealloc, server FROM ${q('usage_snapshots')} ORDER BY seq`,
-        )
-      ).rows.map((r) => ({ seq: Number(r.seq), takenAt: r.taken_at, statsReset: r.stats_reset, dealloc: r.dealloc === null ? null : Number(r.dealloc), server: r.server }))
-    : [];
-  const shipped = new Map(
-    (await client.query<{ release: string; at: Date }>(`SELECT release, min(at) AS at FROM ${q('release_events')} WHERE state = 'live' GROUP BY release`).catch(() => ({ rows: [] as { release: string; at: Date }[] }))).rows.map((r) => [r.release, r.at]),
-  );
+  const snapshots = await usageSnapshots(client, { schema: options.schema });
+  const shipped = await firstLiveAt(client, { schema: options.schema });
   const catalog = await readCatalog(client);
   // bgmigrate's own queries (on its ledger, on pg_stat_statements) are not the application's.
   const own = new RegExp(`(^|[^\\w$])("?${options.schema}"?\\.|pg_stat_statements)`);
@@ -159,11 +130,7 @@ export async function usageReader(client: pg.ClientBase, options: { schema: stri
     const key = `${server.name}#${seq}`;
     if (!liveCache.has(key)) {
       // The snapshot's calls, from the ledger; the server's calls now: diffed here, so any server works.
-      const before = new Map(
-        (await client.query<{ key: string; calls: string }>(`SELECT queryid::text || '/' || userid AS key, calls::text FROM ${q('usage_snapshot_entries')} WHERE snapshot_seq = $1`, [seq])).rows.map(
-          (r) => [r.key, Number(r.calls)],
-        ),
-      );
+      const before = await snapshotCalls(client, seq, { schema: options.schema });
       const { rows } = await server.client.query<{ queryid: string; userid: string; role: string | null; calls: string; query: string }>(
         `SELECT s.queryid::text, s.userid::text, r.rolname AS role, sum(s.calls)::text AS calls, min(s.query) AS query
            FROM pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid
@@ -180,7 +147,7 @@ export async function usageReader(client: pg.ClientBase, options: { schema: stri
     return liveCache.get(key)!;
   };
 
-  const snapshotFor = (release: string, server: string): SnapshotRow | undefined => {
+  const snapshotFor = (release: string, server: string): UsageSnapshotRow | undefined => {
     const since = shipped.get(release);
     return since ? [...snapshots].reverse().find((s) => s.server === server && s.takenAt.getTime() >= since.getTime()) : undefined;
   };
@@ -251,26 +218,17 @@ export async function snapshotServers(
   servers: readonly UsageServer[],
   options: { schema: string; release?: string | null; reason: 'ship' | 'manual' },
 ): Promise<Map<string, number>> {
-  const q = (table: string) => `"${options.schema}".${table}`;
   const counts = new Map<string, number>();
   for (const server of servers) {
     if (!(await statementsAvailable(server.client)).ok) continue;
     const info = await statsInfo(server.client);
-    const { rows } = await server.client.query<{ queryid: string; dbid: string; userid: string; calls: string; hash: string }>(
+    const { rows } = await server.client.query<UsageSnapshotEntry>(
       `SELECT queryid::text, dbid::text, userid::text, sum(calls)::text AS calls, md5(min(query)) AS hash
          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
         GROUP BY queryid, dbid, userid`,
     );
-    const snapshot = await ledger.query<{ seq: string }>(
-      `INSERT INTO ${q('usage_snapshots')} (release, server, reason, stats_reset, dealloc) VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
-      [options.release ?? null, server.name, options.reason, info.statsReset, info.dealloc],
-    );
-    await ledger.query(
-      `INSERT INTO ${q('usage_snapshot_entries')} (snapshot_seq, queryid, dbid, userid, calls, query_hash)
-       SELECT $1, * FROM unnest($2::bigint[], $3::oid[], $4::oid[], $5::bigint[], $6::text[])`,
-      [snapshot.rows[0].seq, rows.map((r) => r.queryid), rows.map((r) => r.dbid), rows.map((r) => r.userid), rows.map((r) => r.calls), rows.map((r) => r.hash)],
-    );
-    counts.set(server.name, rows.length);
+    const header = { release: options.release ?? null, server: server.name, reason: options.reason, ...info };
+    counts.set(server.name, await recordUsageSnapshot(ledger, header, rows, { schema: options.schema }));
   }
   return counts;
 }
