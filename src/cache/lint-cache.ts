@@ -98,14 +98,17 @@ export async function lintWithCache(
       if (stored) found.set(w, options.withStatements ? statements.attach(stored, { entry: `${pack}.s`, key: reportKey(w) }) : withoutStatementsAttached(stored));
     }
   };
-  for (let i = sequence.length - 1; i >= 0 && found.size < wanted.length; i--) collect(i, keys[i]);
+  // The first report still missing: an entry at i holds reports up to i only, so none below it helps.
+  const firstMissing = () => wanted.find((w) => !found.has(w)) ?? -1;
+  for (let i = sequence.length - 1; i >= 0 && i >= firstMissing(); i--) collect(i, keys[i]);
   // Entries written after other histories that share a prefix with this one (a migration edited
   // or added in the middle): the index says which entry's chain passed through which key.
   const index = found.size < wanted.length ? readIndex(store) : undefined;
   if (index) {
     const packOf = new Map<string, string>();
     for (const [pack, chain] of index) for (const k of chain) packOf.set(k, pack);
-    const tried = new Set<string>();
+    // Entries that end on this chain were read (or could not help) above.
+    const tried = new Set<string>(keys);
     for (let i = sequence.length - 1; i >= 0 && found.size < wanted.length; i--) {
       const pack = packOf.get(keys[i]);
       if (pack === undefined || tried.has(pack)) continue;
