@@ -53,6 +53,8 @@ export interface LintOptions {
   deferContract?: boolean;
   /** Report only these of `files`; the others are replayed where they fall (`check --staged`, `--changed-since`). */
   only?: ReadonlySet<MigrationFile>;
+  /** Keep each reported statement's parse tree in `AnalyzedStatement.node` (for `trace`). */
+  parseTrees?: boolean;
 }
 
 
@@ -358,6 +360,7 @@ function lintFile(file: MigrationFile, model: SchemaModel, options: LintOptions)
     // Facts carry no parse tree (rules read effects only); the split statements do, in the same order.
     const index = concurrentIndexOf(s.kind, a.parsed[i].node);
     if (index) out.concurrentIndex = index;
+    if (options.parseTrees) out.node = a.parsed[i].node;
     return out;
   });
   return {

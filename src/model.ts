@@ -196,6 +196,11 @@ export interface AnalyzedStatement extends Span {
    * for an INVALID index a failed build left behind under this name (src/apply/concurrent-index.ts).
    */
   concurrentIndex?: { name: string | null; schema: string | null; table: string };
+  /**
+   * The statement's parse tree (the node under its `kind`), only when the lint was asked for it
+   * (`LintOptions.parseTrees`: `trace` classifies statements from it instead of parsing again).
+   */
+  node?: Record<string, unknown>;
 }
 
 /** The result of linting one migration file. */

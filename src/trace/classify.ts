@@ -46,17 +46,23 @@ function withoutConcurrently(text: string): string | null {
 }
 
 /**
- * Classifies one statement's text. Call `loadParser()` (src/parse/parser.ts) first. Text that
- * does not parse is run in the transaction: PostgreSQL will reject it there, which is what trace
- * should report.
+ * Classifies one statement, from the parse tree the linter kept (`tree`), else by parsing its
+ * text (call `loadParser()`, src/parse/parser.ts, first). Text that does not parse is run in the
+ * transaction: PostgreSQL will reject it there, which is what trace should report.
  */
-export function classifyStatement(text: string): Classified {
-  const parsed = parseSql(text);
-  if ('error' in parsed) return { nodeType: 'Unknown', handling: { kind: 'transaction' } };
-  const stmt = parsed.stmts[0]?.stmt as Node | undefined;
-  if (!stmt) return { nodeType: 'Empty', handling: { kind: 'skip', note: 'empty statement' } };
-  const nodeType = Object.keys(stmt)[0] ?? 'Unknown';
-  const node = (stmt[nodeType] ?? {}) as Node;
+export function classifyStatement(text: string, tree?: { kind: string; node: Node }): Classified {
+  let nodeType: string;
+  let node: Node;
+  if (tree) {
+    ({ kind: nodeType, node } = tree);
+  } else {
+    const parsed = parseSql(text);
+    if ('error' in parsed) return { nodeType: 'Unknown', handling: { kind: 'transaction' } };
+    const stmt = parsed.stmts[0]?.stmt as Node | undefined;
+    if (!stmt) return { nodeType: 'Empty', handling: { kind: 'skip', note: 'empty statement' } };
+    nodeType = Object.keys(stmt)[0] ?? 'Unknown';
+    node = (stmt[nodeType] ?? {}) as Node;
+  }
   const at = (handling: Handling): Classified => ({ nodeType, handling });
 
   switch (nodeType) {
@@ -155,10 +161,13 @@ export function classifyStatement(text: string): Classified {
  * throwaway sampler holds ACCESS SHARE on them so the statement waits where it would in
  * production.
  */
-export function relationNames(text: string): string[] {
-  const parsed = parseSql(text);
-  if ('error' in parsed) return [];
-  const tree = parsed.stmts[0]?.stmt;
+export function relationNames(text: string, parsed?: { kind: string; node: Node }): string[] {
+  let tree: unknown = parsed ? { [parsed.kind]: parsed.node } : undefined;
+  if (!tree) {
+    const parsed = parseSql(text);
+    if ('error' in parsed) return [];
+    tree = parsed.stmts[0]?.stmt;
+  }
   const out = new Set<string>();
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {

@@ -41,11 +41,15 @@ export async function traceMigrations(files: MigrationFile[], options: TraceOpti
       await client.end().catch(() => undefined);
     }
   }
-  const reports = await lintMigrations(files, { pgVersion, history: options.history });
-  await loadParser();
+  // With the parse trees: trace classifies each statement from the linter's tree, never parsing it again.
+  const reports = await lintMigrations(files, { pgVersion, history: options.history, parseTrees: true });
   return runTrace(
-    // A script migration is traced as the SQL its up() produced (compiled by lintMigrations).
-    reports.map((report, i) => toTraceInput(report, syntaxError(files[i]!.script?.compiled?.sql ?? files[i]!.bytes.toString('utf8')))),
+    reports.map((report, i) => {
+      // Only a file with a parse-error finding can have stopped at a syntax error: ask the parser which one.
+      // A script migration is traced as the SQL its up() produced (compiled by lintMigrations).
+      const broken = report.findings.some((f) => f.rule === 'parse-error');
+      return toTraceInput(report, broken ? syntaxError(files[i]!.script?.compiled?.sql ?? files[i]!.bytes.toString('utf8')) : undefined);
+    }),
     { ...options, pgVersion },
   );
 }
@@ -88,6 +92,7 @@ export function toTraceInput(report: FileReport, syntaxError?: string): TraceInp
       kind: s.kind,
       effects: [...s.effects],
       cannotRunInTransaction: s.cannotRunInTransaction,
+      ...(s.node ? { node: s.node } : {}),
       line: s.line,
       column: s.column,
       endLine: s.endLine,

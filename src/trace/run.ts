@@ -44,6 +44,8 @@ export interface TraceInputStatement extends Span {
   text: string;
   /** libpg-query node type, when known (else the classifier parses the text). */
   kind?: string;
+  /** The parse tree under `kind` (src/lint.ts with `parseTrees`); without it the text is parsed. */
+  node?: Record<string, unknown>;
   effects: Effect[];
   /** The analysis says PostgreSQL refuses it inside a transaction block. */
   cannotRunInTransaction?: boolean;
@@ -97,7 +99,7 @@ function plan(files: readonly TraceInputFile[]): Planned[] {
     for (const stmt of file.statements) {
       const { nodeType, handling } = stmt.parseError
         ? { nodeType: 'ParseError', handling: { kind: 'skip', note: 'not run: PostgreSQL cannot parse it, and the rest of the file was not traced' } as const }
-        : classifyStatement(stmt.text);
+        : classifyStatement(stmt.text, stmt.kind !== undefined && stmt.node ? { kind: stmt.kind, node: stmt.node } : undefined);
       if (handling.kind === 'transaction' && stmt.cannotRunInTransaction) {
         // The static analysis knows a case the classifier does not: trust it.
         out.push({ file, stmt, kind: stmt.kind ?? nodeType, handling: { kind: 'throwaway', what: stmt.kind ?? nodeType, transactionalForm: null } });
@@ -287,7 +289,7 @@ class Tracer {
     const { main, mainPid } = this.venue;
     this.sampler ??= openSampler(await this.venue.open(this.venue.url, `${APP} (sampler)`));
     await capTimeouts(main, this.caps, false);
-    return sampledResult(base, await this.sampler.run(main, mainPid, stmt.text, stmt.effects, this.url));
+    return sampledResult(base, await this.sampler.run(main, mainPid, stmt, this.url));
   }
 
   /** Target venue: on the throwaway database, brought up to this point first. */
@@ -309,7 +311,7 @@ class Tracer {
       }
     }
     await capTimeouts(runner, this.caps, false);
-    let result = sampledResult(base, await this.sampler!.run(runner, pid, stmt.text, stmt.effects, this.url));
+    let result = sampledResult(base, await this.sampler!.run(runner, pid, stmt, this.url));
     if (result.status === 'error' && spare.source === 'replay') {
       result = {
         ...result,

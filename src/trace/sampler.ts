@@ -19,8 +19,16 @@ export interface SampledRun {
 }
 
 export interface Sampler {
-  /** Runs `text` on `runner` (outside any transaction block) while watching backend `runnerPid`. */
-  run(runner: pg.Client, runnerPid: number, text: string, effects: readonly Effect[], url: string): Promise<SampledRun>;
+  /** Runs the statement on `runner` (outside any transaction block) while watching backend `runnerPid`. */
+  run(runner: pg.Client, runnerPid: number, stmt: SampledStatement, url: string): Promise<SampledRun>;
+}
+
+/** What the sampler needs of a statement: its text, what the analysis predicted, and its parse tree when known. */
+export interface SampledStatement {
+  text: string;
+  effects: readonly Effect[];
+  kind?: string;
+  node?: Record<string, unknown>;
 }
 
 /**
@@ -32,9 +40,10 @@ export interface Sampler {
  */
 export function openSampler(watcher: pg.Client): Sampler {
   return {
-    async run(runner, runnerPid, text, effects, url) {
+    async run(runner, runnerPid, stmt, url) {
+      const { text } = stmt;
       const before = await takeSnapshot(watcher, runnerPid, false);
-      let blocking = await holdTables(watcher, text, effects);
+      let blocking = await holdTables(watcher, stmt);
 
       let done = false;
       let failure: string | undefined;
@@ -71,9 +80,9 @@ export function openSampler(watcher: pg.Client): Sampler {
  * Opens a transaction on `watcher` holding SHARE UPDATE EXCLUSIVE on the tables (indexes stand
  * for their tables) the statement names. False, with no transaction open, when there are none.
  */
-async function holdTables(watcher: pg.Client, text: string, effects: readonly Effect[]): Promise<boolean> {
-  const names = new Set(relationNames(text));
-  for (const effect of effects) {
+async function holdTables(watcher: pg.Client, stmt: SampledStatement): Promise<boolean> {
+  const names = new Set(relationNames(stmt.text, stmt.kind !== undefined && stmt.node ? { kind: stmt.kind, node: stmt.node } : undefined));
+  for (const effect of stmt.effects) {
     if (effect.table) names.add(effect.table.split('.').map((part) => quoteIdent(part)).join('.'));
   }
   await watcher.query('BEGIN');
