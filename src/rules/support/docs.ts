@@ -142,8 +142,8 @@ export function renderRuleDocFiles(rules: readonly RuleMeta[]): Map<string, stri
  * (each page's headings demoted one level).
  *
  * @example
- * import { RULES } from '../lint.js';
- * fs.writeFileSync('docs/rules.md', renderRuleDocs(RULES));
+ * import { RULES } from 'bgmigrate';
+ * fs.writeFileSync('rules.md', renderRuleDocs(RULES));
  */
 export function renderRuleDocs(rules: readonly RuleMeta[]): string {
   const out = ['# bgmigrate rules', '', renderRuleTable(rules, { linkBase: '#' }).replace(/\(#([^)]+)\.md\)/g, '(#$1)'), ''];
