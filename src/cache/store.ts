@@ -18,13 +18,22 @@ import v8 from 'node:v8';
 
 const MAGIC = Buffer.from('bgmigrate-cache 1\n');
 const DIGEST_BYTES = 20;
-/** Entries kept after a write; the oldest (by modification time) beyond this are removed. */
+/**
+ * What a write leaves at most: the entries last written or read (reads refresh an entry's
+ * modification time) up to this many and this many bytes; older ones are removed.
+ */
 const MAX_ENTRIES = 256;
+const MAX_BYTES = 64 * 1024 * 1024;
 
 export class CacheStore {
   private names: Set<string> | undefined;
+  /** Entries written or read since then are this run's: pruning never removes them. */
+  private readonly since = Date.now();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly limits: { maxEntries: number; maxBytes: number } = { maxEntries: MAX_ENTRIES, maxBytes: MAX_BYTES },
+  ) {}
 
   /** Whether an entry exists (one directory listing per store, then set lookups). */
   has(key: string): boolean {
@@ -47,7 +56,11 @@ export class CacheStore {
       const digest = data.subarray(MAGIC.length, MAGIC.length + DIGEST_BYTES);
       const payload = data.subarray(MAGIC.length + DIGEST_BYTES);
       if (!createHash('sha1').update(payload).digest().equals(digest)) return undefined;
-      return v8.deserialize(payload);
+      const value = v8.deserialize(payload);
+      // Used now: pruning keeps what is used, not only what was written last.
+      const now = new Date();
+      fs.utimesSync(path.join(this.dir, key), now, now);
+      return value;
     } catch {
       return undefined;
     }
@@ -70,18 +83,26 @@ export class CacheStore {
     }
   }
 
-  /** Keeps the newest {@link MAX_ENTRIES} entries; leftovers of killed writers go too. */
+  /**
+   * Keeps the most recently used entries within {@link MAX_ENTRIES} and {@link MAX_BYTES} (or the
+   * limits given), and every entry this run used; leftovers of killed writers (older than an
+   * hour) go too.
+   */
   prune(): void {
-    if (this.names && this.names.size <= MAX_ENTRIES) return;
     try {
       const entries = fs.readdirSync(this.dir).map((name) => {
         const file = path.join(this.dir, name);
-        return { file, name, mtime: fs.statSync(file).mtimeMs };
+        const stat = fs.statSync(file);
+        return { file, name, mtime: stat.mtimeMs, size: stat.size };
       });
       const stale = Date.now() - 60 * 60 * 1000;
       for (const e of entries) if (e.name.endsWith('.tmp') && e.mtime < stale) fs.rmSync(e.file, { force: true });
+      let bytes = 0;
       const kept = entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => b.mtime - a.mtime);
-      for (const e of kept.slice(MAX_ENTRIES)) fs.rmSync(e.file, { force: true });
+      kept.forEach((e, i) => {
+        bytes += e.size;
+        if (e.mtime < this.since && (i >= this.limits.maxEntries || bytes > this.limits.maxBytes)) fs.rmSync(e.file, { force: true });
+      });
     } catch {
       // Pruning is housekeeping: a failure leaves a larger cache, never a wrong one.
     }

@@ -190,3 +190,30 @@ describe('the cache', () => {
     expect(() => withoutStatements.report.files[0].statements).toThrow('without its statements');
   });
 });
+
+describe('the cache store', () => {
+  it('keeps what was used last within its limits, and what this run used whatever the limits', async () => {
+    const { CacheStore } = await import('../../src/cache/store.js');
+    const dir = freshDir();
+    const old = new CacheStore(dir);
+    for (let i = 0; i < 8; i++) {
+      expect(old.write(`e${i}`, { i, pad: 'x'.repeat(1000) })).toBe(true);
+      // Modification times a second apart, oldest first.
+      const t = new Date(Date.now() - (10 - i) * 1000);
+      fs.utimesSync(path.join(dir, `e${i}`), t, t);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const run = new CacheStore(dir, { maxEntries: 3, maxBytes: 1024 * 1024 });
+    // Reading e0 makes it the most recently used: it survives, the next oldest go.
+    expect(run.read('e0')).toEqual({ i: 0, pad: 'x'.repeat(1000) });
+    expect(run.write('new', { i: 99 })).toBe(true);
+    run.prune();
+    expect(fs.readdirSync(dir).sort()).toEqual(['e0', 'e7', 'new']);
+    // A byte limit below one entry still keeps this run's entries.
+    const tight = new CacheStore(dir, { maxEntries: 100, maxBytes: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(tight.write('mine', { i: 1 })).toBe(true);
+    tight.prune();
+    expect(fs.readdirSync(dir)).toEqual(['mine']);
+  });
+});
