@@ -32,5 +32,7 @@ if (!fs.existsSync(tsc)) {
   // Only what compiling needs; the package's own dependencies are installed with it afterwards.
   npm(['install', '--no-save', '--ignore-scripts', '--include=dev', '--no-audit', '--no-fund', '--no-package-lock']);
 }
+// A fresh dist/: files of modules that no longer exist would otherwise ship (and key the cache).
+fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 for (const step of ['bundle.js', 'build-id.js']) execFileSync(process.execPath, [path.join(root, 'scripts', step)], { cwd: root, stdio: 'inherit' });
