@@ -98,9 +98,13 @@ export async function lintWithCache(
       if (stored) found.set(w, options.withStatements ? statements.attach(stored, { entry: `${pack}.s`, key: reportKey(w) }) : withoutStatementsAttached(stored));
     }
   };
-  // The first report still missing: an entry at i holds reports up to i only, so none below it helps.
-  const firstMissing = () => wanted.find((w) => !found.has(w)) ?? -1;
-  for (let i = sequence.length - 1; i >= 0 && i >= firstMissing(); i--) collect(i, keys[i]);
+  // An entry at i holds reports up to i only: below the first report still missing, none helps.
+  let m = 0;
+  const firstMissing = () => {
+    while (m < wanted.length && found.has(wanted[m])) m++;
+    return wanted[m];
+  };
+  for (let i = sequence.length - 1, w = firstMissing(); w !== undefined && i >= w; i--, w = firstMissing()) collect(i, keys[i]);
   // Entries written after other histories that share a prefix with this one (a migration edited
   // or added in the middle): the index says which entry's chain passed through which key.
   const index = found.size < wanted.length ? readIndex(store) : undefined;
