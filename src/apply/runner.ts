@@ -436,7 +436,11 @@ function commitsAsItGoes(statement: RunnableStatement): boolean {
 /** A statement whose only lasting effect is on the session: safe, and needed, to run again on resume. */
 function changesSession(statement: RunnableStatement): boolean {
   if (statement.kind === 'VariableSetStmt' || statement.kind === 'DiscardStmt') return true;
-  return statement.kind === 'SelectStmt' && /\bset_config\s*\(/i.test(statement.text) && statement.effects.every((e) => e.kind === 'select' || e.kind === 'set');
+  return (
+    statement.kind === 'SelectStmt' &&
+    statement.effects.some((e) => detailOf(e)?.setsConfig === true) &&
+    statement.effects.every((e) => e.kind === 'select' || e.kind === 'set')
+  );
 }
 
 /** The runner wraps the migration in one transaction (no directive or statement says otherwise). */

@@ -29,6 +29,14 @@ describe('effect detail: the facts rules read', () => {
     expect((await only('ALTER FOREIGN TABLE f ADD COLUMN x text', 'add-column')).detail.subtype).toBe('foreign-table');
   });
 
+  it('SELECT: whether it calls set_config, certain or not (the runner replays it on resume)', async () => {
+    expect((await only("SELECT set_config('search_path', 'app', false)", 'select')).detail).toMatchObject({ subtype: 'set_config', setsConfig: true });
+    const computed = (await only("SELECT set_config('search_path', current_setting('x'), false)", 'select')).detail;
+    expect(computed.setsConfig).toBe(true);
+    expect(computed.subtype).toBeUndefined();
+    expect((await only('SELECT 1', 'select')).detail.setsConfig).toBeUndefined();
+  });
+
   it('ADD PRIMARY KEY / UNIQUE: the key columns', async () => {
     expect((await only('ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)', 'add-constraint')).detail.keyColumns).toEqual(['id']);
     expect((await only('ALTER TABLE t ADD UNIQUE (a, b)', 'add-constraint')).detail.keyColumns).toEqual(['a', 'b']);

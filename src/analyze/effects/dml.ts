@@ -48,8 +48,9 @@ export function select(ctx: Ctx, n: Node, stmt: ParsedStatement): void {
     ctx.mutations.push((m) => m.createTable(name, 'table', []));
     return;
   }
-  const certain = stmt.text === '' || /set_config/i.test(stmt.text) ? sessionCalls(ctx, stmt.node, true) : false;
-  effect(ctx, 'select', 'query', 'neutral', null, { detail: certain ? { subtype: 'set_config' } : {} });
+  const calls = stmt.text === '' || /set_config/i.test(stmt.text) ? sessionCalls(ctx, stmt.node, true) : 'none';
+  const detail = { ...(calls === 'certain' ? { subtype: 'set_config' } : {}), ...(calls !== 'none' ? { setsConfig: true } : {}) };
+  effect(ctx, 'select', 'query', 'neutral', null, { detail });
   dataStatement(ctx, n);
 }
 

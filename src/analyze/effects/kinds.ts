@@ -137,6 +137,11 @@ export interface EffectDetail {
   only?: boolean;
   /** REINDEX target kind, VACUUM FULL, ALTER TABLE subcommand, SET name, ADD COLUMN to a foreign table (`foreign-table`), … */
   subtype?: string;
+  /**
+   * SELECT: it calls set_config() (whether or not the analysis could tell the value): the runner
+   * runs it again when it resumes a migration, to restore the session (src/apply/runner.ts).
+   */
+  setsConfig?: boolean;
   /** SET: setting and value; TRANSACTION: begin/commit/rollback/savepoint/…; LOCK: mode. */
   setting?: string;
   value?: string;

@@ -85,11 +85,12 @@ export function execute(ctx: Ctx, n: Node): void {
  * `SELECT set_config('const', 'const', const)` (no FROM, WHERE, CTE, set operation or LIMIT: it
  * runs exactly once) has a certain effect; any other call may run zero or many times, or with a
  * computed value, so the setting it names becomes unknown (every tracked setting, when the name
- * itself is computed). Returns whether a certain call was applied.
+ * itself is computed). Returns whether the statement calls set_config at all, and whether a
+ * certain call was applied.
  */
-export function sessionCalls(ctx: Ctx, node: Node, selectStatement: boolean): boolean {
+export function sessionCalls(ctx: Ctx, node: Node, selectStatement: boolean): 'none' | 'uncertain' | 'certain' {
   const calls = funcCalls(node).filter((fc) => strings(fc.funcname as Node[]).pop() === 'set_config');
-  if (calls.length === 0) return false;
+  if (calls.length === 0) return 'none';
   const plain =
     selectStatement &&
     !ctx.inDoBlock &&
@@ -121,5 +122,5 @@ export function sessionCalls(ctx: Ctx, node: Node, selectStatement: boolean): bo
       ctx.session = applySetting(ctx.session, name, { kind: 'unknown', because });
     }
   }
-  return certain;
+  return certain ? 'certain' : 'uncertain';
 }
