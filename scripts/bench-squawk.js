@@ -132,6 +132,7 @@ if (!corpusRoot) {
     const dir = path.join(repo, 'prisma', 'migrations');
     fs.cpSync(source, dir, { recursive: true });
     fs.writeFileSync(path.join(repo, 'package.json'), '{"private":true}\n');
+    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
     fs.writeFileSync(path.join(repo, 'bgmigrate.config.json'), JSON.stringify({ migrationsDir: 'prisma/migrations' }));
     const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
     git('init', '-q');
