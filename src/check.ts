@@ -221,7 +221,7 @@ const nulList = (bytes: Buffer): string[] => bytes.toString('utf8').split('\0').
 
 /**
  * `git status --porcelain=v1 -z`: per path (relative to the repository's top), its state in the
- * index against HEAD and in the working tree against the index ('?' both for untracked).
+ * index against HEAD and in the working tree against the index ('?' both for untracked, '!' for ignored).
  */
 function gitStatus(bytes: Buffer): { index: string; tree: string; path: string }[] {
   const fields = bytes.toString('utf8').split('\0');
@@ -260,14 +260,15 @@ async function stagedTargets(options: CheckOptions): Promise<CheckTargets> {
   const sequence: MigrationFile[] = [];
   for (const dir of selectionDirs(options, '--staged')) {
     const relDir = path.relative(top, realpathOr(dir)).split(path.sep).join('/');
-    const status = gitStatus(git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', relDir === '' ? '.' : relDir]));
+    const status = gitStatus(git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored', '--', relDir === '' ? '.' : relDir]));
     const staged = new Set(status.filter((e) => 'ACMR'.includes(e.index)).map((e) => e.path));
     if (staged.size === 0) continue;
     const fromTree = (rel: string) => (relDir === '' ? rel : `${relDir}/${rel}`);
-    if (status.every((e) => e.index === '?' || e.tree === ' ')) {
+    const notInIndex = (e: { index: string }) => e.index === '?' || e.index === '!';
+    if (status.every((e) => notInIndex(e) || e.tree === ' ')) {
       // The working tree holds what the index holds (what pre-commit hooks usually see: the
-      // framework stashes unstaged edits): read it in place, leaving out untracked files.
-      const untracked = new Set(status.filter((e) => e.index === '?').map((e) => e.path));
+      // framework stashes unstaged edits): read it in place, leaving out untracked and ignored files.
+      const untracked = new Set(status.filter(notInIndex).map((e) => e.path));
       const inPlace = discoverMigrations({ dir, layout: options.config.layout, cwd: options.cwd, allowEmpty: true }).filter((m) => !untracked.has(fromTree(m.id)));
       sequence.push(...inPlace);
       files.push(...inPlace.filter((m) => staged.has(fromTree(m.id))));

@@ -196,6 +196,30 @@ describe('check --staged', () => {
     fs.rmSync(cwd, { recursive: true, force: true });
   });
 
+  it('with the working tree as staged (read in place): untracked and ignored migrations are not replayed', () => {
+    const cwd = tempProject({ 'migrations/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n' });
+    git(cwd, 'init', '-q');
+    git(cwd, 'add', '.');
+    git(cwd, 'commit', '-qm', 'init');
+    // Neither is in the index: had either been replayed, t.c would be a known varchar(10) and widening it harmless.
+    fs.writeFileSync(path.join(cwd, 'migrations/0015_untracked.sql'), 'CREATE TABLE t (c varchar(10));\n');
+    fs.writeFileSync(path.join(cwd, 'migrations/0016_ignored.sql'), 'CREATE TABLE t (c varchar(10));\n');
+    fs.writeFileSync(path.join(cwd, '.gitignore'), 'migrations/0016_ignored.sql\n');
+    fs.writeFileSync(path.join(cwd, 'migrations/002_alter.sql'), 'ALTER TABLE t ALTER COLUMN c TYPE varchar(20);\n');
+    git(cwd, 'add', 'migrations/002_alter.sql');
+
+    const run = runCli(['check', '--staged', '--format', 'json'], { cwd });
+    const out = JSON.parse(run.stdout);
+    expect(out.files.map((f: { path: string }) => f.path)).toEqual(['migrations/002_alter.sql']);
+    expect(out.files[0].findings.map((f: { rule: string; message: string }) => [f.rule, f.message.split(' from ')[1]?.split(' to ')[0]])).toEqual([
+      ['change-column-type', 'an unknown type'],
+    ]);
+    // The same file checked with the untracked one as its history: the widening is harmless.
+    const withHistory = runCli(['check', '--format', 'json', 'migrations/0015_untracked.sql', 'migrations/002_alter.sql'], { cwd });
+    expect(JSON.parse(withHistory.stdout).files[1].findings).toEqual([]);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
   it('says so and exits 0 when nothing staged is a migration', () => {
     const cwd = tempProject({ 'migrations/001_users.sql': DROP, 'README.md': 'x' });
     git(cwd, 'init', '-q');
