@@ -3,12 +3,14 @@
  * implements, and the directory view they all work on. src/migrations/discover.ts drives them;
  * src/migrations/layouts/index.ts registers them.
  *
- * A layout answers four questions about a migrations directory:
+ * A layout answers four questions about a migrations directory, and one about adding to it:
  * - discover: does the directory look like mine (`detect`), and which files are my migrations (`find`);
  * - order: in which order does my tool run them (`order`);
  * - read: are the bytes SQL, or a script whose SQL comes from running its `up` (`compile`);
  * - identity: the id of a migration is the path `find` returned (relative to the directory, with
  *   `/`); `historyName` is what the layout's own tool records it as in its history table.
+ * And, for `bgmigrate plan`, how a new migration is written (`write`): its name after the
+ * existing ones, in the tool's own scheme, and its text in the layout's own format.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,6 +58,58 @@ export interface MigrationLayout<Name extends string = string> {
    * which `ledger baseline --from <tool>` matches rows by (src/ledger/baseline.ts).
    */
   historyName?(id: string): string | undefined;
+  /** write: how `bgmigrate plan` adds migrations to a directory of this layout (src/cli/commands/plan.ts). */
+  readonly write: MigrationWriter;
+}
+
+export interface MigrationWriter {
+  /** The paths (relative to the directory) of new migrations named `slugs`, after the `existing` entries. */
+  names(existing: readonly string[], slugs: readonly string[]): string[];
+  /** A planned SQL migration in the layout's own format (src/migrations/emit.ts); absent, the SQL as it is. */
+  text?(sql: string, name: string): Promise<string>;
+  /** After the files are written: what else the tool keeps up to date (drizzle's journal); returns the file it changed. */
+  added?(dir: string, names: readonly string[]): string | undefined;
+}
+
+/**
+ * Names numbered after the last migration with extension `ext`: the same number width (4 digits
+ * for the first), or, for 14-digit timestamps, the time now, a second apart.
+ */
+export function sequenceNames(existing: readonly string[], slugs: readonly string[], ext: string): string[] {
+  const numbers = existing.filter((f) => f.endsWith(ext)).map((f) => /^(\d+)/.exec(f)?.[1]).filter((n): n is string => n !== undefined);
+  const width = numbers.length ? Math.max(...numbers.map((n) => n.length)) : 4;
+  if (width >= 14) {
+    const now = new Date();
+    return slugs.map((slug, i) => `${new Date(now.getTime() + i * 1000).toISOString().replace(/\D/g, '').slice(0, 14)}_${slug}${ext}`);
+  }
+  const last = numbers.length ? Math.max(...numbers.map(Number)) : 0;
+  return slugs.map((slug, i) => `${String(last + 1 + i).padStart(width, '0')}_${slug}${ext}`);
+}
+
+/**
+ * Directories named by the time (`YYYYMMDDhhmmss`, UTC), a second apart, after the newest
+ * existing one (whether its stamp is written with dashes or not); `named` builds each path.
+ */
+export function timestampedNames(existing: readonly string[], slugs: readonly string[], named: (stamp: string, slug: string) => string): string[] {
+  const stamps = existing
+    .map((d) => /^(\d{4})-?(\d{2})-?(\d{2})-?(\d{6})/.exec(d))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => m.slice(1).join(''));
+  const newest = stamps.sort().at(-1);
+  let next = Math.max(
+    Date.now(),
+    newest ? Date.UTC(+newest.slice(0, 4), +newest.slice(4, 6) - 1, +newest.slice(6, 8), +newest.slice(8, 10), +newest.slice(10, 12), +newest.slice(12, 14)) + 1000 : 0,
+  );
+  return slugs.map((slug) => {
+    const stamp = new Date(next).toISOString().replace(/\D/g, '').slice(0, 14);
+    next += 1000;
+    return named(stamp, slug);
+  });
+}
+
+/** Script layouts numbered like SQL files: `<n>_<slug>.ts` after the last script. */
+export function scriptNames(existing: readonly string[], slugs: readonly string[]): string[] {
+  return sequenceNames(existing.map((f) => f.replace(/\.[cm]?[jt]s$/, '.sql')), slugs, '.sql').map((f) => f.replace(/\.sql$/, '.ts'));
 }
 
 /** A layout with `order` by name (code point) unless it says otherwise. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import { detectLayout } from '../../migrations/discover.js';
+import { layoutNamed } from '../../migrations/layouts/index.js';
 import { normaliseObjectName } from '../../object-name.js';
 import { editDistance } from '../../text.js';
 import type { Layout } from '../../config/config.js';
@@ -74,17 +75,11 @@ Examples:
         columnType: (column) => types.get(column),
         indexesOn: (table) => indexes.filter((i) => i.table === table),
       });
-      const existing = fs.readdirSync(dir);
-      const named = numbered(existing, layout, files.map((f) => f.slug));
-      // The layout's own format: SQL files, drizzle's breakpoints and journal, or scripts.
-      const { drizzleSql, scriptFor } = await import('../../plan/emit.js');
+      // Named and written as the layout's own tool would (src/migrations/layouts/: `write`).
+      const { write } = layoutNamed(layout);
+      const named = write.names(fs.readdirSync(dir), files.map((f) => f.slug));
       const contents: string[] = [];
-      for (const [i, file] of files.entries()) {
-        if (layout === 'kysely' || layout === 'node-pg-migrate' || layout === 'knex' || layout === 'typeorm') {
-          contents.push(await scriptFor(layout, file.sql, typeormClass(named[i])));
-        } else if (layout === 'drizzle') contents.push(await drizzleSql(file.sql));
-        else contents.push(file.sql);
-      }
+      for (const [i, file] of files.entries()) contents.push(write.text ? await write.text(file.sql, named[i]) : file.sql);
       for (const [i, content] of contents.entries()) {
         const target = path.join(dir, named[i]);
         if (flags.dryRun) {
@@ -96,17 +91,8 @@ Examples:
         fs.writeFileSync(target, content, { flag: 'wx' });
         c.out.line(`wrote ${path.relative(c.cwd, target)}`);
       }
-      if (layout === 'drizzle' && !flags.dryRun) {
-        // drizzle-kit's journal lists every migration: the new ones are appended, in order.
-        const journalFile = path.join(dir, 'meta', '_journal.json');
-        const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { idx: number; version?: string; when: number; tag: string; breakpoints: boolean }[] };
-        const version = journal.entries.at(-1)?.version ?? '7';
-        for (const name of named) {
-          journal.entries.push({ idx: journal.entries.length, version, when: Date.now(), tag: name.replace(/\.sql$/, ''), breakpoints: true });
-        }
-        fs.writeFileSync(journalFile, `${JSON.stringify(journal, null, 2)}\n`);
-        c.out.line(`updated ${path.relative(c.cwd, journalFile)}`);
-      }
+      const updated = flags.dryRun ? undefined : write.added?.(dir, named);
+      if (updated) c.out.line(`updated ${path.relative(c.cwd, updated)}`);
     });
 }
 
@@ -115,7 +101,7 @@ async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types:
   const { lintMigrations } = await import('../../lint.js');
   const { objectsCreatedBy, catalogObjects } = await import('../../ledger/objects.js');
   const files = fs.existsSync(c.migrationsDir()) ? (await import('../../migrations/discover.js')).discoverMigrations({ dir: c.migrationsDir(), layout: c.config().layout, cwd: c.cwd, allowEmpty: true }) : [];
-  const reports = await lintMigrations(files, { pgVersion: c.config().pgVersion ?? 15 });
+  const reports = await lintMigrations(files, { pgVersion: c.config().pgVersion ?? 15, parseTrees: true });
   const known = objectsCreatedBy(reports);
   // Column types as the migrations declare them (CREATE TABLE and ADD COLUMN effects).
   const types = new Map<string, string>();
@@ -125,13 +111,10 @@ async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types:
     if (!table) continue;
     for (const col of columns) if (col.type) types.set(`${table}.${col.name}`, col.type);
   }
-  // Indexes the migrations create, from each CREATE INDEX's own parse (for rename-column's copies).
-  const { parseSql } = await import('../../parse/parser.js');
+  // Indexes the migrations create, from each CREATE INDEX's parse tree (for rename-column's copies).
   const indexes: KnownIndex[] = [];
   for (const statement of reports.flatMap((r) => r.statements.filter((s) => s.kind === 'IndexStmt' && !s.inDoBlock))) {
-    const parsed = parseSql(statement.text);
-    if ('error' in parsed) continue;
-    const node = parsed.stmts[0]?.stmt.IndexStmt as
+    const node = statement.node as
       | { idxname?: string; unique?: boolean; whereClause?: unknown; relation: { schemaname?: string; relname: string }; indexParams: { IndexElem: { name?: string } }[] }
       | undefined;
     if (!node?.idxname) continue;
@@ -160,61 +143,4 @@ async function knownObjects(c: CliContext): Promise<{ known: Set<string>; types:
     }
   }
   return { known, types, indexes };
-}
-
-/**
- * File names after the directory's last migration: the same number width (or, for 14-digit
- * timestamps, the time now, a second apart), or Flyway's next versions.
- */
-/** TypeORM's class name for a file `<timestamp>-<Name>.ts`: `<Name><timestamp>`. */
-function typeormClass(file: string): string {
-  const m = /^(\d+)-(\w+)\.ts$/.exec(file);
-  return m ? `${m[2]}${m[1]}` : 'Migration';
-}
-
-const pascal = (slug: string) => slug.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-
-export function numbered(existing: readonly string[], layout: Layout, slugs: readonly string[]): string[] {
-  if (layout === 'typeorm') {
-    // <milliseconds>-<Name>.ts, after the newest.
-    const newest = Math.max(0, ...existing.map((f) => Number(/^(\d{13})-/.exec(f)?.[1] ?? 0)));
-    const start = Math.max(Date.now(), newest + 1);
-    return slugs.map((slug, i) => `${start + i}-${pascal(slug)}.ts`);
-  }
-  if (layout === 'kysely' || layout === 'node-pg-migrate' || layout === 'knex') {
-    return numbered(existing.map((f) => f.replace(/\.[cm]?[jt]s$/, '.sql')), 'plain', slugs).map((f) => f.replace(/\.sql$/, '.ts'));
-  }
-  if (layout === 'drizzle') {
-    const numbers = existing.filter((f) => f.endsWith('.sql')).map((f) => Number(/^(\d+)/.exec(f)?.[1] ?? -1));
-    const next = Math.max(-1, ...numbers) + 1;
-    return slugs.map((slug, i) => `${String(next + i).padStart(4, '0')}_${slug}.sql`);
-  }
-  if (layout === 'prisma' || layout === 'diesel') {
-    // Directories named by the time, a second apart, after the newest one.
-    const stamps = existing.map((d) => /^(\d{4})-?(\d{2})-?(\d{2})-?(\d{6})/.exec(d)).filter((m): m is RegExpExecArray => m !== null).map((m) => m.slice(1).join(''));
-    const newest = stamps.sort().at(-1);
-    let next = Math.max(Date.now(), newest ? Date.UTC(+newest.slice(0, 4), +newest.slice(4, 6) - 1, +newest.slice(6, 8), +newest.slice(8, 10), +newest.slice(10, 12), +newest.slice(12, 14)) + 1000 : 0);
-    return slugs.map((slug) => {
-      const iso = new Date(next).toISOString();
-      next += 1000;
-      const stamp = iso.replace(/\D/g, '').slice(0, 14);
-      return layout === 'prisma'
-        ? `${stamp}_${slug}/migration.sql`
-        : `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}-${stamp.slice(8, 14)}_${slug}/up.sql`;
-    });
-  }
-  const ext = layout === 'up-sql' ? '.up.sql' : '.sql';
-  if (layout === 'flyway') {
-    const versions = existing.map((f) => /^V(\d+)(?:[._]\d+)*__/.exec(f)?.[1]).filter((v): v is string => v !== undefined).map(Number);
-    const next = Math.max(0, ...versions) + 1;
-    return slugs.map((slug, i) => `V${next + i}__${slug}.sql`);
-  }
-  const numbers = existing.filter((f) => f.endsWith(ext)).map((f) => /^(\d+)/.exec(f)?.[1]).filter((n): n is string => n !== undefined);
-  const width = numbers.length ? Math.max(...numbers.map((n) => n.length)) : 4;
-  if (width >= 14) {
-    const now = new Date();
-    return slugs.map((slug, i) => `${new Date(now.getTime() + i * 1000).toISOString().replace(/\D/g, '').slice(0, 14)}_${slug}${ext}`);
-  }
-  const last = numbers.length ? Math.max(...numbers.map(Number)) : 0;
-  return slugs.map((slug, i) => `${String(last + 1 + i).padStart(width, '0')}_${slug}${ext}`);
 }

@@ -1,5 +1,5 @@
 /** The `diesel` layout: `<dir>/up.sql`, by directory name; `down.sql` ignored. */
-import { byDirectoryName, defineLayout, inSubdirectories } from '../layout.js';
+import { byDirectoryName, defineLayout, inSubdirectories, timestampedNames } from '../layout.js';
 
 export const layout = defineLayout({
   name: 'diesel',
@@ -9,4 +9,9 @@ export const layout = defineLayout({
   order: byDirectoryName,
   /** `__diesel_schema_migrations.version`: the directory name's part before the first `_`, without dashes. */
   historyName: (id) => id.split('/')[0].split('_')[0].replaceAll('-', ''),
+  /** `<YYYY-MM-DD-hhmmss>_<name>/up.sql`, as `diesel migration generate` names them. */
+  write: {
+    names: (existing, slugs) =>
+      timestampedNames(existing, slugs, (s, slug) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}-${s.slice(8, 14)}_${slug}/up.sql`),
+  },
 });

@@ -17,6 +17,25 @@ export const layout = defineLayout({
   find: (dir) => (dir.has(JOURNAL) ? journalled(dir) : inSubdirectories(dir, 'migration.sql')),
   /** The journal's order, as `find` returned it; folders by name. */
   order: (found, dir) => (dir.has(JOURNAL) ? [...found] : byDirectoryName(found)),
+  write: {
+    /** `<nnnn>_<name>.sql` after the highest number, as drizzle-kit names them. */
+    names(existing, slugs) {
+      const numbers = existing.filter((f) => f.endsWith('.sql')).map((f) => Number(/^(\d+)/.exec(f)?.[1] ?? -1));
+      const next = Math.max(-1, ...numbers) + 1;
+      return slugs.map((slug, i) => `${String(next + i).padStart(4, '0')}_${slug}.sql`);
+    },
+    /** drizzle-kit's breakpoint markers between statements. */
+    text: async (sql) => (await import('../emit.js')).drizzleSql(sql),
+    /** drizzle-kit's journal lists every migration: the new ones are appended, in order. */
+    added(dir, names) {
+      const journalFile = path.join(dir, JOURNAL);
+      const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { idx: number; version?: string; when: number; tag: string; breakpoints: boolean }[] };
+      const version = journal.entries.at(-1)?.version ?? '7';
+      for (const name of names) journal.entries.push({ idx: journal.entries.length, version, when: Date.now(), tag: name.replace(/\.sql$/, ''), breakpoints: true });
+      fs.writeFileSync(journalFile, `${JSON.stringify(journal, null, 2)}\n`);
+      return journalFile;
+    },
+  },
 });
 
 /** The files the journal lists, in its order; a listed file that is missing, or a `.sql` file it does not list, is an error. */

@@ -31,6 +31,14 @@ export const layout = defineLayout({
   },
   /** `flyway_schema_history.script`: the file name. */
   historyName: (id) => path.posix.basename(id),
+  /** `V<n>__<name>.sql`, the next major versions after the highest. */
+  write: {
+    names(existing, slugs) {
+      const versions = existing.map((f) => /^V(\d+)(?:[._]\d+)*__/.exec(f)?.[1]).filter((v): v is string => v !== undefined).map(Number);
+      const next = Math.max(0, ...versions) + 1;
+      return slugs.map((slug, i) => `V${next + i}__${slug}.sql`);
+    },
+  },
 });
 
 /** The Flyway version of a `V<version>__<description>.sql` file name (`V1.10__x.sql` → [1n, 10n]). */

@@ -6,7 +6,7 @@
  */
 import type { MigrationFile } from '../../model.js';
 import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';
-import { defineLayout, firstScript, scriptFiles, SCRIPTS_LOOKED_FOR } from '../layout.js';
+import { defineLayout, firstScript, scriptFiles, scriptNames, SCRIPTS_LOOKED_FOR } from '../layout.js';
 
 /** Detected by a first script that imports knex; tried after flyway and drizzle, before the SQL directory layouts. */
 export const layout = defineLayout({
@@ -15,6 +15,7 @@ export const layout = defineLayout({
   detect: { precedence: 33, matches: (dir) => /from\s+['"]knex['"]|\bKnex\b|knex\.schema/.test(firstScript(dir) ?? '') },
   find: scriptFiles,
   compile: recordKnex,
+  write: { names: scriptNames, text: async (sql) => (await import('../emit.js')).scriptFor('knex', sql) },
 });
 
 interface KnexClient {

@@ -8,7 +8,7 @@
  */
 import type { MigrationFile } from '../../model.js';
 import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';
-import { defineLayout, firstScript, scriptFiles, SCRIPTS_LOOKED_FOR } from '../layout.js';
+import { defineLayout, firstScript, scriptFiles, scriptNames, SCRIPTS_LOOKED_FOR } from '../layout.js';
 
 /** Detected by a first script that imports kysely; tried after flyway and drizzle, before the SQL directory layouts. */
 export const layout = defineLayout({
@@ -17,6 +17,7 @@ export const layout = defineLayout({
   detect: { precedence: 30, matches: (dir) => /from\s+['"]kysely['"]|require\(['"]kysely['"]\)|\bKysely</.test(firstScript(dir) ?? '') },
   find: scriptFiles,
   compile: recordKysely,
+  write: { names: scriptNames, text: async (sql) => (await import('../emit.js')).scriptFor('kysely', sql) },
 });
 
 interface CompiledQuery {

@@ -8,7 +8,7 @@
  */
 import type { MigrationFile } from '../../model.js';
 import { isRead, readCall, type RecordedCall, type RecorderContext, type Recording } from '../compile/recording.js';
-import { defineLayout, firstScript, scriptFiles, SCRIPTS_LOOKED_FOR } from '../layout.js';
+import { defineLayout, firstScript, scriptFiles, scriptNames, SCRIPTS_LOOKED_FOR } from '../layout.js';
 
 /** Detected by a first script that names node-pg-migrate, its MigrationBuilder or `pgm.`; tried after flyway and drizzle, before the SQL directory layouts. */
 export const layout = defineLayout({
@@ -17,6 +17,7 @@ export const layout = defineLayout({
   detect: { precedence: 31, matches: (dir) => /node-pg-migrate|MigrationBuilder|\bpgm\./.test(firstScript(dir) ?? '') },
   find: scriptFiles,
   compile: recordNodePgMigrate,
+  write: { names: scriptNames, text: async (sql) => (await import('../emit.js')).scriptFor('node-pg-migrate', sql) },
 });
 
 type Builder = Record<string | symbol, unknown> & { getSqlSteps(): string[]; isUsingTransaction(): boolean };

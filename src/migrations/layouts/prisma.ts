@@ -1,5 +1,5 @@
 /** The `prisma` layout: `<dir>/migration.sql`, by directory name. */
-import { byDirectoryName, defineLayout, inSubdirectories } from '../layout.js';
+import { byDirectoryName, defineLayout, inSubdirectories, timestampedNames } from '../layout.js';
 
 export const layout = defineLayout({
   name: 'prisma',
@@ -9,4 +9,6 @@ export const layout = defineLayout({
   order: byDirectoryName,
   /** `_prisma_migrations.migration_name`: the directory's name. */
   historyName: (id) => id.split('/')[0],
+  /** `<YYYYMMDDhhmmss>_<name>/migration.sql`, as `prisma migrate dev` names them. */
+  write: { names: (existing, slugs) => timestampedNames(existing, slugs, (stamp, slug) => `${stamp}_${slug}/migration.sql`) },
 });

@@ -18,6 +18,19 @@ export const layout = defineLayout({
   detect: { precedence: 32, matches: (dir) => /MigrationInterface|QueryRunner|from\s+['"]typeorm['"]/.test(firstScript(dir) ?? '') },
   find: scriptFiles,
   compile: recordTypeorm,
+  write: {
+    /** `<milliseconds>-<Name>.ts`, after the newest, as `typeorm migration:create` names them. */
+    names(existing, slugs) {
+      const newest = Math.max(0, ...existing.map((f) => Number(/^(\d{13})-/.exec(f)?.[1] ?? 0)));
+      const start = Math.max(Date.now(), newest + 1);
+      return slugs.map((slug, i) => `${start + i}-${slug.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}.ts`);
+    },
+    /** The class is `<Name><milliseconds>`, as TypeORM's own generator names it. */
+    text: async (sql, name) => {
+      const m = /^(\d+)-(\w+)\.ts$/.exec(name);
+      return (await import('../emit.js')).scriptFor('typeorm', sql, m ? `${m[2]}${m[1]}` : 'Migration');
+    },
+  },
 });
 
 type MigrationClass = new () => { up?: (queryRunner: unknown) => Promise<unknown>; transaction?: boolean };

@@ -4,7 +4,7 @@
  * is cut to its up section by src/migrations/discover.ts `upSection`, in every layout.)
  */
 import path from 'node:path';
-import { defineLayout } from '../layout.js';
+import { defineLayout, sequenceNames } from '../layout.js';
 
 export const layout = defineLayout({
   name: 'up-sql',
@@ -13,4 +13,5 @@ export const layout = defineLayout({
   find: (dir) => dir.files.filter((f) => f.endsWith('.up.sql')),
   /** golang-migrate's and dbmate's version: the file name's leading digits (else the id's). */
   historyName: (id) => /^(\d+)/.exec(path.posix.basename(id))?.[1] ?? /^(\d+)/.exec(id)?.[1],
+  write: { names: (existing, slugs) => sequenceNames(existing, slugs, '.up.sql') },
 });

@@ -39,7 +39,7 @@ export async function drizzleSql(sql: string): Promise<string> {
 const template = (statement: string) => '`' + statement.replaceAll('\\', '\\\\').replaceAll('`', '\\`').replaceAll('${', '\\${') + '`';
 
 /** The migration as a script of `format`, named `className` where the format needs a class (TypeORM). */
-export async function scriptFor(format: ScriptFormat, sql: string, className: string): Promise<string> {
+export async function scriptFor(format: ScriptFormat, sql: string, className = 'Migration'): Promise<string> {
   const { comments, statements, noTransaction } = await split(sql);
   const header = comments.map((c) => `// ${c}`).join('\n');
   const calls = (call: (s: string) => string, indent: string) => statements.map((s) => `${indent}${call(template(s))};`).join('\n');
