@@ -14,7 +14,7 @@ import { UsageError } from '../../errors.js';
 import { normaliseObjectName } from '../../object-name.js';
 import type { RunPhase } from '../../apply/plan.js';
 import type { CliContext } from '../context.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 
@@ -40,7 +40,7 @@ interface ApplyFlags {
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('apply')
-    .description(COMMANDS.apply.summary)
+    .description(SUMMARIES.apply.summary)
     .addOption(
       new Option('--phase <phase>', 'which migrations to apply (all: every pending one, for a database that serves no traffic)')
         .choices(['expand', 'contract', 'all'])

@@ -5,7 +5,7 @@ import { defaultCacheDir } from '../../cache/store.js';
 import { check } from '../../check.js';
 import type { CliContext } from '../context.js';
 import { parsePgVersion } from '../options.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 type Format = (typeof FORMATS)[number];
@@ -25,7 +25,7 @@ interface CheckFlags {
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('check')
-    .description(COMMANDS.check.summary)
+    .description(SUMMARIES.check.summary)
     .argument('[paths...]', 'migration files or directories (default: the migrations directory)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .option('--pg-version <major>', 'target PostgreSQL major (default: the connected server, else config, else 15)')

@@ -15,7 +15,7 @@ import { deprecateObject, describeDrift, formatInstant, showLedger, verifyLedger
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
 import { printReleases, releaseJson } from './release.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -23,7 +23,7 @@ type Format = (typeof FORMATS)[number];
 export function register(program: Command, ctx: () => CliContext): void {
   const ledger = program
     .command('ledger')
-    .description(COMMANDS.ledger.summary)
+    .description(SUMMARIES.ledger.summary)
     .addHelpText(
       'after',
       `

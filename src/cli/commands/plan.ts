@@ -9,12 +9,12 @@ import { editDistance } from '../../text.js';
 import type { Layout } from '../../config/config.js';
 import type { KnownIndex } from '../../plan/recipes.js';
 import type { CliContext } from '../context.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('plan <recipe> [objects...]')
-    .description(COMMANDS.plan.summary)
+    .description(SUMMARIES.plan.summary)
     .option('--references <schema.table.column>', 'add-foreign-key: the column the foreign key points at')
     .option('--dry-run', 'print the files instead of writing them')
     .addHelpText(

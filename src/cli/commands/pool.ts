@@ -5,14 +5,14 @@ import type { PoolBudget } from '../../pool/budget.js';
 import { renderBudget } from '../../pool/render.js';
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('pool')
-    .description(COMMANDS.pool.summary)
+    .description(SUMMARIES.pool.summary)
     .option('--max-connections <n>', 'compute offline against this max_connections (no database)')
     .option('--reserved <n>', 'offline: slots the app cannot use (default 3, superuser_reserved_connections)')
     .option('--count-hidden-sessions', 'count sessions whose backend type pg_stat_activity hides as connections')

@@ -11,7 +11,7 @@ import {
 import type { CliContext } from '../context.js';
 import { RefusalError, UsageError } from '../../errors.js';
 import { withDatabase } from '../database.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -24,7 +24,7 @@ function ledgerOptions(c: CliContext): { schema: string; rollbackWindowMs: numbe
 export function register(program: Command, ctx: () => CliContext): void {
   const release = program
     .command('release')
-    .description(COMMANDS.release.summary)
+    .description(SUMMARIES.release.summary)
     .addHelpText(
       'after',
       `

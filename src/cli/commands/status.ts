@@ -2,14 +2,14 @@ import { Command, Option } from 'commander';
 import { migrationStatus, type StatusReport } from '../../apply/index.js';
 import { describePoolCheck } from '../../pool/check.js';
 import type { CliContext } from '../context.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('status')
-    .description(COMMANDS.status.summary)
+    .description(SUMMARIES.status.summary)
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .addHelpText(
       'after',

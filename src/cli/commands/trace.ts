@@ -6,7 +6,7 @@ import { selectMigrations } from '../../check.js';
 import { renderTraceJson, renderTracePretty, traceMigrations } from '../../trace/index.js';
 import type { CliContext } from '../context.js';
 import { parsePgVersion } from '../options.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -21,7 +21,7 @@ interface TraceFlags {
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('trace')
-    .description(COMMANDS.trace.summary)
+    .description(SUMMARIES.trace.summary)
     .argument('[paths...]', 'migration files or directories (default: the migrations directory)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
     .option('--pg-version <major>', 'PostgreSQL major for the static analysis (default: the server\'s)')

@@ -4,14 +4,14 @@ import { ensureLedger, listDeprecations } from '../../ledger/index.js';
 import { normaliseObjectName } from '../../object-name.js';
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
-import { COMMANDS } from './index.js';
+import { SUMMARIES } from './summaries.js';
 
 const FORMATS = ['pretty', 'json'] as const;
 
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('usage [objects...]')
-    .description(COMMANDS.usage.summary)
+    .description(SUMMARIES.usage.summary)
     .option('--snapshot', 'record a snapshot of pg_stat_statements now (after fixing a stray job, for example)')
     .option('--shadow <url|embedded>', 'also prepare every live query on a shadow database built from all the migrations, pending contract ones included')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('pretty'))
