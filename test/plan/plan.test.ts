@@ -6,8 +6,44 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import type pg from 'pg';
 import { CLI, ROOT, runCli, tempProject } from '../support/cli.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';
+
+/**
+ * Runs `bgmigrate <args>` as a child process (spawnSync would block this one) while `write(c, i)`
+ * runs here in a loop, i from `from`: the old color's traffic through the whole run, and `linger`
+ * ms after it. Returns the run, the loops completed while it ran, and all loops completed.
+ */
+async function runUnderWrites(
+  url: string,
+  cwd: string,
+  args: string[],
+  options: { from: number; linger?: number },
+  write: (c: pg.Client, i: number) => Promise<void>,
+): Promise<{ code: number | null; stdout: string; stderr: string; loopsDuringRun: number; loops: number }> {
+  let running = true;
+  let loops = 0;
+  const writer = withClient(url, async (c) => {
+    for (let i = options.from; running; i++) {
+      await write(c, i);
+      loops++;
+    }
+  });
+  const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: url } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const loopsDuringRun = loops;
+  if (options.linger) await new Promise((resolve) => setTimeout(resolve, options.linger));
+  running = false;
+  await writer;
+  return { ...run, loopsDuringRun, loops };
+}
 
 const BASE = {
   'migrations/0001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text);\n',
@@ -119,33 +155,18 @@ describe('bgmigrate plan: expand steps under live writes', () => {
     // The old color: inserts users and orders and updates emails, through the whole expand.
     let writes = 0;
     let failed = 0;
-    let running = true;
-    const writer = withClient(db.url, async (c) => {
-      for (let i = 5001; running; i++) {
-        try {
-          await c.query('INSERT INTO users VALUES ($1, $2, NULL)', [i, `u${i}@x`]);
-          await c.query('INSERT INTO orders VALUES ($1, $1)', [i]);
-          await c.query('UPDATE users SET email = email WHERE id = $1', [i - 4000]);
-          writes += 3;
-        } catch {
-          failed += 1;
-        }
+    const applied = await runUnderWrites(db.url, cwd, ['apply', '--phase', 'expand', '--release', 'v2', '--format', 'json'], { from: 5001, linger: 200 }, async (c, i) => {
+      try {
+        await c.query('INSERT INTO users VALUES ($1, $2, NULL)', [i, `u${i}@x`]);
+        await c.query('INSERT INTO orders VALUES ($1, $1)', [i]);
+        await c.query('UPDATE users SET email = email WHERE id = $1', [i - 4000]);
+        writes += 3;
+      } catch {
+        failed += 1;
       }
     });
-    // The apply runs as a child process while this process's writer keeps going (spawnSync would block it).
-    const applied = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', 'v2', '--format', 'json'], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: db.url } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-    const writesDuringApply = writes;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    running = false;
-    await writer;
-    expect(writesDuringApply).toBeGreaterThan(30);
+    // More than 30 writes (10 loops of 3) while the apply ran.
+    expect(applied.loopsDuringRun).toBeGreaterThan(10);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     expect(JSON.parse(applied.stdout).applied.map((a: { id: string }) => a.id)).toEqual([
@@ -202,24 +223,13 @@ describe('bgmigrate plan rename-column: the whole lifecycle under the old color\
     );
 
     // The old color writes only `name`, all through the expand.
-    let running = true;
-    const writer = withClient(db.url, async (c) => {
-      for (let i = 3001; running; i++) {
-        await c.query('INSERT INTO users (id, name) VALUES ($1, $2)', [i, `name ${i}`]);
-        expected.set(i, `name ${i}`);
-        const id = 1 + (i % 3000);
-        await c.query(`UPDATE users SET name = $2 WHERE id = $1`, [id, `renamed ${i}`]);
-        expected.set(id, `renamed ${i}`);
-      }
+    const expand = await runUnderWrites(db.url, cwd, ['apply', '--phase', 'expand', '--release', 'v2'], { from: 3001 }, async (c, i) => {
+      await c.query('INSERT INTO users (id, name) VALUES ($1, $2)', [i, `name ${i}`]);
+      expected.set(i, `name ${i}`);
+      const id = 1 + (i % 3000);
+      await c.query(`UPDATE users SET name = $2 WHERE id = $1`, [id, `renamed ${i}`]);
+      expected.set(id, `renamed ${i}`);
     });
-    const expand = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', 'v2'], { cwd, env: { ...process.env, ...env } });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-    running = false;
-    await writer;
     expect(expand.stderr).not.toContain('bgmigrate:');
     expect(expand.code).toBe(0);
     // Every row has the new column filled and equal to the old one.
@@ -258,26 +268,11 @@ describe('bgmigrate plan rename-table and change-type: lifecycles under the old 
   });
 
   /** Runs the expand in a child process while `write(i)` keeps running here; returns the writes made. */
-  async function expandUnderWrites(cwd: string, release: string, write: (c: import('pg').Client, i: number) => Promise<void>): Promise<number> {
-    let running = true;
-    let writes = 0;
-    const writer = withClient(db.url, async (c) => {
-      for (let i = 1; running; i++) {
-        await write(c, i);
-        writes++;
-      }
-    });
-    const expand = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', release], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: db.url } });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-    running = false;
-    await writer;
+  async function expandUnderWrites(cwd: string, release: string, write: (c: pg.Client, i: number) => Promise<void>): Promise<number> {
+    const expand = await runUnderWrites(db.url, cwd, ['apply', '--phase', 'expand', '--release', release], { from: 1 }, write);
     expect(expand.stderr).not.toContain('bgmigrate:');
     expect(expand.code).toBe(0);
-    return writes;
+    return expand.loops;
   }
 
   it('rename-table: the old name keeps working as an updatable view until the contract step drops it', async () => {
@@ -354,7 +349,7 @@ describe('bgmigrate plan set-not-null and drop-column: lifecycles under the old 
     await db.drop();
   });
 
-  async function lifecycle(schema: string, base: string, recipe: string[], write: (c: import('pg').Client, i: number) => Promise<void>): Promise<{ writes: number; run: (...args: string[]) => ReturnType<typeof runCli> }> {
+  async function lifecycle(schema: string, base: string, recipe: string[], write: (c: pg.Client, i: number) => Promise<void>): Promise<{ writes: number; run: (...args: string[]) => ReturnType<typeof runCli> }> {
     await withClient(db.url, (c) => c.query(`CREATE SCHEMA ${schema}`));
     const cwd = tempProject({ 'migrations/0001_base.sql': base, 'bgmigrate.config.json': JSON.stringify({ ledger: { schema: `ledger_${schema}` } }) });
     const run = (...args: string[]) => runCli(args, { cwd, env: { BGMIGRATE_DATABASE_URL: db.url } });
@@ -362,22 +357,8 @@ describe('bgmigrate plan set-not-null and drop-column: lifecycles under the old 
     expect(run('release', 'ship', 'v1').code).toBe(0);
     await withClient(db.url, (c) => c.query(`INSERT INTO ${schema}.users SELECT g, 'u' || g FROM generate_series(1, 1000) g`));
     expect(run('plan', ...recipe).code).toBe(0);
-    let running = true;
-    let writes = 0;
-    const writer = withClient(db.url, async (c) => {
-      for (let i = 1001; running; i++) {
-        await write(c, i);
-        writes++;
-      }
-    });
-    const expand = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'apply', '--phase', 'expand', '--release', 'v2'], { cwd, env: { ...process.env, BGMIGRATE_DATABASE_URL: db.url } });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-    running = false;
-    await writer;
+    const expand = await runUnderWrites(db.url, cwd, ['apply', '--phase', 'expand', '--release', 'v2'], { from: 1001 }, write);
+    const writes = expand.loops;
     expect(expand.stderr).not.toContain('bgmigrate:');
     expect(expand.code).toBe(0);
     expect(run('release', 'ship', 'v2').code).toBe(0);
