@@ -19,7 +19,6 @@ import type {
   FileReport,
   Finding,
   LedgerGate,
-  LedgerVerdict,
   MigrationFile,
   RuleLevel,
   Span,

@@ -10,7 +10,7 @@
 import { connect, serverVersion } from '../db/connect.js';
 import { lintMigrations, migrationFromString } from '../lint.js';
 import type { AnalyzedStatement, FileReport, MigrationFile } from '../model.js';
-import { loadParser, parseSql } from '../parse/parser.js';
+import { parseSql } from '../parse/parser.js';
 import { runTrace, type TraceInputFile, type TraceInputStatement, type TraceRunOptions } from './run.js';
 import type { TraceReport } from './types.js';
 

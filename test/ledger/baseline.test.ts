@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { ROOT, runCli, tempProject } from '../support/cli.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../support/db.js';

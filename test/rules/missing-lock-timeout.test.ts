@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findings as findingsOf, type LintCase } from './core-helpers.js';
+import { findings as findingsOf } from './core-helpers.js';
 
 const RULE = 'missing-lock-timeout';
 const ON = { [RULE]: 'warning' as const };
