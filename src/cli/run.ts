@@ -50,10 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   await registerCommands(program, ctx, argv);
-  const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
-  if (argv.length > 0 && argv[0] !== 'help' && !options.includes('--help') && !options.includes('-h')) {
+  // Before any command's action (of any depth), never for help or the version.
+  program.hook('preAction', async () => {
     ({ createContext } = await import('./context.js'));
-  }
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
