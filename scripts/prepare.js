@@ -2,12 +2,14 @@
 /**
  * npm's `prepare` step: compile src/ to dist/ with the TypeScript compiler.
  *
- * Runs on `npm ci` / `npm install` in a clone, and when npm installs bgmigrate from git — which
- * is how the pre-commit framework installs a `language: node` hook (`npm install -g
- * git+file://…`, see .pre-commit-hooks.yaml). In that last case npm prepares the clone with the
- * global flag still set (`npm_config_global=true`), so the clone's devDependencies go to the
- * global prefix and `tsc` is nowhere to be found. Here the devDependencies are then installed
- * into the clone itself, without lifecycle scripts, before compiling.
+ * Runs on `npm ci` / `npm install` in a clone — which is how the pre-commit framework installs a
+ * `language: node` hook (`npm install` in its clone, then `npm pack` and `npm install -g` of the
+ * tarball; see .pre-commit-hooks.yaml) — and when npm installs bgmigrate from git. In that last
+ * case with `-g`, npm prepares the clone with the global flag still set (`npm_config_global=true`),
+ * so the clone's devDependencies go to the global prefix and `tsc` is nowhere to be found. Here
+ * the devDependencies are then installed into the clone itself, without lifecycle scripts,
+ * before compiling. (npm 11 still fails that global install on its own race: docs/contributing.md,
+ * "Toolchain notes".)
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { MigrationFile } from '../model.js';
-import { statOrNull, viewDirectory } from './layout.js';
+import { statOrNull, viewDirectory, type DirectoryView } from './layout.js';
 import { LAYOUTS, layoutNamed, type Layout, type ScriptLayout } from './layouts/index.js';
 
 /** Files larger than this are refused rather than fed to the parser. */
@@ -23,8 +23,9 @@ export function discoverMigrations(options: { dir: string; layout: Layout | 'aut
   if (!stat) throw new UsageError(`migrations directory not found: ${displayPath(dir, options.cwd)}`);
   if (!stat.isDirectory()) throw new UsageError(`not a directory: ${displayPath(dir, options.cwd)}`);
 
-  const layout = layoutNamed(options.layout === 'auto' ? detectLayout(dir) : options.layout);
-  const view = viewDirectory(dir, { followLinks: true });
+  const seen = options.layout === 'auto' ? viewDirectory(dir, { followLinks: false }) : undefined;
+  const layout = layoutNamed(options.layout === 'auto' ? detectIn(seen!) : options.layout);
+  const view = viewDirectory(dir, { followLinks: true, from: seen });
   const relativePaths = layout.order(layout.find(view), view);
   if (relativePaths.length === 0) {
     if (options.allowEmpty) return [];
@@ -42,7 +43,10 @@ const DETECTION_ORDER = [...LAYOUTS].sort((a, b) => a.detect.precedence - b.dete
 
 /** Guesses the layout from what the directory holds; `plain` when nothing more specific fits. */
 export function detectLayout(dir: string): Layout {
-  const view = viewDirectory(dir, { followLinks: false });
+  return detectIn(viewDirectory(dir, { followLinks: false }));
+}
+
+function detectIn(view: DirectoryView): Layout {
   return DETECTION_ORDER.find((layout) => layout.detect.matches(view))!.name;
 }
 

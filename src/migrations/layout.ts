@@ -157,16 +157,21 @@ export function firstScript(dir: DirectoryView): string | undefined {
 /**
  * Reads a directory's entries. Detection looks at regular files only; discovery counts a
  * symbolic link as what it points at, and a dangling link to a `.sql` file is an error, never
- * skipped.
+ * skipped. `from` is a view of the same directory already made: its entries, existence checks
+ * and texts are reused (detection and discovery look at one directory in one run).
  */
-export function viewDirectory(dir: string, options: { followLinks: boolean }): DirectoryView {
-  const entries = readDirectory(dir);
-  const texts = new Map<string, string | undefined>();
-  return {
+export function viewDirectory(dir: string, options: { followLinks: boolean; from?: DirectoryView }): DirectoryView {
+  const shared = options.from ? readings.get(options.from) : undefined;
+  const { entries, exists, texts } = shared ?? { entries: readDirectory(dir), exists: new Map<string, boolean>(), texts: new Map<string, string | undefined>() };
+  const view: DirectoryView = {
     path: dir,
     files: entries.filter((e) => e.isFile() || (options.followLinks && e.isSymbolicLink() && linkTarget(dir, e.name) === 'file')).map((e) => e.name),
     dirs: entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodePoint),
-    has: (relative) => fs.existsSync(path.join(dir, relative)),
+    has(relative) {
+      let found = exists.get(relative);
+      if (found === undefined) exists.set(relative, (found = fs.existsSync(path.join(dir, relative))));
+      return found;
+    },
     text(name) {
       if (!texts.has(name)) {
         try {
@@ -178,7 +183,12 @@ export function viewDirectory(dir: string, options: { followLinks: boolean }): D
       return texts.get(name);
     },
   };
+  readings.set(view, { entries, exists, texts });
+  return view;
 }
+
+/** What a view read from disk, for another view of the same directory (`viewDirectory`'s `from`). */
+const readings = new WeakMap<DirectoryView, { entries: fs.Dirent[]; exists: Map<string, boolean>; texts: Map<string, string | undefined> }>();
 
 /** A directory's entries, or one clear line when it cannot be read (permissions). */
 function readDirectory(dir: string): fs.Dirent[] {
