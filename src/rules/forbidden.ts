@@ -94,3 +94,49 @@ export const terminateBackend = forbiddenRule(
   ['terminate-backend'],
   (e) => `${e.object}() in a migration kills the work of other sessions, the running release's included`,
 );
+
+export const alterSequence = forbiddenRule(
+  {
+    id: 'alter-sequence',
+    summary:
+      '`ALTER SEQUENCE … RESTART / MINVALUE / MAXVALUE / INCREMENT / AS / [NO] CYCLE`, `setval()`, the same options on an existing identity column, or making it `GENERATED ALWAYS`',
+    why:
+      "Both colors insert with the sequence's next values. Moved back, those collide with keys already in the table (duplicate key errors); capped, narrowed or no longer cycling, nextval fails when it reaches the end; cycling, it hands out values again. An identity column made GENERATED ALWAYS refuses the explicit values the running release may insert. Whether the new values are safe depends on rows the linter cannot see.",
+    help:
+      "Let sequences move forward on their own. To skip past rows loaded with explicit keys, set it above every key in use (`SELECT setval('t_id_seq', (SELECT max(id) FROM t))`) and say so on the line before: `-- bgmigrate-ignore alter-sequence: moves forward past max(id)`. Make an identity column GENERATED ALWAYS only once no deployed release inserts its values.",
+  },
+  ['alter-sequence'],
+  (e) => {
+    if (e.detail.subtype !== 'values') return undefined;
+    const what = e.detail.column !== undefined ? `identity column ${e.object}` : e.object === 'setval()' ? 'a sequence' : `sequence ${e.object}`;
+    if (e.detail.value === 'GENERATED ALWAYS') return `GENERATED ALWAYS on existing ${what} refuses the explicit values the color still running may insert`;
+    return `${e.detail.value} on ${what} changes the values both colors insert with: moved back they collide with existing keys, capped they run out`;
+  },
+);
+
+export const changeInheritance = forbiddenRule(
+  {
+    id: 'change-inheritance',
+    summary: '`ALTER TABLE … INHERIT` / `NO INHERIT` on an existing table',
+    why: "A query on a parent table reads its children's rows too, and its UPDATE and DELETE reach them: adding a child puts its rows into what the running release reads and changes through the parent, removing one takes them away, from the moment the migration commits.",
+    help: 'Create a new table under its parent (`CREATE TABLE … (LIKE parent) INHERITS (parent)`, or `PARTITION OF`) and move rows into it; change the inheritance of a table with rows only with a reviewed `bgmigrate-ignore change-inheritance: <reason>`.',
+  },
+  ['alter-table'],
+  (e) =>
+    e.detail.subtype === 'inherit'
+      ? `${e.object} INHERIT ${e.detail.value}: its rows appear in what the color still running reads from ${e.detail.value}`
+      : e.detail.subtype === 'no-inherit'
+        ? `${e.object} NO INHERIT ${e.detail.value}: its rows disappear from what the color still running reads from ${e.detail.value}`
+        : undefined,
+);
+
+export const disableTriggerAll = forbiddenRule(
+  {
+    id: 'disable-trigger-all',
+    summary: '`ALTER TABLE … DISABLE TRIGGER ALL` on an existing table',
+    why: "ALL includes the internal triggers that enforce foreign keys: until they are enabled again, writes of both colors are not checked against the keys, and rows that break them stay behind when checking resumes.",
+    help: 'Disable only the triggers you mean (`DISABLE TRIGGER name` or `USER`); to load rows without checks, load a new table and add its foreign keys NOT VALID, then VALIDATE.',
+  },
+  ['alter-trigger'],
+  (e) => (e.detail.subtype === 'AT_DisableTrigAll' ? `DISABLE TRIGGER ALL on ${e.table} stops foreign key checks for the writes of both colors` : undefined),
+);

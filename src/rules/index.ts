@@ -16,7 +16,7 @@ import revokePrivilege from './revoke-privilege.js';
 import deleteAllRows from './delete-all-rows.js';
 import lockTable from './lock-table.js';
 import longStatementUnderLock from './long-statement-under-lock.js';
-import { changeDatabase, changeRole, createRule, dropOwned, enableRowSecurity, terminateBackend } from './forbidden.js';
+import { alterSequence, changeDatabase, changeInheritance, changeRole, createRule, disableTriggerAll, dropOwned, enableRowSecurity, terminateBackend } from './forbidden.js';
 import type { Rule } from './support/rule.js';
 
 import addRequiredColumn from './add-required-column.js';
@@ -96,6 +96,9 @@ export const RULES: readonly Rule[] = [
   changeRole,
   changeDatabase,
   terminateBackend,
+  alterSequence,
+  changeInheritance,
+  disableTriggerAll,
   commitInBlock,
   unnamedConcurrentIndex,
   // hygiene

@@ -10,6 +10,7 @@ import type { RoutineInfo } from '../schema.js';
 import { splitIdentifiers } from '../session.js';
 import { constText, effect, isConst, stmtLike, type Ctx, type Node } from './context.js';
 import { classify } from './index.js';
+import { sequenceValues } from './sequence.js';
 
 /**
  * Every function call in a parse tree (`FuncCall` nodes, and a CALL statement's `funccall`), in
@@ -62,6 +63,14 @@ function call(ctx: Ctx, fc: Node): void {
   if (unqualifiedOrCatalog && name === 'set_config') return; // followed by sessionCalls
   if (unqualifiedOrCatalog && TERMINATES.has(name)) {
     effect(ctx, 'terminate-backend', name, 'neutral', null, { detail: { subtype: name } });
+    return;
+  }
+  if (unqualifiedOrCatalog && name === 'setval') {
+    // Moves the sequence wherever its argument says: below the keys in use, inserts collide.
+    const arg = ((fc.args ?? []) as Node[])[0];
+    const seq = arg && isConst(arg) ? (splitIdentifiers(constText(arg)) ?? []) : [];
+    const target = seq.length > 1 ? seq.slice(-2).map(part).join('.') : seq.length === 1 ? qualify(undefined, seq[0], ctx.session, ctx.schema) : 'setval()';
+    sequenceValues(ctx, target, ['setval()']);
     return;
   }
   if (unqualifiedOrCatalog && SLEEPS.has(name)) {

@@ -10,6 +10,7 @@ import { isMetadataOnlyTypeChange, typeFacts } from '../types.js';
 import { dropDependents } from './cascade.js';
 import { calls, findRoutine, funcCalls, usedNames } from './calls.js';
 import { inlineForeignKey } from './constraint.js';
+import { changedValues, sequenceValues } from './sequence.js';
 import { AEL, SRE, SUE, effect, isNullConst, qualifyRef, rel, relatedLock, type Ctx, type Node, type TableCommand } from './context.js';
 import type { ColumnFacts, DefaultKind } from './kinds.js';
 
@@ -292,9 +293,25 @@ export function columnDefault(ctx: Ctx, table: string, { cmd, col, colObj }: Tab
   }
 }
 
-/** ADD GENERATED … AS IDENTITY, SET GENERATED / sequence options. */
-export function alterIdentity(ctx: Ctx, table: string, { sub, col, colObj }: TableCommand): void {
+/**
+ * ADD GENERATED … AS IDENTITY, SET GENERATED / sequence options. Besides the lock, what the
+ * running release inserts may now fail: its identity values moved or capped (RESTART, MAXVALUE,
+ * …), or its explicit values refused (GENERATED ALWAYS): an `alter-sequence` effect, unless this
+ * file added the column.
+ */
+export function alterIdentity(ctx: Ctx, table: string, { sub, col, colObj, def }: TableCommand): void {
   effect(ctx, 'add-identity', colObj, 'neutral', AEL, { table, detail: { column: col, subtype: sub } });
+  const options = sub === 'AT_SetIdentity' ? ((((def as Node | undefined)?.List as Node | undefined)?.items ?? []) as Node[]) : [];
+  const identity = ((def as Node | undefined)?.Constraint ?? {}) as Node;
+  // SET GENERATED ALWAYS is option `generated` with 'a' (97); ADD … ALWAYS is generated_when 'a'.
+  const always =
+    sub === 'AT_AddIdentity'
+      ? identity.generated_when === 'a'
+      : options.some((o) => ((o.DefElem as Node | undefined)?.defname === 'generated' && (((o.DefElem as Node).arg as Node | undefined)?.Integer as Node | undefined)?.ival === 97));
+  const changed = [...changedValues(options), ...(always ? ['GENERATED ALWAYS'] : [])];
+  const c = col === undefined ? undefined : ctx.schema.column(table, col);
+  const addedHere = c?.addedIn !== undefined && c.addedIn === ctx.schema.currentFile && !c.mayHaveExisted;
+  if (changed.length > 0 && !addedHere) sequenceValues(ctx, colObj, changed, { table, column: col });
 }
 
 export function dropIdentity(ctx: Ctx, table: string, { col, colObj }: TableCommand): void {

@@ -26,11 +26,11 @@ import { cluster, vacuum } from './maintenance.js';
 import { createSchema, dropSchema, renameSchema, setSchema } from './namespace.js';
 import { comment, dropNeutral, dropOther, neutralDdl, renameNeutral, renameOnTable, renameOther } from './other.js';
 import { createPolicy, dropPolicy, rowSecurity } from './policy.js';
-import { alterRole, createRole, defaultPrivileges, dropOwned, grant, grantRole, renameRole } from './privilege.js';
+import { alterOwner, alterRole, changeOwner, createRole, defaultPrivileges, dropOwned, grant, grantRole, reassignOwned, renameRole } from './privilege.js';
 import { alterRoutine, callRoutine, createRoutine, doBlock, dropRoutine, dynamicExecute, renameRoutine } from './routine.js';
 import { alterSequenceStmt, createSequence, dropSequence, renameSequence } from './sequence.js';
 import { discard, execute, prepare, sessionCalls, sessionOnly, setVariable, transaction } from './session.js';
-import { alterTable, alterTableOther, attachPartition, createForeignTable, createTable, createTableAs, detachPartition, dropTable, moveAllTablespace, renameTable, setAccessMethod, setPersistence, setStorageParams, setTablespace, truncate } from './table.js';
+import { alterTable, alterTableOther, attachPartition, changeInheritance, createForeignTable, createTable, createTableAs, detachPartition, dropTable, moveAllTablespace, renameTable, setAccessMethod, setPersistence, setStorageParams, setTablespace, truncate } from './table.js';
 import { createRule, createTrigger, dropRule, dropTrigger, enableTrigger, renameTrigger } from './trigger.js';
 import { alterDomain, alterEnum, createType, defineType, dropType, renameAttribute, renameType } from './type.js';
 import { createView, dropView, refreshMatview, renameView } from './view.js';
@@ -190,7 +190,7 @@ const HANDLERS: Readonly<Record<string, StatementHandler>> = {
   ClusterStmt: cluster,
   // the rest (./other.ts)
   CommentStmt: comment,
-  AlterOwnerStmt: neutralDdl,
+  AlterOwnerStmt: alterOwner,
   CreateStatsStmt: neutralDdl,
   AlterStatsStmt: neutralDdl,
   CreateCastStmt: neutralDdl,
@@ -209,7 +209,7 @@ const HANDLERS: Readonly<Record<string, StatementHandler>> = {
   AlterCollationStmt: neutralDdl,
   AlterTSConfigurationStmt: neutralDdl,
   AlterTSDictionaryStmt: neutralDdl,
-  ReassignOwnedStmt: neutralDdl,
+  ReassignOwnedStmt: reassignOwned,
 };
 
 /** DROP: each object it names, by the handler of its type (`dropOther`: a contract effect). */
@@ -327,12 +327,12 @@ const ALTER_TABLE_COMMANDS: Readonly<Record<string, CommandHandler>> = {
   AT_AttachPartition: attachPartition,
   AT_DetachPartition: detachPartition,
   AT_DetachPartitionFinalize: detachPartition,
-  AT_ChangeOwner: alterTableOther,
+  AT_ChangeOwner: changeOwner,
   AT_DisableRowSecurity: alterTableOther,
   AT_NoForceRowSecurity: alterTableOther,
   AT_ReplicaIdentity: alterTableOther,
-  AT_AddInherit: alterTableOther,
-  AT_DropInherit: alterTableOther,
+  AT_AddInherit: changeInheritance,
+  AT_DropInherit: changeInheritance,
   AT_AddOf: alterTableOther,
   AT_DropOf: alterTableOther,
   AT_EnableRule: alterTableOther,

@@ -3,7 +3,7 @@
  * the old release's role needs), ALTER DEFAULT PRIVILEGES, role membership, CREATE / ALTER /
  * DROP / RENAME ROLE and DROP OWNED.
  */
-import { effect, objectName, rel, type Ctx, type Node } from './context.js';
+import { AEL, effect, objectName, rel, type Ctx, type Node, type TableCommand } from './context.js';
 import type { ParsedStatement } from '../../parse/statements.js';
 
 /** GRANT and REVOKE of privileges on objects. */
@@ -69,4 +69,29 @@ export function dropOwned(ctx: Ctx, n: Node): void {
 
 export function renameRole(ctx: Ctx, n: Node, type: string, newName: string): void {
   effect(ctx, 'change-role', `role ${n.subname}`, 'neutral', null, { detail: { newName, subtype: 'rename' } });
+}
+
+/**
+ * OWNER TO: the owner holds every privilege on the object without a GRANT, so the role losing
+ * ownership loses them, and it may be the one the running release connects as.
+ */
+export function changeOwner(ctx: Ctx, table: string, { cmd }: TableCommand): void {
+  effect(ctx, 'revoke', table, 'contract', AEL, { table, detail: { subtype: 'owner', value: roleName(cmd.newowner) } });
+}
+
+/** ALTER FUNCTION / TYPE / SCHEMA / … OWNER TO (tables, views and sequences parse as ALTER TABLE). */
+export function alterOwner(ctx: Ctx, n: Node): void {
+  const type = String(n.objectType ?? 'OBJECT_?');
+  effect(ctx, 'revoke', objectName(ctx, n.object as Node, type), 'contract', null, { detail: { subtype: 'owner', value: roleName(n.newowner) } });
+}
+
+/** REASSIGN OWNED BY a TO b: every object `a` owns changes owner at once. */
+export function reassignOwned(ctx: Ctx, n: Node): void {
+  const roles = ((n.roles ?? []) as Node[]).map((r) => roleName(r.RoleSpec ?? r));
+  effect(ctx, 'revoke', `objects owned by ${roles.map((r) => `role ${r}`).join(', ')}`, 'contract', null, { detail: { subtype: 'reassign-owned', value: roleName(n.newrole) } });
+}
+
+function roleName(spec: unknown): string {
+  const s = (spec ?? {}) as Node;
+  return s.roletype === 'ROLESPEC_CSTRING' ? String(s.rolename) : String(s.roletype ?? '?').replace('ROLESPEC_', '').toLowerCase();
 }

@@ -12,14 +12,44 @@ export function createSequence(ctx: Ctx, n: Node): void {
   if (!(n.if_not_exists && ctx.schema.object(name))) ctx.mutations.push((m) => m.createObject(name, 'sequence', Boolean(n.if_not_exists)));
 }
 
-/** ALTER SEQUENCE: its options change nothing a release reads. */
+/**
+ * ALTER SEQUENCE. CACHE, START and OWNED BY change nothing a release sees; the options that change
+ * which values nextval gives out (./sequence.ts `changedValues`) are recorded for the
+ * `alter-sequence` rule.
+ */
 export function alterSequenceStmt(ctx: Ctx, n: Node): void {
-  alterSequence(ctx, rel(ctx, n.sequence));
+  const name = rel(ctx, n.sequence);
+  sequenceValues(ctx, name, changedValues((n.options ?? []) as Node[]));
 }
 
-/** ALTER SEQUENCE, or ALTER TABLE of a sequence. */
+/** ALTER TABLE of a sequence (owner, schema, persistence): nothing nextval gives out changes. */
 export function alterSequence(ctx: Ctx, name: string): void {
   effect(ctx, 'alter-sequence', name, 'neutral', null);
+}
+
+/** What ALTER SEQUENCE and identity options call the values nextval gives out. */
+const VALUE_OPTIONS: Readonly<Record<string, string>> = {
+  restart: 'RESTART',
+  minvalue: 'MINVALUE',
+  maxvalue: 'MAXVALUE',
+  increment: 'INCREMENT',
+  as: 'AS',
+  cycle: 'CYCLE',
+};
+
+/** The options (DefElem nodes) among `options` that move, narrow or wrap a sequence's values. */
+export function changedValues(options: readonly Node[]): string[] {
+  return options.map((o) => String(((o.DefElem ?? {}) as Node).defname ?? '')).flatMap((d) => (Object.hasOwn(VALUE_OPTIONS, d) ? [VALUE_OPTIONS[d]] : []));
+}
+
+/**
+ * `alter-sequence` on `name`: with `changed` (what moved: `RESTART`, `MAXVALUE`, `setval()`,
+ * `GENERATED ALWAYS`), the values both colors insert may collide or run out. A sequence created
+ * earlier in the file is used by no release.
+ */
+export function sequenceValues(ctx: Ctx, name: string, changed: readonly string[], extra: { table?: string; column?: string } = {}): void {
+  const detail = changed.length > 0 ? { subtype: 'values', value: changed.join(', '), column: extra.column, certainlyNew: ctx.schema.isCertainlyNewInFile(name) } : {};
+  effect(ctx, 'alter-sequence', name, 'neutral', null, { detail, ...(extra.table ? { table: extra.table } : {}) });
 }
 
 export function dropSequence(ctx: Ctx, o: Node, { type, cascade, detail }: DropOptions): void {

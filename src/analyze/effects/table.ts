@@ -15,6 +15,7 @@ import { AEL, SRE, SUE, allPartitions, effect, objectName, qualifyRef, rel, rela
 import { alterTableCommand } from './index.js';
 import { alterIndex } from './indexes.js';
 import type { EffectKind } from './kinds.js';
+import { alterOwner } from './privilege.js';
 import { alterSequence } from './sequence.js';
 import { alterCompositeType } from './type.js';
 import { alterView, viewReads } from './view.js';
@@ -130,6 +131,10 @@ export function alterTable(ctx: Ctx, n: Node): void {
   const objtype = String(n.objtype ?? 'OBJECT_TABLE');
   const table = rel(ctx, n.relation);
   const cmds = ((n.cmds ?? []) as Node[]).map((c) => (c.AlterTableCmd ?? {}) as Node);
+  if (objtype !== 'OBJECT_TABLE' && objtype !== 'OBJECT_FOREIGN_TABLE') {
+    // ALTER SEQUENCE / VIEW / INDEX … OWNER TO: the old owner's privileges go with it.
+    for (const c of cmds) if (c.subtype === 'AT_ChangeOwner') alterOwner(ctx, { objectType: objtype, object: { String: { sval: table } }, newowner: c.newowner });
+  }
   if (objtype === 'OBJECT_INDEX') return alterIndex(ctx, table, cmds);
   if (objtype === 'OBJECT_SEQUENCE') return alterSequence(ctx, table);
   if (objtype === 'OBJECT_VIEW' || objtype === 'OBJECT_MATVIEW') return alterView(ctx, table, objtype);
@@ -200,6 +205,15 @@ export function detachPartition(ctx: Ctx, table: string, { sub, def }: TableComm
 }
 
 /** Owner, inheritance, replica identity, rule switches, clustering: the table itself is unchanged for a release. */
+/**
+ * INHERIT / NO INHERIT: queries on the parent read its children too, so the rows the running
+ * release reads (and updates and deletes) from the parent gain or lose this table's.
+ */
+export function changeInheritance(ctx: Ctx, table: string, { sub, def }: TableCommand): void {
+  const parent = def?.RangeVar ? rel(ctx, def) : '?';
+  effect(ctx, 'alter-table', table, 'neutral', AEL, { table, detail: { subtype: sub === 'AT_AddInherit' ? 'inherit' : 'no-inherit', value: parent } });
+}
+
 export function alterTableOther(ctx: Ctx, table: string, { sub }: TableCommand): void {
   effect(ctx, 'alter-table', table, 'neutral', sub === 'AT_ClusterOn' || sub === 'AT_DropCluster' ? SUE : AEL, { table, detail: { subtype: sub } });
 }
