@@ -6,10 +6,12 @@ export default defineRule({
   id: 'unknown-effect',
   category: 'limit',
   defaultLevel: 'error',
-  summary: 'A statement the analyser cannot classify',
+  summary: 'A statement the analyser cannot classify, or a call of a volatile built-in function whose effects it does not know',
   why:
     'bgmigrate never assumes an unclassified statement is safe. When it cannot tell what a statement does ' +
-    'to an existing table, it assumes the strongest lock PostgreSQL could take for it and says so.',
+    'to an existing table, it assumes the strongest lock PostgreSQL could take for it and says so. The same holds for a ' +
+    "volatile built-in function whose effect reaches beyond the statement (lo_unlink, a session's pg_advisory_lock, " +
+    'replication slots, pg_reload_conf, …): only built-ins known to change nothing another session depends on pass.',
   help:
     'Check the statement against the PostgreSQL documentation for the lock it takes; if it is safe, suppress ' +
     'this finding with the reason (and report the statement so bgmigrate can learn it).',

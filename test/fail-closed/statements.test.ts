@@ -135,6 +135,19 @@ describe('class 7: code the analyser cannot see fails closed', () => {
     expect(await rows('INSERT INTO orders VALUES (1);', unknownBody)).toEqual([['dynamic-sql', 1, 'error']]);
   });
 
+  it('a volatile built-in that reaches beyond the statement fails closed; harmless ones stay quiet', async () => {
+    // Unlinking a large object, a session-wide advisory lock, replication slots, configuration reloads.
+    for (const sql of ['SELECT lo_unlink(16400);', 'SELECT pg_catalog.lo_unlink(16400);', 'SELECT pg_advisory_lock(42);', "SELECT pg_drop_replication_slot('cdc');", 'SELECT pg_reload_conf();']) {
+      expect(await rows(sql), sql).toEqual([['unknown-effect', 1, 'error']]);
+    }
+    const report = await lintSql('SELECT lo_unlink(16400);', { pgVersion: 16 });
+    expect(report.findings[0].message).toBe('bgmigrate cannot classify a call of the built-in lo_unlink(): what it does to the running release is unknown');
+    // Built-ins that run the SQL text they are given are code the analyser cannot see.
+    expect(await rows("SELECT query_to_xml('DELETE FROM users RETURNING id', true, false, '');")).toEqual([['dynamic-sql', 1, 'error']]);
+    // Values, notifications, transaction-scoped locks, statistics.
+    expect(await rows("SELECT gen_random_uuid(), random(), clock_timestamp(), pg_notify('c', 'x'), pg_advisory_xact_lock(42), pg_stat_reset();")).toEqual([]);
+  });
+
   it('a statement the analyser cannot classify is an error', async () => {
     expect(await rows('CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;').then((r) => r.map((x) => x[0]))).toEqual(['unknown-effect']);
   });

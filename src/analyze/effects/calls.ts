@@ -44,6 +44,51 @@ export function isBuiltinCall(parts: readonly string[]): boolean {
 /** Built-in functions whose call changes more than the statement's rows. */
 const TERMINATES = new Set(['pg_terminate_backend', 'pg_cancel_backend']);
 const SLEEPS = new Set(['pg_sleep', 'pg_sleep_for', 'pg_sleep_until']);
+/** Built-ins that run the SQL text they are given: what it does cannot be seen. */
+const RUNS_QUERY_TEXT = new Set(['query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'cursor_to_xml', 'cursor_to_xmlschema', 'ts_stat', 'ts_rewrite']);
+
+/**
+ * Volatile built-ins whose call changes nothing another session sees, or nothing it depends on:
+ * values (random, clock, sequences' next values), notifications, transaction-scoped advisory
+ * locks, statistics, sizes and read-only views of the server, large objects read or created,
+ * and the functions only PostgreSQL itself calls (handlers, trigger functions). Any other
+ * volatile built-in (large objects overwritten or unlinked, session-scoped advisory locks,
+ * replication slots and origins, WAL and recovery control, configuration reloads, planner
+ * statistics restored or cleared, binary-upgrade internals, and whatever a new PostgreSQL
+ * adds to src/analyze/builtins.ts) is an `unknown` effect: it fails closed.
+ */
+const HARMLESS_VOLATILE = new Set([
+  'random', 'random_normal', 'setseed', 'gen_random_uuid', 'uuidv4', 'uuidv7', 'clock_timestamp', 'timeofday',
+  'nextval', 'currval', 'lastval', 'pg_notify', 'pg_notification_queue_usage', 'pg_logical_emit_message',
+  'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_xact_lock', 'pg_try_advisory_xact_lock_shared',
+  'pg_advisory_unlock', 'pg_advisory_unlock_shared', 'pg_advisory_unlock_all',
+  'txid_status', 'pg_xact_status', 'pg_xact_commit_timestamp', 'pg_xact_commit_timestamp_origin', 'pg_last_committed_xact',
+  'pg_current_wal_lsn', 'pg_current_wal_flush_lsn', 'pg_current_wal_insert_lsn', 'pg_last_wal_receive_lsn', 'pg_last_wal_replay_lsn',
+  'pg_last_xact_replay_timestamp', 'pg_is_in_recovery', 'pg_is_wal_replay_paused', 'pg_get_wal_replay_pause_state',
+  'pg_relation_size', 'pg_table_size', 'pg_indexes_size', 'pg_total_relation_size', 'pg_database_size', 'pg_tablespace_size',
+  'pg_sequence_last_value', 'pg_get_sequence_data', 'pg_partition_tree', 'pg_partition_ancestors',
+  'pg_blocking_pids', 'pg_safe_snapshot_blocking_pids', 'pg_lock_status', 'pg_isolation_test_session_is_blocked', 'pg_prepared_xact',
+  'pg_jit_available', 'current_query', 'pg_collation_actual_version', 'pg_database_collation_actual_version',
+  'pg_control_checkpoint', 'pg_control_init', 'pg_control_recovery', 'pg_control_system', 'pg_current_logfile',
+  'pg_ls_archive_statusdir', 'pg_ls_dir', 'pg_ls_logdir', 'pg_ls_logicalmapdir', 'pg_ls_logicalsnapdir', 'pg_ls_replslotdir',
+  'pg_ls_summariesdir', 'pg_ls_tmpdir', 'pg_ls_waldir', 'pg_stat_file', 'pg_read_file', 'pg_read_binary_file',
+  'pg_get_aios', 'pg_get_backend_memory_contexts', 'pg_get_loaded_modules', 'pg_get_multixact_members', 'pg_get_shmem_allocations',
+  'pg_get_shmem_allocations_numa', 'pg_get_wait_events', 'pg_get_wal_resource_managers', 'pg_get_wal_summarizer_state',
+  'pg_available_wal_summaries', 'pg_wal_summary_contents', 'pg_hba_file_rules', 'pg_ident_file_mappings', 'pg_show_all_file_settings',
+  'pg_show_replication_origin_status', 'pg_replication_origin_progress', 'pg_replication_origin_session_is_setup',
+  'pg_replication_origin_session_progress', 'pg_logical_slot_peek_changes', 'pg_logical_slot_peek_binary_changes',
+  'pg_export_snapshot', 'pg_log_backend_memory_contexts', 'pg_log_standby_snapshot', 'pg_extension_config_dump',
+  'pg_stat_clear_snapshot', 'pg_stat_force_next_flush', 'pg_stat_have_stats', 'pg_stat_reset', 'pg_stat_reset_backend_stats',
+  'pg_stat_reset_replication_slot', 'pg_stat_reset_shared', 'pg_stat_reset_single_function_counters',
+  'pg_stat_reset_single_table_counters', 'pg_stat_reset_slru', 'pg_stat_reset_subscription_stats',
+  'brin_summarize_new_values', 'brin_summarize_range', 'brin_desummarize_range', 'gin_clean_pending_list',
+  'lo_open', 'lo_close', 'loread', 'lo_get', 'lo_lseek', 'lo_lseek64', 'lo_tell', 'lo_tell64', 'lo_creat', 'lo_create', 'lo_from_bytea',
+  'lo_import', 'lo_export', 'array_sample', 'array_shuffle',
+  'suppress_redundant_updates_trigger', 'tsvector_update_trigger', 'tsvector_update_trigger_column', 'unique_key_recheck',
+  'plpgsql_call_handler', 'plpgsql_inline_handler', 'plpgsql_validator', 'amvalidate', 'currtid2', 'dsnowball_init', 'dsnowball_lexize',
+  'bernoulli', 'system',
+]);
+
 /** Functions of common extensions that only compute a value. */
 const HARMLESS_EXTENSION_FUNCTIONS = new Set([
   'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v3', 'uuid_generate_v4', 'uuid_generate_v5', 'uuid_nil',
@@ -75,6 +120,15 @@ function call(ctx: Ctx, fc: Node): void {
   }
   if (unqualifiedOrCatalog && SLEEPS.has(name)) {
     effect(ctx, 'sleep', name, 'neutral', null, { detail: { subtype: name } });
+    return;
+  }
+  if (unqualifiedOrCatalog && RUNS_QUERY_TEXT.has(name)) {
+    effect(ctx, 'dynamic-sql', name, 'neutral', null, { detail: { dynamicSql: `${name}() runs the query text it is given`, subtype: 'call' } });
+    return;
+  }
+  if (unqualifiedOrCatalog && VOLATILE_BUILTINS.has(name) && !HARMLESS_VOLATILE.has(name) && !(name.startsWith('pg_stat_get_') || name.startsWith('RI_FKey_') || name.endsWith('handler'))) {
+    // PostgreSQL resolves an unqualified name to pg_catalog first: this is the built-in.
+    effect(ctx, 'unknown', `${name}()`, 'neutral', null, { detail: { nodeKind: `a call of the built-in ${name}()` } });
     return;
   }
   if (isBuiltinCall(parts)) return;
