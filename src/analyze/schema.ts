@@ -119,6 +119,8 @@ export interface SchemaView {
   inSchema(schema: string): { relations: readonly TableInfo[]; objects: readonly { name: string; kind: string }[] };
   /** Whether a known index is UNIQUE (`undefined`: the model does not know the index). */
   isUniqueIndex(index: string): boolean | undefined;
+  /** The columns of a known index on plain columns, in order (`undefined`: unknown index, or one on expressions). */
+  indexKeys(index: string): readonly string[] | undefined;
   /** Tables' triggers and the routines they call. */
   triggersOn(table: string): readonly { name: string; routine: string }[];
   /** Known partitions of a partitioned table (PARTITION OF, ATTACH PARTITION). */
@@ -178,6 +180,8 @@ export class SchemaModel implements SchemaView {
   private triggers = new Map<string, readonly { name: string; routine: string }[]>();
   /** Standalone UNIQUE indexes (ON CONFLICT may need them). */
   private uniqueIndexes = new Map<string, boolean>();
+  /** Indexes on plain columns → those columns (PRIMARY KEY USING INDEX makes them NOT NULL). */
+  private indexColumns = new Map<string, readonly string[]>();
   /** routine or sequence → what uses it (see {@link SchemaView.usesOf}). */
   private uses = new Map<string, readonly Use[]>();
   /** The reverse: `kind table column` of a user → the names it uses. */
@@ -192,8 +196,8 @@ export class SchemaModel implements SchemaView {
    */
   snapshot(): Buffer {
     if (this.journal) throw new Error('SchemaModel.snapshot() inside tentatively()');
-    const { tables, indexes, objects, partitions, triggers, uniqueIndexes, uses, usedBy, viewDeps } = this;
-    return v8.serialize({ tables, indexes, objects, partitions, triggers, uniqueIndexes, uses, usedBy, viewDeps });
+    const { tables, indexes, objects, partitions, triggers, uniqueIndexes, indexColumns, uses, usedBy, viewDeps } = this;
+    return v8.serialize({ tables, indexes, objects, partitions, triggers, uniqueIndexes, indexColumns, uses, usedBy, viewDeps });
   }
 
   /** A model in the state {@link snapshot} saved. */
@@ -565,6 +569,10 @@ export class SchemaModel implements SchemaView {
       );
     }
     for (const [n, k] of t.constraints) if (k.notNullColumn === from) t.constraints.set(n, { ...k, notNullColumn: to });
+    for (const i of t.indexes) {
+      const keys = this.indexColumns.get(i);
+      if (keys?.includes(from)) this.put(this.indexColumns, i, keys.map((k) => (k === from ? to : k)));
+    }
   }
 
   addConstraint(table: string, constraint: ConstraintInfo): void {
@@ -587,9 +595,15 @@ export class SchemaModel implements SchemaView {
     return this.indexes.has(index) ? this.uniqueIndexes.get(index) === true : undefined;
   }
 
-  addIndex(table: string, index: string, unique = false): void {
+  indexKeys(index: string): readonly string[] | undefined {
+    return this.indexColumns.get(index);
+  }
+
+  /** `keys`: the index's columns when every key is a plain column. */
+  addIndex(table: string, index: string, unique = false, keys?: readonly string[]): void {
     if (unique) this.put(this.uniqueIndexes, index, true);
     this.put(this.indexes, index, table);
+    if (keys) this.put(this.indexColumns, index, keys);
     this.writable(table)?.indexes.add(index);
   }
 
@@ -598,14 +612,16 @@ export class SchemaModel implements SchemaView {
     if (table) this.writable(table)?.indexes.delete(index);
     this.del(this.indexes, index);
     this.del(this.uniqueIndexes, index);
+    this.del(this.indexColumns, index);
   }
 
   renameIndex(from: string, to: string): void {
     const table = this.indexes.get(from);
     if (!table) return;
     const unique = this.uniqueIndexes.get(from) === true;
+    const keys = this.indexColumns.get(from);
     this.dropIndex(from);
-    this.addIndex(table, to, unique);
+    this.addIndex(table, to, unique, keys);
   }
 
   /** Records a type, sequence, routine or schema; `mayExist` as for {@link createTable}. */

@@ -241,3 +241,28 @@ describe('sequences, ownership, inheritance and constraint triggers the running 
     ]);
   });
 });
+
+describe('a PRIMARY KEY makes its columns NOT NULL', () => {
+  const HISTORY = ['CREATE TABLE ev (id bigint, name text NOT NULL); CREATE UNIQUE INDEX ev_id_idx ON ev (id); CREATE UNIQUE INDEX ev_name_idx ON ev (name);'];
+  it.each<[string, Row[]]>([
+    // USING INDEX over a nullable column: the scan and the contract of SET NOT NULL.
+    ['ALTER TABLE ev ADD PRIMARY KEY USING INDEX ev_id_idx;', [['set-not-null', 1, 'error']]],
+    // An index the migrations did not create may cover nullable columns.
+    ['ALTER TABLE ev ADD PRIMARY KEY USING INDEX legacy_idx;', [['set-not-null', 1, 'error']]],
+    // The index follows its column's rename.
+    ['ALTER TABLE ev RENAME COLUMN id TO ev_id;\nALTER TABLE ev ADD PRIMARY KEY USING INDEX ev_id_idx;', [['rename-column', 1, 'error'], ['set-not-null', 2, 'error']]],
+    // Columns already NOT NULL, a UNIQUE constraint, a table of this file: nothing to tighten.
+    ['ALTER TABLE ev ADD PRIMARY KEY USING INDEX ev_name_idx;', []],
+    ['ALTER TABLE ev ADD CONSTRAINT ev_id_key UNIQUE USING INDEX ev_id_idx;', []],
+    ['CREATE TABLE t (id bigint);\nCREATE UNIQUE INDEX t_id_idx ON t (id);\nALTER TABLE t ADD PRIMARY KEY USING INDEX t_id_idx;', []],
+  ])('%s', async (sql, expected) => {
+    expect(await rows(sql, HISTORY)).toEqual(expected);
+  });
+
+  it('says that the key sets NOT NULL', async () => {
+    const report = await lintSql('ALTER TABLE ev ADD PRIMARY KEY USING INDEX ev_id_idx;', { pgVersion: 16, previous: HISTORY });
+    expect(report.findings.map((f) => f.message)).toEqual([
+      'the PRIMARY KEY sets NOT NULL on public.ev.id: it scans public.ev under an AccessExclusiveLock and makes inserts of the old color that omit it or write NULL fail',
+    ]);
+  });
+});

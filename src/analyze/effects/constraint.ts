@@ -118,6 +118,7 @@ export function addConstraint(ctx: Ctx, table: string, { def }: TableCommand): v
         scans: !usingIndex || type === 'primary-key',
         detail,
       });
+      if (type === 'primary-key') primaryKeyNotNull(ctx, table, usingIndex ? `${table.split('.')[0]}.${part(String(k.indexname))}` : undefined, strings(k.keys as Node[]));
       break;
     case 'exclusion':
       effect(ctx, 'add-constraint', object, 'additive', AEL, { table, scans: true, detail });
@@ -133,6 +134,25 @@ export function addConstraint(ctx: Ctx, table: string, { def }: TableCommand): v
       if (type === 'primary-key') for (const c of strings(k.keys as Node[])) m.updateColumn(table, c, { notNull: true });
       if (info.notNullColumn && type === 'not-null' && info.valid) m.updateColumn(table, info.notNullColumn, { notNull: true });
     });
+  }
+}
+
+/**
+ * A primary key makes its columns NOT NULL: for each one not already NOT NULL, what
+ * `SET NOT NULL` does (a scan unless a valid CHECK proves it, and the old release's NULL inserts
+ * fail). With USING INDEX the columns are the index's; an index the model does not know (or one
+ * on expressions) has columns that may be nullable: judged as one that is.
+ */
+function primaryKeyNotNull(ctx: Ctx, table: string, index: string | undefined, keys: string[]): void {
+  const columns = index === undefined ? keys : ctx.schema.indexKeys(index);
+  if (columns === undefined) {
+    effect(ctx, 'set-not-null', `${table}.(columns of ${index})`, 'contract', AEL, { table, scans: true, detail: { subtype: 'primary-key' } });
+    return;
+  }
+  for (const col of columns) {
+    if (ctx.schema.column(table, col)?.notNull) continue;
+    const proven = ctx.pgVersion >= 12 && ctx.schema.hasValidNotNullCheck(table, col);
+    effect(ctx, 'set-not-null', `${table}.${part(col)}`, 'contract', AEL, { table, scans: !proven, detail: { column: col, provenByCheck: proven, subtype: 'primary-key' } });
   }
 }
 

@@ -26,7 +26,9 @@ export function createIndex(ctx: Ctx, n: Node): void {
     // An index on a partitioned table is built on every partition.
     for (const p of allPartitions(ctx, table)) relatedLock(ctx, { lock: concurrently ? SUE : SHR, rewrites: false, scans: true }, p, 'partition');
   }
-  ctx.mutations.push((m) => m.addIndex(table, idx, Boolean(n.unique)));
+  const elems = ((n.indexParams ?? []) as Node[]).map((p) => (p.IndexElem ?? {}) as Node);
+  const keys = elems.length > 0 && elems.every((e) => typeof e.name === 'string') ? elems.map((e) => String(e.name)) : undefined;
+  ctx.mutations.push((m) => m.addIndex(table, idx, Boolean(n.unique), keys));
 }
 
 function indexCols(n: Node): string {
