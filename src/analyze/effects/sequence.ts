@@ -14,8 +14,8 @@ export function createSequence(ctx: Ctx, n: Node): void {
 
 /**
  * ALTER SEQUENCE. CACHE, START and OWNED BY change nothing a release sees; the options that change
- * which values nextval gives out (./sequence.ts `changedValues`) are recorded for the
- * `alter-sequence` rule.
+ * which values nextval gives out (`changedValues` below) are recorded for the `alter-sequence`
+ * rule (src/rules/forbidden.ts).
  */
 export function alterSequenceStmt(ctx: Ctx, n: Node): void {
   const name = rel(ctx, n.sequence);
@@ -48,7 +48,7 @@ export function changedValues(options: readonly Node[]): string[] {
  * earlier in the file is used by no release.
  */
 export function sequenceValues(ctx: Ctx, name: string, changed: readonly string[], extra: { table?: string; column?: string } = {}): void {
-  const detail = changed.length > 0 ? { subtype: 'values', value: changed.join(', '), column: extra.column, certainlyNew: ctx.schema.isCertainlyNewInFile(name) } : {};
+  const detail = changed.length > 0 ? { subtype: 'values', value: changed.join(', '), certainlyNew: ctx.schema.isCertainlyNewInFile(name), ...(extra.column !== undefined ? { column: extra.column } : {}) } : {};
   effect(ctx, 'alter-sequence', name, 'neutral', null, { detail, ...(extra.table ? { table: extra.table } : {}) });
 }
 
