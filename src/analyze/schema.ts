@@ -125,6 +125,8 @@ export interface SchemaView {
   triggersOn(table: string): readonly { name: string; routine: string }[];
   /** Known partitions of a partitioned table (PARTITION OF, ATTACH PARTITION). */
   partitionsOf(table: string): readonly string[];
+  /** The DEFAULT partition of a partitioned table, when the model knows one. */
+  defaultPartitionOf(table: string): string | undefined;
   /** Foreign keys of other tables that reference `table` (and `column`, when given). */
   referencing(table: string, column?: string): ReferencingKey[];
   /** Tables with a column of the named type or domain. */
@@ -177,6 +179,8 @@ export class SchemaModel implements SchemaView {
 
   private renamed = new Set<string>();
   private partitions = new Map<string, readonly string[]>();
+  /** Partitioned table → its DEFAULT partition (a new partition's bounds are checked against its rows). */
+  private defaultPartitions = new Map<string, string>();
   private triggers = new Map<string, readonly { name: string; routine: string }[]>();
   /** Standalone UNIQUE indexes (ON CONFLICT may need them). */
   private uniqueIndexes = new Map<string, boolean>();
@@ -196,8 +200,8 @@ export class SchemaModel implements SchemaView {
    */
   snapshot(): Buffer {
     if (this.journal) throw new Error('SchemaModel.snapshot() inside tentatively()');
-    const { tables, indexes, objects, partitions, triggers, uniqueIndexes, indexColumns, uses, usedBy, viewDeps } = this;
-    return v8.serialize({ tables, indexes, objects, partitions, triggers, uniqueIndexes, indexColumns, uses, usedBy, viewDeps });
+    const { tables, indexes, objects, partitions, defaultPartitions, triggers, uniqueIndexes, indexColumns, uses, usedBy, viewDeps } = this;
+    return v8.serialize({ tables, indexes, objects, partitions, defaultPartitions, triggers, uniqueIndexes, indexColumns, uses, usedBy, viewDeps });
   }
 
   /** A model in the state {@link snapshot} saved. */
@@ -213,6 +217,10 @@ export class SchemaModel implements SchemaView {
 
   partitionsOf(table: string): readonly string[] {
     return this.partitions.get(table) ?? [];
+  }
+
+  defaultPartitionOf(table: string): string | undefined {
+    return this.defaultPartitions.get(table);
   }
 
   referencing(table: string, column?: string): ReferencingKey[] {
@@ -287,14 +295,16 @@ export class SchemaModel implements SchemaView {
     if (list) this.put(this.triggers, table, list.filter((t) => t.name !== name));
   }
 
-  addPartition(parent: string, child: string): void {
+  addPartition(parent: string, child: string, isDefault = false): void {
     const list = this.partitions.get(parent) ?? [];
     if (!list.includes(child)) this.put(this.partitions, parent, [...list, child]);
+    if (isDefault) this.put(this.defaultPartitions, parent, child);
   }
 
   removePartition(parent: string, child: string): void {
     const list = this.partitions.get(parent);
     if (list) this.put(this.partitions, parent, list.filter((c) => c !== child));
+    if (this.defaultPartitions.get(parent) === child) this.del(this.defaultPartitions, parent);
   }
 
   /** Changes what kind an object is (a domain gains a CHECK) without changing where it was created. */
@@ -499,6 +509,7 @@ export class SchemaModel implements SchemaView {
     this.forgetView(name);
     this.del(this.viewDeps, name);
     this.del(this.partitions, name);
+    this.del(this.defaultPartitions, name);
     for (const [parent, list] of this.partitions) if (list.includes(name)) this.removePartition(parent, name);
     this.del(this.triggers, name);
   }
@@ -527,6 +538,12 @@ export class SchemaModel implements SchemaView {
       this.put(this.partitions, to, parts);
     }
     for (const [parent, list] of this.partitions) if (list.includes(from)) this.put(this.partitions, parent, list.map((c) => (c === from ? to : c)));
+    const defaultChild = this.defaultPartitions.get(from);
+    if (defaultChild !== undefined) {
+      this.del(this.defaultPartitions, from);
+      this.put(this.defaultPartitions, to, defaultChild);
+    }
+    for (const [parent, child] of this.defaultPartitions) if (child === from) this.put(this.defaultPartitions, parent, to);
     for (const other of [...this.tables.values()]) {
       if ([...other.constraints.values()].some((c) => c.references === from)) {
         const w = this.writable(other.name)!;

@@ -53,6 +53,7 @@ const CATEGORIES: readonly (readonly [string, RuleCategory])[] = [
   ['table-rewrite', 'lock'],
   ['refresh-matview-not-concurrent', 'lock'],
   ['detach-partition-not-concurrent', 'lock'],
+  ['default-partition-scan', 'lock'],
   ['concurrently-in-transaction', 'lock'],
   ['lock-table', 'lock'],
   ['long-statement-under-lock', 'lock'],

@@ -42,6 +42,7 @@ import truncateTable from './truncate-table.js';
 import banChar from './ban-char.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
 import constraintNotValid from './constraint-not-valid.js';
+import defaultPartitionScan from './default-partition-scan.js';
 import detachPartitionNotConcurrent from './detach-partition-not-concurrent.js';
 import dropIndexNotConcurrent from './drop-index-not-concurrent.js';
 import dynamicSql from './dynamic-sql.js';
@@ -112,6 +113,7 @@ export const RULES: readonly Rule[] = [
   tableRewrite,
   refreshMatviewNotConcurrent,
   detachPartitionNotConcurrent,
+  defaultPartitionScan,
   concurrentlyInTransaction,
   lockTable,
   longStatementUnderLock,

@@ -266,3 +266,21 @@ describe('a PRIMARY KEY makes its columns NOT NULL', () => {
     ]);
   });
 });
+
+describe('a new partition of a table with a DEFAULT partition scans it', () => {
+  const HISTORY = ["CREATE TABLE m (id bigint, at date) PARTITION BY RANGE (at);\nCREATE TABLE m_default PARTITION OF m DEFAULT;\nCREATE TABLE n (id bigint, at date) PARTITION BY RANGE (at);"];
+  const BOUNDS = "FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')";
+  it.each<[string, Row[]]>([
+    [`CREATE TABLE m_2027 PARTITION OF m ${BOUNDS};`, [['default-partition-scan', 1, 'error']]],
+    [`CREATE TABLE m_2027 (id bigint, at date);\nALTER TABLE m ATTACH PARTITION m_2027 ${BOUNDS};`, [['default-partition-scan', 2, 'error']]],
+    // The default partition follows its parent's rename.
+    [`ALTER TABLE m RENAME TO events;\nCREATE TABLE m_2027 PARTITION OF events ${BOUNDS};`, [['rename-table', 1, 'error'], ['default-partition-scan', 2, 'error']]],
+    // No default partition, or one created in this file (no release has rows in it yet).
+    [`CREATE TABLE n_2027 PARTITION OF n ${BOUNDS};`, []],
+    [`CREATE TABLE n_default PARTITION OF n DEFAULT;\nCREATE TABLE n_2027 PARTITION OF n ${BOUNDS};`, []],
+    // Detached first: there is no default partition to scan (the DETACH is its own finding).
+    [`ALTER TABLE m DETACH PARTITION m_default;\nCREATE TABLE m_2027 PARTITION OF m ${BOUNDS};`, [['detach-partition-not-concurrent', 1, 'error']]],
+  ])('%s', async (sql, expected) => {
+    expect(await rows(sql, HISTORY)).toEqual(expected);
+  });
+});

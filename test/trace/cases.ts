@@ -69,6 +69,12 @@ INSERT INTO pt SELECT g, '2024-01-01'::date + (g % 700) FROM generate_series(1, 
 CREATE TABLE pt_2026 (id int, k date NOT NULL);
 INSERT INTO pt_2026 SELECT g, '2026-02-01' FROM generate_series(1, 100) g;
 
+CREATE TABLE pd (id int, k int NOT NULL) PARTITION BY RANGE (k);
+CREATE TABLE pd_low PARTITION OF pd FOR VALUES FROM (0) TO (100);
+CREATE TABLE pd_default PARTITION OF pd DEFAULT;
+INSERT INTO pd SELECT g, g FROM generate_series(1, 300) g;
+CREATE TABLE pd_high (id int, k int NOT NULL);
+
 CREATE MATERIALIZED VIEW mv AS SELECT a FROM t;
 CREATE UNIQUE INDEX mv_a ON mv (a);
 
@@ -356,6 +362,16 @@ export const CASES: TraceCase[] = [
   { id: 'create_table_like', sql: 'CREATE TABLE t_copy (LIKE t INCLUDING ALL);' },
   { id: 'create_table_as', sql: 'CREATE TABLE t_snapshot AS SELECT id, a FROM t;' },
   { id: 'create_partition_of', sql: "CREATE TABLE pt_2026b PARTITION OF pt FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');" },
+  // What both colors insert with, who owns a table, what its parent reads, its foreign-key triggers.
+  { id: 'alter_sequence_restart', sql: 'ALTER SEQUENCE s RESTART;', rules: ['alter-sequence'] },
+  { id: 'setval', sql: "SELECT setval('s', 10);", rules: ['alter-sequence'] },
+  { id: 'alter_sequence_cache', sql: 'ALTER SEQUENCE s CACHE 5;', rules: ['alter-sequence'], negative: true },
+  { id: 'change_owner', sql: 'ALTER TABLE nopk OWNER TO CURRENT_USER;', rules: ['revoke-privilege'] },
+  { id: 'add_inherit', sql: 'CREATE TABLE nopk_base (id int, note text);\nALTER TABLE nopk INHERIT nopk_base;', rules: ['change-inheritance'] },
+  { id: 'disable_trigger_all', sql: 'ALTER TABLE t DISABLE TRIGGER ALL;', rules: ['disable-trigger-all'] },
+  // A table with a DEFAULT partition: a new partition's bounds are checked against its rows.
+  { id: 'create_partition_with_default', sql: 'CREATE TABLE pd_mid PARTITION OF pd FOR VALUES FROM (1000) TO (2000);', rules: ['default-partition-scan'] },
+  { id: 'attach_partition_with_default', sql: 'ALTER TABLE pd ATTACH PARTITION pd_high FOR VALUES FROM (5000) TO (6000);', rules: ['default-partition-scan'] },
   { id: 'vacuum_analyze', sql: 'VACUUM (ANALYZE) t;', tolerate: VACUUM_TRUNCATION },
   { id: 'analyze_all', sql: 'ANALYZE;' },
   { id: 'do_block_perform', sql: 'DO $$ BEGIN PERFORM 1; END $$;' },

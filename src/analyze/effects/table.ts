@@ -37,8 +37,10 @@ export function createTable(ctx: Ctx, n: Node): void {
     table: name,
     detail: { newInFile: !(exists && ifNotExists) || ctx.schema.isNewInFile(name), known: true, columns, ifNotExists, partitioned: n.partspec !== undefined },
   });
+  const isDefault = (n.partbound as Node | undefined)?.is_default === true;
   for (const p of parents) {
     effect(ctx, partitionOf ? 'create-partition' : 'alter-table', p, 'neutral', AEL, { table: p, detail: { subtype: partitionOf ? 'partition-of' : 'inherits' } });
+    if (partitionOf && !isDefault) defaultPartitionScan(ctx, p);
   }
   const refs = new Set<string>();
   for (const c of columns) if (c.references) refs.add(qualifyRef(ctx, c.references));
@@ -66,7 +68,7 @@ export function createTable(ctx: Ctx, n: Node): void {
   ctx.mutations.push((m) => {
     m.createTable(name, n.partspec !== undefined ? 'partitioned-table' : 'table', columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, hasDefault: c.default !== undefined || c.serial || c.identity })), mayExist);
     for (const info of infos) m.addConstraint(name, info);
-    if (partitionOf) for (const p of parents) m.addPartition(p, name);
+    if (partitionOf) for (const p of parents) m.addPartition(p, name, isDefault);
   });
 }
 
@@ -188,10 +190,24 @@ export function setStorageParams(ctx: Ctx, table: string, { sub }: TableCommand)
 }
 
 export function attachPartition(ctx: Ctx, table: string, { def }: TableCommand): void {
-  const partition = rel(ctx, (def.PartitionCmd as Node).name);
+  const cmd = def.PartitionCmd as Node;
+  const partition = rel(ctx, cmd.name);
+  const isDefault = (cmd.bound as Node | undefined)?.is_default === true;
   effect(ctx, 'attach-partition', partition, 'additive', SUE, { table, detail: { subtype: 'parent' } });
   effect(ctx, 'attach-partition', partition, 'additive', AEL, { table: partition, scans: true, detail: { subtype: 'partition' } });
-  ctx.mutations.push((m) => m.addPartition(table, partition));
+  if (!isDefault) defaultPartitionScan(ctx, table);
+  ctx.mutations.push((m) => m.addPartition(table, partition, isDefault));
+}
+
+/**
+ * A new partition of a table with a DEFAULT partition: PostgreSQL checks that no row of the
+ * default partition belongs in it, scanning the default partition under an AccessExclusiveLock
+ * (unless a CHECK on it excludes the new bounds, which the model does not evaluate). Measured:
+ * test/trace/cases.ts, `create_partition_with_default` and `attach_partition_with_default`.
+ */
+function defaultPartitionScan(ctx: Ctx, parent: string): void {
+  const fallback = ctx.schema.defaultPartitionOf(parent);
+  if (fallback !== undefined) relatedLock(ctx, { lock: AEL, rewrites: false, scans: true }, fallback, 'default-partition', parent);
 }
 
 export function detachPartition(ctx: Ctx, table: string, { sub, def }: TableCommand): void {
@@ -204,7 +220,6 @@ export function detachPartition(ctx: Ctx, table: string, { sub, def }: TableComm
   ctx.mutations.push((m) => m.removePartition(table, partition));
 }
 
-/** Owner, inheritance, replica identity, rule switches, clustering: the table itself is unchanged for a release. */
 /**
  * INHERIT / NO INHERIT: queries on the parent read its children too, so the rows the running
  * release reads (and updates and deletes) from the parent gain or lose this table's.
@@ -214,6 +229,7 @@ export function changeInheritance(ctx: Ctx, table: string, { sub, def }: TableCo
   effect(ctx, 'alter-table', table, 'neutral', AEL, { table, detail: { subtype: sub === 'AT_AddInherit' ? 'inherit' : 'no-inherit', value: parent } });
 }
 
+/** Replica identity, rule switches, clustering, typed tables (OF): the table itself is unchanged for a release. */
 export function alterTableOther(ctx: Ctx, table: string, { sub }: TableCommand): void {
   effect(ctx, 'alter-table', table, 'neutral', sub === 'AT_ClusterOn' || sub === 'AT_DropCluster' ? SUE : AEL, { table, detail: { subtype: sub } });
 }
