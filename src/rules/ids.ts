@@ -54,6 +54,7 @@ const CATEGORIES: readonly (readonly [string, RuleCategory])[] = [
   ['refresh-matview-not-concurrent', 'lock'],
   ['detach-partition-not-concurrent', 'lock'],
   ['default-partition-scan', 'lock'],
+  ['validate-domain-constraint', 'lock'],
   ['concurrently-in-transaction', 'lock'],
   ['lock-table', 'lock'],
   ['long-statement-under-lock', 'lock'],

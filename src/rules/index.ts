@@ -43,6 +43,7 @@ import banChar from './ban-char.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
 import constraintNotValid from './constraint-not-valid.js';
 import defaultPartitionScan from './default-partition-scan.js';
+import validateDomainConstraint from './validate-domain-constraint.js';
 import detachPartitionNotConcurrent from './detach-partition-not-concurrent.js';
 import dropIndexNotConcurrent from './drop-index-not-concurrent.js';
 import dynamicSql from './dynamic-sql.js';
@@ -114,6 +115,7 @@ export const RULES: readonly Rule[] = [
   refreshMatviewNotConcurrent,
   detachPartitionNotConcurrent,
   defaultPartitionScan,
+  validateDomainConstraint,
   concurrentlyInTransaction,
   lockTable,
   longStatementUnderLock,

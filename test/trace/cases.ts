@@ -235,6 +235,11 @@ export const CASES: TraceCase[] = [
   { id: 'add_exclusion_constraint', sql: 'ALTER TABLE t ADD CONSTRAINT t_b_excl EXCLUDE USING btree (b WITH =);', rules: ['unique-without-index'] },
   { id: 'alter_domain_add_check', sql: 'ALTER DOMAIN posint ADD CONSTRAINT posint_pos CHECK (VALUE > 0);' },
   { id: 'alter_domain_add_check_not_valid', sql: 'ALTER DOMAIN posint ADD CONSTRAINT posint_pos CHECK (VALUE > 0) NOT VALID;' },
+  {
+    id: 'alter_domain_validate',
+    rules: ['validate-domain-constraint'],
+    sql: 'ALTER DOMAIN posint ADD CONSTRAINT posint_pos CHECK (VALUE > -1) NOT VALID;\nCOMMIT;\nALTER DOMAIN posint VALIDATE CONSTRAINT posint_pos;',
+  },
 
   // ---- heavy maintenance and table settings
   { id: 'truncate', sql: 'TRUNCATE child;', rules: ['truncate-table'] },
