@@ -127,6 +127,8 @@ export interface SchemaView {
   partitionsOf(table: string): readonly string[];
   /** The DEFAULT partition of a partitioned table, when the model knows one. */
   defaultPartitionOf(table: string): string | undefined;
+  /** The partitioned table `table` is a partition of, when the model knows it. */
+  parentOf(table: string): string | undefined;
   /** Foreign keys of other tables that reference `table` (and `column`, when given). */
   referencing(table: string, column?: string): ReferencingKey[];
   /** Tables with a column of the named type or domain. */
@@ -221,6 +223,11 @@ export class SchemaModel implements SchemaView {
 
   defaultPartitionOf(table: string): string | undefined {
     return this.defaultPartitions.get(table);
+  }
+
+  parentOf(table: string): string | undefined {
+    for (const [parent, list] of this.partitions) if (list.includes(table)) return parent;
+    return undefined;
   }
 
   referencing(table: string, column?: string): ReferencingKey[] {

@@ -376,6 +376,10 @@ export const CASES: TraceCase[] = [
   { id: 'disable_trigger_all', sql: 'ALTER TABLE t DISABLE TRIGGER ALL;', rules: ['disable-trigger-all'] },
   // A table with a DEFAULT partition: a new partition's bounds are checked against its rows.
   { id: 'create_partition_with_default', sql: 'CREATE TABLE pd_mid PARTITION OF pd FOR VALUES FROM (1000) TO (2000);', rules: ['default-partition-scan'] },
+  { id: 'detach_partition_with_default', sql: 'ALTER TABLE pd DETACH PARTITION pd_low;', rules: ['detach-partition-not-concurrent'] },
+  { id: 'drop_partition', sql: 'DROP TABLE pt_2024;', rules: ['drop-table'] },
+  { id: 'lock_partitioned', sql: 'LOCK TABLE pt IN ACCESS EXCLUSIVE MODE;', rules: ['lock-table'] },
+  { id: 'lock_only_partitioned', sql: 'LOCK TABLE ONLY pt IN ACCESS EXCLUSIVE MODE;', rules: ['lock-table'] },
   { id: 'attach_partition_with_default', sql: 'ALTER TABLE pd ATTACH PARTITION pd_high FOR VALUES FROM (5000) TO (6000);', rules: ['default-partition-scan'] },
   { id: 'vacuum_analyze', sql: 'VACUUM (ANALYZE) t;', tolerate: VACUUM_TRUNCATION },
   { id: 'analyze_all', sql: 'ANALYZE;' },

@@ -1,7 +1,7 @@
 /**
  * Differences between `check`'s lock/rewrite prediction and the server that are reported to
- * the static model's owners and not fixed yet (details and suggested fixes:
- * scratch/trace-mismatches.md, forwarded by the lead). Keyed by case id, then by PostgreSQL
+ * the static model's owners and not fixed yet (set TRACE_MISMATCHES_MD=<file> when running
+ * rules-vs-server.test.ts to get them as a table). Keyed by case id, then by PostgreSQL
  * major (or `all`); the value is the exact list of mismatch lines trace reports today. When the
  * model is fixed the test fails: delete the entry then.
  */

@@ -161,6 +161,9 @@ export function moveAllTablespace(ctx: Ctx, n: Node): void {
 export function dropTable(ctx: Ctx, o: Node, { type, cascade, detail }: DropOptions): void {
   const name = objectName(ctx, o, type);
   effect(ctx, 'drop-table', name, 'contract', AEL, { table: name, detail });
+  // Dropping a partition changes its parent's partition bounds: an AccessExclusiveLock on the parent.
+  const parent = ctx.schema.parentOf(name);
+  if (parent !== undefined) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, parent, 'partition-parent', name);
   ctx.mutations.push((m) => m.dropTable(name));
   dropDependents(ctx, name, cascade);
 }
@@ -217,6 +220,9 @@ export function detachPartition(ctx: Ctx, table: string, { sub, def }: TableComm
   if (concurrently) ctx.cannotRunInTransaction = true;
   effect(ctx, 'detach-partition', partition, 'neutral', concurrently ? SUE : AEL, { table, detail: { concurrently, subtype: sub } });
   if (!concurrently) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, partition, 'partition');
+  // The DEFAULT partition's implicit constraint changes with the bounds it no longer excludes.
+  const fallback = ctx.schema.defaultPartitionOf(table);
+  if (!concurrently && fallback !== undefined && fallback !== partition) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, fallback, 'default-partition-bounds', table);
   ctx.mutations.push((m) => m.removePartition(table, partition));
 }
 
