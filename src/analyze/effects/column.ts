@@ -11,7 +11,7 @@ import { dropDependents } from './cascade.js';
 import { calls, findRoutine, funcCalls, usedNames } from './calls.js';
 import { inlineForeignKey } from './constraint.js';
 import { changedValues, sequenceValues } from './sequence.js';
-import { AEL, SRE, SUE, effect, isNullConst, qualifyRef, rel, relatedLock, type Ctx, type Node, type TableCommand } from './context.js';
+import { AEL, SRE, SUE, allPartitions, effect, isNullConst, qualifyRef, rel, relatedLock, type Ctx, type Node, type TableCommand } from './context.js';
 import type { ColumnFacts, DefaultKind } from './kinds.js';
 
 function defaultKind(expr: unknown, routineVolatility?: (name: string[]) => DefaultKind | undefined): DefaultKind {
@@ -336,5 +336,7 @@ export function renameColumn(ctx: Ctx, n: Node, type: string, newName: string): 
   const col = String(n.subname);
   const isView = n.relationType === 'OBJECT_VIEW' || n.relationType === 'OBJECT_MATVIEW';
   effect(ctx, isView ? 'rename-view' : 'rename-column', `${table}.${part(col)}`, 'contract', AEL, { table, detail: { column: col, newName } });
+  // The column is renamed in every partition too, each under an AccessExclusiveLock (measured).
+  if (!isView && (n.relation as Node | undefined)?.inh === true) for (const p of allPartitions(ctx, table)) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, p, 'partition');
   ctx.mutations.push((m) => m.renameColumn(table, col, newName));
 }

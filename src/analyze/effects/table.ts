@@ -39,7 +39,8 @@ export function createTable(ctx: Ctx, n: Node): void {
   });
   const isDefault = (n.partbound as Node | undefined)?.is_default === true;
   for (const p of parents) {
-    effect(ctx, partitionOf ? 'create-partition' : 'alter-table', p, 'neutral', AEL, { table: p, detail: { subtype: partitionOf ? 'partition-of' : 'inherits' } });
+    // PARTITION OF locks the parent exclusively; INHERITS takes a ShareUpdateExclusiveLock (measured).
+    effect(ctx, partitionOf ? 'create-partition' : 'alter-table', p, 'neutral', partitionOf ? AEL : SUE, { table: p, detail: { subtype: partitionOf ? 'partition-of' : 'inherits' } });
     if (partitionOf && !isDefault) defaultPartitionScan(ctx, p);
   }
   const refs = new Set<string>();
@@ -106,8 +107,14 @@ export function createForeignTable(ctx: Ctx, n: Node): void {
 /** TRUNCATE: every row of a table the old release reads goes (with CASCADE, of the tables referencing it too). */
 export function truncate(ctx: Ctx, n: Node): void {
   const cascade = n.behavior === 'DROP_CASCADE';
-  const named = ((n.relations ?? []) as Node[]).map((r) => rel(ctx, r));
-  for (const name of named) effect(ctx, 'truncate-table', name, 'contract', AEL, { table: name, rewrites: true, detail: { cascade } });
+  const relations = (n.relations ?? []) as Node[];
+  const named = relations.map((r) => rel(ctx, r));
+  named.forEach((name, i) => {
+    effect(ctx, 'truncate-table', name, 'contract', AEL, { table: name, rewrites: true, detail: { cascade } });
+    // Without ONLY every partition is emptied too: a new, empty file for each, under an AccessExclusiveLock.
+    const rv = (relations[i].RangeVar ?? relations[i]) as Node;
+    if (rv.inh === true) for (const p of allPartitions(ctx, name)) relatedLock(ctx, { lock: AEL, rewrites: true, scans: false }, p, 'partition');
+  });
   if (cascade) {
     // CASCADE truncates every table whose foreign key points at a truncated one.
     const seen = new Set(named);
@@ -139,7 +146,7 @@ export function alterTable(ctx: Ctx, n: Node): void {
   }
   if (objtype === 'OBJECT_INDEX') return alterIndex(ctx, table, cmds);
   if (objtype === 'OBJECT_SEQUENCE') return alterSequence(ctx, table);
-  if (objtype === 'OBJECT_VIEW' || objtype === 'OBJECT_MATVIEW') return alterView(ctx, table, objtype);
+  if (objtype === 'OBJECT_VIEW' || objtype === 'OBJECT_MATVIEW') return alterView(ctx, table, objtype, cmds);
   if (objtype === 'OBJECT_TYPE') return alterCompositeType(ctx, table, cmds);
   const first = ctx.effects.length;
   for (const c of cmds) alterTableCommand(ctx, table, c, objtype);
@@ -151,7 +158,8 @@ export function alterTable(ctx: Ctx, n: Node): void {
   for (const e of own) for (const p of parts) relatedLock(ctx, e, p, 'partition');
 }
 
-const NO_RECURSION: ReadonlySet<EffectKind> = new Set(['attach-partition', 'detach-partition', 'related-lock', 'rename-table', 'set-schema']);
+// Row security is the partitioned table's own (measured: ENABLE ROW LEVEL SECURITY locks no partition).
+const NO_RECURSION: ReadonlySet<EffectKind> = new Set(['attach-partition', 'detach-partition', 'related-lock', 'rename-table', 'set-schema', 'row-security']);
 
 /** ALTER TABLE ALL IN TABLESPACE … SET TABLESPACE: rewrites every table it reaches. */
 export function moveAllTablespace(ctx: Ctx, n: Node): void {

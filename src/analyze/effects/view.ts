@@ -6,7 +6,7 @@ import { part } from '../../object-name.js';
 import { creationName } from '../names.js';
 import { dropDependents } from './cascade.js';
 import { usedNames } from './calls.js';
-import { AEL, effect, objectName, rel, type Ctx, type DropOptions, type Node } from './context.js';
+import { AEL, SUE, effect, objectName, rel, type Ctx, type DropOptions, type Node } from './context.js';
 
 /** CREATE [OR REPLACE] VIEW. */
 export function createView(ctx: Ctx, n: Node): void {
@@ -61,9 +61,17 @@ export function viewReads(ctx: Ctx, query: unknown): Map<string, ReadonlySet<str
 }
 
 /** ALTER VIEW / ALTER MATERIALIZED VIEW (parsed as ALTER TABLE of a view). */
-export function alterView(ctx: Ctx, view: string, objtype: string): void {
-  effect(ctx, 'neutral-ddl', view, 'neutral', AEL, { table: view, detail: { subtype: objtype } });
+/**
+ * ALTER VIEW / MATERIALIZED VIEW subcommands. A materialized view's storage parameters and
+ * clustering take a ShareUpdateExclusiveLock, as a table's do (measured); anything else, and a
+ * view's options (check_option, security_barrier), an AccessExclusiveLock.
+ */
+export function alterView(ctx: Ctx, view: string, objtype: string, cmds: readonly Node[] = []): void {
+  const light = objtype === 'OBJECT_MATVIEW' && cmds.length > 0 && cmds.every((c) => MATVIEW_LIGHT.has(String(c.subtype)));
+  effect(ctx, 'neutral-ddl', view, 'neutral', light ? SUE : AEL, { table: view, detail: { subtype: objtype } });
 }
+
+const MATVIEW_LIGHT = new Set(['AT_SetRelOptions', 'AT_ResetRelOptions', 'AT_ClusterOn', 'AT_DropCluster']);
 
 export function dropView(ctx: Ctx, o: Node, { type, cascade, detail }: DropOptions): void {
   const name = objectName(ctx, o, type);
