@@ -13,7 +13,7 @@ export default defineRule({
   id: 'set-lock-timeout',
   category: 'hygiene',
   defaultLevel: 'warning',
-  summary: '`SET [LOCAL] lock_timeout` / `statement_timeout` to 0 (no limit) or to 10 seconds or more in a migration',
+  summary: '`SET [LOCAL] lock_timeout` / `statement_timeout` (or `set_config()` of them) to 0 (no limit) or to 10 seconds or more in a migration',
   why:
     'While a DDL statement waits for a lock, every query on that table queues behind it. bgmigrate apply keeps its own cap ' +
     '(apply.lockTimeout) whatever the migration sets, so under bgmigrate this setting has no effect; applied by another tool, ' +

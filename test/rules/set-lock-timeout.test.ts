@@ -17,7 +17,14 @@ describe(R, () => {
     ]);
   });
 
+  it('flags set_config() of them as it flags SET', async () => {
+    expect(await found("SELECT set_config('lock_timeout', '0', false);\nSELECT set_config('statement_timeout', '1h', true);\nSELECT set_config('lock_timeout', '2s', true);", R)).toEqual([
+      [R, 1, 1],
+      [R, 2, 1],
+    ]);
+  });
+
   it('leaves short timeouts and other settings alone', async () => {
-    expect(await found("SET lock_timeout = '2s';\nSET statement_timeout = 5000;\nSET search_path TO app;", R)).toEqual([]);
+    expect(await found("SET lock_timeout = '2s';\nSET statement_timeout = 5000;\nSET search_path TO app;\nRESET lock_timeout;", R)).toEqual([]);
   });
 });

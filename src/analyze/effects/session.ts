@@ -114,6 +114,8 @@ export function sessionCalls(ctx: Ctx, node: Node, selectStatement: boolean): 'n
       continue;
     }
     const name = constText(args[0]);
+    // The setting it writes, for the rules that judge settings (set-lock-timeout), as a SET would be.
+    if (isConst(args[1])) effect(ctx, 'set', name, 'neutral', null, { detail: { setting: name, value: constText(args[1]), subtype: 'set_config' } });
     if (direct.has(fc) && isConst(args[1]) && isConst(args[2])) {
       const local = /^(t|true|on|1|yes|y)$/i.test(constText(args[2]));
       ctx.session = applySetting(ctx.session, name, { kind: 'string', text: constText(args[1]) }, local);
