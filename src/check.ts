@@ -102,12 +102,15 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   let { report } = await lintTargets(targets, { ...options, pgVersion, ledger: reading.gate });
   const warnings: string[] = [];
   // What the ledger allows is checked against the usage evidence too (src/usage/evidence.ts):
-  // when anything is allowed, lint again with a gate that refuses what live queries still use.
+  // when anything is allowed, its contract findings are judged again with a gate that also
+  // refuses what live queries still use (no second lint: src/lint.ts, judgeAgain).
   if (report.files.some((f) => f.findings.some((x) => x.ledger?.allowed))) {
     const effects = report.files.flatMap((f) => f.statements.flatMap((st) => st.effects));
     const usage = await readUsageGate(options.database, options.config, reading.gate, effects);
     warnings.push(...usage.warnings);
-    ({ report } = await lintTargets(targets, { ...options, pgVersion, ledger: usage.gate }));
+    const { judgeAgain } = await import('./lint.js');
+    judgeAgain(report.files, usage.gate);
+    report = summarise(report.files);
   }
   // Every deprecation must name an object the database or the migrations know.
   const sources = new Map(targets.files.map((f) => [f.path, f.bytes.toString('utf8')]));

@@ -419,6 +419,34 @@ function severityOf(l: RuleLevel): Finding['severity'] {
   return l === 'off' ? 'info' : l;
 }
 
+/**
+ * Each contract finding's effect and its severity before any verdict, for {@link judgeAgain}
+ * (findings of this process only; a finding read from the analysis cache has none).
+ */
+const CONTRACT_FINDINGS = new WeakMap<Finding, { effect: AnalyzedEffect; severity: Finding['severity'] }>();
+
+/**
+ * Judges the contract findings of `reports` again with another ledger gate, in place, without
+ * linting again: `check --database` first lints with the ledger, then with a gate that also
+ * refuses what the usage evidence shows live queries still use (src/check.ts). A suppressed
+ * finding stays suppressed; only findings linted in this process are judged (the others throw).
+ */
+export function judgeAgain(reports: readonly FileReport[], ledger: LedgerGate): void {
+  for (const report of reports) {
+    for (const f of report.findings) {
+      if (f.ledger === undefined || f.suppressed !== undefined) continue;
+      const linted = CONTRACT_FINDINGS.get(f);
+      if (!linted) {
+        if (f.ledger.reason === LEDGER_NOT_CONSULTED.reason) continue; // no effect to judge: refused either way
+        throw new Error(`judgeAgain: ${report.path}:${f.line}: ${f.rule} was not linted in this process`);
+      }
+      const verdict = contractVerdict(linted.effect, ledger);
+      f.ledger = { allowed: verdict.allowed, reason: verdict.reason };
+      f.severity = verdict.allowed ? 'info' : linted.severity;
+    }
+  }
+}
+
 function finding(rule: Rule, hit: RuleHit, span: Span, scope: number | 'file', a: AnalyzedFile, options: LintOptions): Finding {
   const f: Finding = {
     rule: rule.id,
@@ -432,6 +460,7 @@ function finding(rule: Rule, hit: RuleHit, span: Span, scope: number | 'file', a
   const lock = hit.lock ?? hit.effect?.lock ?? undefined;
   if (lock) f.lock = lock;
   if (rule.category === 'contract') {
+    if (hit.effect) CONTRACT_FINDINGS.set(f, { effect: hit.effect, severity: f.severity });
     const verdict = hit.effect ? contractVerdict(hit.effect, options.ledger) : LEDGER_NOT_CONSULTED;
     f.ledger = { allowed: verdict.allowed, reason: verdict.reason };
     if (verdict.allowed) f.severity = 'info';
