@@ -302,3 +302,22 @@ describe('validating a domain constraint locks the tables that use the domain', 
     ]);
   });
 });
+
+describe('DROP CONSTRAINT … CASCADE of a key drops the foreign keys that reference it', () => {
+  const HISTORY = [
+    'CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\nCREATE TABLE sessions (id bigint, user_id bigint REFERENCES users (id) ON DELETE CASCADE);\nCREATE TABLE notes (id bigint, user_id bigint REFERENCES users (id));\nCREATE TABLE mail (id bigint, email text REFERENCES users (email) ON DELETE CASCADE);',
+  ];
+  it('reports the key and each referencing foreign key with an action, naming the cascade', async () => {
+    const report = await lintSql('ALTER TABLE users DROP CONSTRAINT users_email_key CASCADE;', { pgVersion: 16, previous: HISTORY });
+    expect(report.findings.map((f) => [f.rule, f.object, f.message.endsWith('(removed by CASCADE from public.users.users_email_key)')])).toEqual([
+      ['drop-constraint', 'public.users.users_email_key', false],
+      ['drop-constraint', 'public.mail.mail_email_fkey', true],
+    ]);
+    // The primary key takes the foreign keys on id with it; the one without an action only loosens.
+    expect(await rows('ALTER TABLE users DROP CONSTRAINT users_pkey CASCADE;', HISTORY)).toEqual([
+      ['drop-constraint', 1, 'error'],
+      ['drop-constraint', 1, 'error'],
+    ]);
+    expect(await rows('ALTER TABLE users DROP CONSTRAINT users_pkey;', HISTORY)).toEqual([['drop-constraint', 1, 'error']]);
+  });
+});

@@ -386,6 +386,7 @@ export const CASES: TraceCase[] = [
   { id: 'matview_set_option', sql: 'ALTER MATERIALIZED VIEW mv SET (fillfactor = 50);' },
   { id: 'matview_cluster_on', sql: 'ALTER MATERIALIZED VIEW mv CLUSTER ON mv_a;' },
   { id: 'create_table_inherits', sql: 'CREATE TABLE nopk_child (extra int) INHERITS (nopk);' },
+  { id: 'drop_primary_key_cascade', sql: 'ALTER TABLE t DROP CONSTRAINT t_pkey CASCADE;', rules: ['drop-constraint'] },
   { id: 'attach_partition_with_default', sql: 'ALTER TABLE pd ATTACH PARTITION pd_high FOR VALUES FROM (5000) TO (6000);', rules: ['default-partition-scan'] },
   { id: 'vacuum_analyze', sql: 'VACUUM (ANALYZE) t;', tolerate: VACUUM_TRUNCATION },
   { id: 'analyze_all', sql: 'ANALYZE;' },

@@ -176,6 +176,23 @@ export function dropConstraint(ctx: Ctx, table: string, { cmd }: TableCommand): 
   // Dropping a foreign key drops its triggers on the referenced table too.
   if (known?.references && known.references !== table) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, known.references, 'referenced-table');
   ctx.mutations.push((m) => m.dropConstraint(table, name));
+  // CASCADE of a key drops the foreign keys that reference it, each under an AccessExclusiveLock on
+  // its table (measured: test/trace/cases.ts, drop_primary_key_cascade); one with an ON DELETE or
+  // ON UPDATE action is something the old release relies on.
+  if (cmd.behavior === 'DROP_CASCADE' && (known === undefined || known.type === 'primary-key' || known.type === 'unique')) {
+    const keyColumns = known?.columns ?? [];
+    const seen = new Set<string>();
+    for (const r of keyColumns.length > 0 ? keyColumns.flatMap((c) => ctx.schema.referencing(table, c)) : ctx.schema.referencing(table)) {
+      if (seen.has(`${r.table} ${r.constraint}`)) continue;
+      seen.add(`${r.table} ${r.constraint}`);
+      const fk = ctx.schema.table(r.table)?.constraints.get(r.constraint);
+      effect(ctx, 'drop-constraint', `${r.table}.${part(r.constraint)}`, fk?.actions ? 'contract' : 'neutral', AEL, {
+        table: r.table,
+        detail: { constraintName: r.constraint, constraintType: 'foreign-key', cascadeFrom: `${table}.${part(name)}` },
+      });
+      ctx.mutations.push((m) => m.dropConstraint(r.table, r.constraint));
+    }
+  }
 }
 
 export function alterConstraint(ctx: Ctx, table: string, { sub, def }: TableCommand): void {

@@ -65,6 +65,8 @@ export function createTable(ctx: Ctx, n: Node): void {
   for (const c of columns) {
     if (c.references) infos.push(inlineForeignKey(ctx, bare!, c));
     if (c.primaryKey && !infos.some((i) => i.type === 'primary-key')) infos.push({ name: `${bare}_pkey`, type: 'primary-key', valid: true, columns: [c.name] });
+    // A column's own UNIQUE is a constraint named as PostgreSQL names it (<table>_<column>_key).
+    if (c.unique && !infos.some((i) => i.name === `${bare}_${c.name}_key`)) infos.push({ name: `${bare}_${c.name}_key`, type: 'unique', valid: true, columns: [c.name] });
   }
   ctx.mutations.push((m) => {
     m.createTable(name, n.partspec !== undefined ? 'partitioned-table' : 'table', columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, hasDefault: c.default !== undefined || c.serial || c.identity })), mayExist);
