@@ -457,6 +457,9 @@ function finding(rule: Rule, hit: RuleHit, span: Span, scope: number | 'file', a
   };
   const object = hit.object ?? hit.effect?.object;
   if (object !== undefined) f.object = object;
+  // Not the migration's own effect: say who will run it (src/analyze/effects/calls.ts, runsLater).
+  const later = hit.effect?.detail.runsLater;
+  if (later !== undefined && !f.message.includes(later)) f.message = `${f.message} (${later})`;
   const lock = hit.lock ?? hit.effect?.lock ?? undefined;
   if (lock) f.lock = lock;
   if (rule.category === 'contract') {

@@ -19,7 +19,7 @@ function forbiddenRule(meta: Omit<RuleMeta, 'category' | 'defaultLevel'>, kinds:
       for (const e of ctx.effects) {
         if (!kinds.includes(e.kind) || e.detail.certainlyNew) continue;
         const text = message(e);
-        if (text) hits.push({ message: text, object: e.object, lock: e.lock ?? undefined });
+        if (text) hits.push({ message: text, object: e.object, lock: e.lock ?? undefined, effect: e });
       }
       return hits;
     },

@@ -28,7 +28,8 @@ export default defineRule({
     // A backfill migration's statement is run in batches by the runner (see backfill-shape).
     if (ctx.file.directives.backfill) return hits;
     for (const e of ctx.effects) {
-      if ((e.kind !== 'update' && e.kind !== 'delete') || !e.table || e.detail.newInFile) continue;
+      // A body the running release runs later (a new trigger's) is not this migration's transaction.
+      if ((e.kind !== 'update' && e.kind !== 'delete') || !e.table || e.detail.newInFile || e.detail.runsLater !== undefined) continue;
       const verb = e.kind === 'update' ? 'UPDATE' : 'DELETE';
       if (!e.detail.hasWhere) {
         hits.push({

@@ -21,7 +21,7 @@ export default defineRule({
     for (const e of ctx.effects) {
       if (e.kind !== 'unknown' || e.detail.certainlyNew) continue;
       if (!e.table || e.lock === null || LOCK_ORDER.indexOf(e.lock) < LOCK_ORDER.indexOf('ShareLock')) {
-        hits.push({ object: e.object, message: `bgmigrate cannot classify ${e.detail.nodeKind ?? ctx.statement.kind}: what it does to the running release is unknown` });
+        hits.push({ object: e.object, effect: e, message: `bgmigrate cannot classify ${e.detail.nodeKind ?? ctx.statement.kind}: what it does to the running release is unknown` });
         continue;
       }
       hits.push({

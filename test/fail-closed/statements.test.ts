@@ -321,3 +321,32 @@ describe('DROP CONSTRAINT … CASCADE of a key drops the foreign keys that refer
     expect(await rows('ALTER TABLE users DROP CONSTRAINT users_pkey;', HISTORY)).toEqual([['drop-constraint', 1, 'error']]);
   });
 });
+
+describe('bodies the running release runs from now on: new triggers, replaced routines', () => {
+  const HISTORY = [
+    "CREATE TABLE users (id bigint PRIMARY KEY, name text);\nCREATE TABLE posts (id bigint, user_id bigint);\nCREATE FUNCTION greeting() RETURNS text LANGUAGE sql AS 'SELECT ''hi''';\nCREATE FUNCTION lower_name() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := lower(NEW.name); RETURN NEW; END $$;",
+  ];
+  const evil = 'CREATE FUNCTION evil() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DROP TABLE users; RETURN NEW; END $$;';
+  it.each<[string, Row[]]>([
+    // A trigger on a table the old color writes runs its function on those writes.
+    [`${evil}\nCREATE TRIGGER boom AFTER INSERT ON posts FOR EACH ROW EXECUTE FUNCTION evil();`, [['drop-table', 2, 'error']]],
+    ['CREATE FUNCTION wipe() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM users; RETURN NEW; END $$;\nCREATE TRIGGER w AFTER INSERT ON posts FOR EACH ROW EXECUTE FUNCTION wipe();', [['delete-all-rows', 2, 'error']]],
+    // A routine the old color may call, replaced: its calls run the new body.
+    ["CREATE OR REPLACE FUNCTION greeting() RETURNS text LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE users RENAME COLUMN name TO full_name; RETURN 'hi'; END $$;", [['rename-column', 1, 'error']]],
+    // Harmless bodies, new tables, new routines nobody calls yet, unseen bodies: nothing.
+    ['CREATE TRIGGER ln BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION lower_name();', []],
+    ["CREATE OR REPLACE FUNCTION greeting() RETURNS text LANGUAGE sql AS 'SELECT ''hello''';", []],
+    [`${evil}\nCREATE TABLE drafts (id bigint);\nCREATE TRIGGER boom AFTER INSERT ON drafts FOR EACH ROW EXECUTE FUNCTION evil();`, []],
+    [evil, []],
+    ['CREATE TRIGGER t AFTER INSERT ON posts FOR EACH ROW EXECUTE FUNCTION moddatetime(updated_at);', []],
+  ])('%s', async (sql, expected) => {
+    expect(await rows(sql, HISTORY)).toEqual(expected);
+  });
+
+  it('says who runs it, and claims no lock for the migration', async () => {
+    const report = await lintSql(`${evil}\nCREATE TRIGGER boom AFTER INSERT ON posts FOR EACH ROW EXECUTE FUNCTION evil();`, { pgVersion: 16, previous: HISTORY });
+    expect(report.findings.map((f) => [f.message, f.lock ?? null])).toEqual([
+      ['dropping table public.users breaks the color still using it (trigger boom on public.posts runs public.evil() on each write of the color still running)', null],
+    ]);
+  });
+});

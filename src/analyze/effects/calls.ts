@@ -10,6 +10,7 @@ import type { RoutineInfo } from '../schema.js';
 import { splitIdentifiers } from '../session.js';
 import { constText, effect, isConst, stmtLike, type Ctx, type Node } from './context.js';
 import { classify } from './index.js';
+import type { EffectKind } from './kinds.js';
 import { sequenceValues } from './sequence.js';
 
 /**
@@ -141,8 +142,8 @@ function call(ctx: Ctx, fc: Node): void {
  * Analyses what a called routine (or trigger function) runs, as if its statements were written
  * here: from its body when the migrations created it, else an unknown effect that fails closed.
  */
-export function runRoutine(ctx: Ctx, name: string, what: string): void {
-  const routine = ctx.schema.object(name)?.routine;
+export function runRoutine(ctx: Ctx, name: string, what: string, replacement?: RoutineInfo): void {
+  const routine = replacement ?? ctx.schema.object(name)?.routine;
   if (!routine || 'unknown' in routine.body) {
     const reason = routine && 'unknown' in routine.body ? routine.body.unknown : 'bgmigrate has not seen its body (it was not created by these migrations)';
     effect(ctx, 'dynamic-sql', name, 'neutral', null, { detail: { dynamicSql: `${what}: ${reason}`, subtype: what.startsWith('trigger ') ? 'trigger' : 'call' } });
@@ -162,6 +163,47 @@ export function runRoutine(ctx: Ctx, name: string, what: string): void {
     ctx.via = saved.via;
   }
   for (const e of ctx.effects.slice(first)) e.detail.via ??= name;
+}
+
+/**
+ * What a body run later by the running release can visibly do that matters here: contract
+ * effects (it loses what it uses) and what no ledger makes safe. Its row changes and locks are its
+ * own business (they run in its sessions, one write at a time), and what it runs unseen (dynamic
+ * SQL, routines bgmigrate has not seen) is not reported: creating or replacing a trigger or a
+ * routine is harmless unless its body visibly is not (README, "How the gate fails closed").
+ */
+const REPORTED_LATER: ReadonlySet<EffectKind> = new Set([
+  'row-security', 'create-rule', 'drop-owned', 'change-role', 'change-database', 'terminate-backend', 'alter-sequence', 'alter-table', 'alter-trigger',
+]);
+
+/**
+ * The effects of a routine body that the running release will run from now on (`what` says how: a
+ * trigger created on a table it writes, a routine it may call, replaced): analysed like a call,
+ * but nothing of it changes the model or the session of this migration, and only what
+ * {@link REPORTED_LATER} keeps is reported, marked `runsLater`. `replacement`: the new body of a
+ * routine being replaced.
+ */
+export function runsLater(ctx: Ctx, name: string, what: string, replacement?: RoutineInfo): void {
+  const saved = { mutations: ctx.mutations, session: ctx.session, cannotRunInTransaction: ctx.cannotRunInTransaction };
+  const first = ctx.effects.length;
+  ctx.mutations = [];
+  try {
+    runRoutine(ctx, name, what, replacement);
+  } finally {
+    ctx.mutations = saved.mutations;
+    ctx.session = saved.session;
+    ctx.cannotRunInTransaction = saved.cannotRunInTransaction;
+  }
+  const added = ctx.effects.splice(first);
+  for (const e of added) {
+    if (e.class !== 'contract' && !REPORTED_LATER.has(e.kind)) continue;
+    e.detail.runsLater = what;
+    // Not taken by this migration: its locks, rewrites and scans happen in the running release's sessions.
+    e.lock = null;
+    e.rewrites = false;
+    e.scans = false;
+    ctx.effects.push(e);
+  }
 }
 
 /**

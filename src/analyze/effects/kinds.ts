@@ -100,6 +100,11 @@ export interface EffectDetail {
   columnFacts?: ColumnFacts;
   /** The routine (or trigger function) whose body produced this effect. */
   via?: string;
+  /**
+   * The effect is not this migration's own: the running release will run it from now on (the body
+   * of a trigger created on a table it writes, of a routine it may call, replaced). Says what runs it.
+   */
+  runsLater?: string;
   /** DELETE/UPDATE that touches every row (no WHERE, a constant true one, MERGE … DELETE). */
   allRows?: boolean;
   /** CREATE TABLE: its columns. */

@@ -7,7 +7,7 @@ import { part } from '../../object-name.js';
 import { routineBody, type ParsedStatement } from '../../parse/statements.js';
 import type { RoutineInfo } from '../schema.js';
 import { dropUsers } from './cascade.js';
-import { calls } from './calls.js';
+import { calls, runsLater } from './calls.js';
 import { AEL, effect, objectName, type Ctx, type DropOptions, type Node } from './context.js';
 import { creationListName } from '../names.js';
 
@@ -18,6 +18,9 @@ export function createRoutine(ctx: Ctx, n: Node, stmt: ParsedStatement): void {
   // OR REPLACE of a routine the model has (or never saw) keeps its origin: it is not new.
   const known = ctx.schema.object(name);
   const routine = routineInfo(stmt, n);
+  // OR REPLACE of a routine no earlier statement of this file created: the running release may
+  // call it (or fire it as a trigger), and from now on runs the new body.
+  if (n.replace && !ctx.schema.isCertainlyNewInFile(name)) runsLater(ctx, name, `${name}() is replaced: the color still running calls the new body`, routine);
   if (n.replace && known) ctx.mutations.push((m) => m.replaceRoutine(name, routine));
   else ctx.mutations.push((m) => m.createObject(name, 'routine', Boolean(n.replace), routine));
 }

@@ -3,13 +3,19 @@
  * writes to the table run it), CREATE RULE, ENABLE / DISABLE TRIGGER, DROP and RENAME.
  */
 import { part } from '../../object-name.js';
-import { listName } from '../names.js';
+import { listName, strings } from '../names.js';
+import { isBuiltinCall, runsLater } from './calls.js';
 import { AEL, SRE, effect, onTable, rel, type Ctx, type DropOptions, type Node, type TableCommand } from './context.js';
 
 export function createTrigger(ctx: Ctx, n: Node): void {
   const table = rel(ctx, n.relation);
   const routine = listName(n.funcname as Node[], ctx.session, ctx.schema);
   effect(ctx, 'create-trigger', `${table}.${part(n.trigname)}`, 'additive', SRE, { table });
+  // From now on the running release's writes to an existing table run the trigger's function:
+  // what its body does to that release is judged here (a built-in trigger function is known).
+  if (!ctx.schema.isCertainlyNewInFile(table) && !isBuiltinCall(strings(n.funcname as Node[]))) {
+    runsLater(ctx, routine, `trigger ${part(n.trigname)} on ${table} runs ${routine}() on each write of the color still running`);
+  }
   ctx.mutations.push((m) => m.addTrigger(table, String(n.trigname), routine));
 }
 
