@@ -76,8 +76,8 @@ export const changeRole = forbiddenRule(
 export const changeDatabase = forbiddenRule(
   {
     id: 'change-database',
-    summary: '`ALTER DATABASE` (CONNECTION LIMIT, ALLOW_CONNECTIONS, SET …, RENAME), `DROP DATABASE`',
-    why: "A database's connection limit, settings and name apply to the running release's connections: CONNECTION LIMIT 0 refuses them, `SET search_path` changes what its new sessions resolve.",
+    summary: '`ALTER DATABASE` (CONNECTION LIMIT, ALLOW_CONNECTIONS, SET …, RENAME), `DROP DATABASE`, `ALTER SYSTEM`',
+    why: "A database's connection limit, settings and name apply to the running release's connections: CONNECTION LIMIT 0 refuses them, `SET search_path` changes what its new sessions resolve. `ALTER SYSTEM` changes the whole server's configuration, which every session gets at the next reload.",
     help: 'Change database settings outside migrations, as an operation planned with both colors in mind.',
   },
   ['change-database'],

@@ -68,6 +68,11 @@ describe('class 6: statements that break the old release', () => {
     ['ALTER COLLATION german RENAME TO deutsch;', [['rename-object', 1, 'error']]],
     ['ALTER ROLE app RENAME TO app_old;', [['change-role', 1, 'error']]],
     ['ALTER DATABASE appdb RENAME TO olddb;', [['change-database', 1, 'error']]],
+    // The whole server's configuration, which the running release's sessions get at the next reload.
+    ["-- bgmigrate: no-transaction\nALTER SYSTEM SET search_path = 'archive';", [['change-database', 2, 'error']]],
+    // A SECURITY DEFINER routine made SECURITY INVOKER runs with the caller's privileges.
+    ['ALTER FUNCTION normalise(text) SECURITY INVOKER;', [['revoke-privilege', 1, 'error']]],
+    ['ALTER FUNCTION normalise(text) STABLE;', []],
   ])('%s', async (sql, expected) => {
     expect(await rows(sql)).toEqual(expected);
   });

@@ -16,6 +16,12 @@ export function alterDatabase(ctx: Ctx, n: Node, stmt: ParsedStatement): void {
 /** ALTER SYSTEM, CREATE DATABASE, CREATE / DROP TABLESPACE and SUBSCRIPTION. */
 export function serverWide(ctx: Ctx, n: Node, stmt: ParsedStatement): void {
   ctx.cannotRunInTransaction = true;
+  if (stmt.kind === 'AlterSystemStmt') {
+    // The server's configuration: every session of the running release gets it at the next reload.
+    const set = (n.setstmt ?? {}) as Node;
+    effect(ctx, 'change-database', `server setting ${String(set.name ?? 'all')}`, 'neutral', null, { detail: { subtype: stmt.kind } });
+    return;
+  }
   effect(ctx, 'neutral-ddl', String(n.dbname ?? stmt.kind), 'neutral', null, { detail: { subtype: stmt.kind } });
 }
 

@@ -26,7 +26,15 @@ export function createRoutine(ctx: Ctx, n: Node, stmt: ParsedStatement): void {
 }
 
 export function alterRoutine(ctx: Ctx, n: Node): void {
-  effect(ctx, 'alter-routine', objectName(ctx, { ObjectWithArgs: n.func } as Node, 'OBJECT_FUNCTION'), 'neutral', null);
+  const name = objectName(ctx, { ObjectWithArgs: n.func } as Node, 'OBJECT_FUNCTION');
+  effect(ctx, 'alter-routine', name, 'neutral', null);
+  // SECURITY INVOKER: calls run with the caller's privileges, no longer the owner's; the role the
+  // running release connects as may lack what the routine reads or writes.
+  const invoker = ((n.actions ?? []) as Node[]).some((a) => {
+    const d = (a.DefElem ?? {}) as Node;
+    return d.defname === 'security' && ((d.arg as Node | undefined)?.Boolean as Node | undefined)?.boolval !== true;
+  });
+  if (invoker) effect(ctx, 'revoke', name, 'contract', null, { detail: { subtype: 'security-invoker' } });
 }
 
 /** CALL: what the procedure runs. */
