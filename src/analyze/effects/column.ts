@@ -9,9 +9,9 @@ import { qualify, strings } from '../names.js';
 import { isMetadataOnlyTypeChange, typeFacts } from '../types.js';
 import { dropDependents } from './cascade.js';
 import { calls, findRoutine, funcCalls, usedNames } from './calls.js';
-import { inlineForeignKey } from './constraint.js';
+import { inlineForeignKey, notNullEffect } from './constraint.js';
 import { changedValues, sequenceValues } from './sequence.js';
-import { AEL, SRE, SUE, allPartitions, effect, isNullConst, qualifyRef, rel, relatedLock, type Ctx, type Node, type TableCommand } from './context.js';
+import { AEL, SRE, SUE, addedInThisFile, effect, isNullConst, lockPartitions, qualifyRef, rel, relatedLock, type Ctx, type Node, type TableCommand } from './context.js';
 import type { ColumnFacts, DefaultKind } from './kinds.js';
 
 function defaultKind(expr: unknown, routineVolatility?: (name: string[]) => DefaultKind | undefined): DefaultKind {
@@ -263,9 +263,8 @@ export function alterColumnType(ctx: Ctx, table: string, { col, colObj, def }: T
   ctx.mutations.push((m) => m.updateColumn(table, col!, { type: tf.type }));
 }
 
-export function setNotNull(ctx: Ctx, table: string, { col, colObj }: TableCommand): void {
-  const proven = ctx.pgVersion >= 12 && ctx.schema.hasValidNotNullCheck(table, col!);
-  effect(ctx, 'set-not-null', colObj, 'contract', AEL, { table, scans: !proven, detail: { column: col, provenByCheck: proven } });
+export function setNotNull(ctx: Ctx, table: string, { col }: TableCommand): void {
+  notNullEffect(ctx, table, col!);
   ctx.mutations.push((m) => m.updateColumn(table, col!, { notNull: true }));
 }
 
@@ -309,9 +308,7 @@ export function alterIdentity(ctx: Ctx, table: string, { sub, col, colObj, def }
       ? identity.generated_when === 'a'
       : options.some((o) => ((o.DefElem as Node | undefined)?.defname === 'generated' && (((o.DefElem as Node).arg as Node | undefined)?.Integer as Node | undefined)?.ival === 97));
   const changed = [...changedValues(options), ...(always ? ['GENERATED ALWAYS'] : [])];
-  const c = col === undefined ? undefined : ctx.schema.column(table, col);
-  const addedHere = c?.addedIn !== undefined && c.addedIn === ctx.schema.currentFile && !c.mayHaveExisted;
-  if (changed.length > 0 && !addedHere) sequenceValues(ctx, colObj, changed, { table, column: col });
+  if (changed.length > 0 && !(col !== undefined && addedInThisFile(ctx, table, col))) sequenceValues(ctx, colObj, changed, { table, column: col });
 }
 
 export function dropIdentity(ctx: Ctx, table: string, { col, colObj }: TableCommand): void {
@@ -337,6 +334,6 @@ export function renameColumn(ctx: Ctx, n: Node, type: string, newName: string): 
   const isView = n.relationType === 'OBJECT_VIEW' || n.relationType === 'OBJECT_MATVIEW';
   effect(ctx, isView ? 'rename-view' : 'rename-column', `${table}.${part(col)}`, 'contract', AEL, { table, detail: { column: col, newName } });
   // The column is renamed in every partition too, each under an AccessExclusiveLock (measured).
-  if (!isView && (n.relation as Node | undefined)?.inh === true) for (const p of allPartitions(ctx, table)) relatedLock(ctx, { lock: AEL, rewrites: false, scans: false }, p, 'partition');
+  if (!isView) lockPartitions(ctx, table, { lock: AEL, rewrites: false, scans: false }, n.relation as Node);
   ctx.mutations.push((m) => m.renameColumn(table, col, newName));
 }

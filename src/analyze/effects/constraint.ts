@@ -149,11 +149,17 @@ function primaryKeyNotNull(ctx: Ctx, table: string, index: string | undefined, k
     effect(ctx, 'set-not-null', `${table}.(columns of ${index})`, 'contract', AEL, { table, scans: true, detail: { subtype: 'primary-key' } });
     return;
   }
-  for (const col of columns) {
-    if (ctx.schema.column(table, col)?.notNull) continue;
-    const proven = ctx.pgVersion >= 12 && ctx.schema.hasValidNotNullCheck(table, col);
-    effect(ctx, 'set-not-null', `${table}.${part(col)}`, 'contract', AEL, { table, scans: !proven, detail: { column: col, provenByCheck: proven, subtype: 'primary-key' } });
-  }
+  for (const col of columns) if (!ctx.schema.column(table, col)?.notNull) notNullEffect(ctx, table, col, 'primary-key');
+}
+
+/**
+ * What making `column` NOT NULL does (ALTER COLUMN … SET NOT NULL, or a new primary key over it):
+ * the old release's NULL inserts fail, and unless a valid CHECK proves it (PostgreSQL ≥ 12) the
+ * table is scanned under an AccessExclusiveLock.
+ */
+export function notNullEffect(ctx: Ctx, table: string, column: string, subtype?: 'primary-key'): void {
+  const proven = ctx.pgVersion >= 12 && ctx.schema.hasValidNotNullCheck(table, column);
+  effect(ctx, 'set-not-null', `${table}.${part(column)}`, 'contract', AEL, { table, scans: !proven, detail: { column, provenByCheck: proven, ...(subtype ? { subtype } : {}) } });
 }
 
 export function validateConstraint(ctx: Ctx, table: string, { cmd }: TableCommand): void {

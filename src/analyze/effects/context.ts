@@ -99,10 +99,7 @@ export function effect(
   if (cls === 'contract' && ctx.schema.isCertainlyNewInFile(table ?? object)) cls = 'neutral';
   // A column this file added is unknown to the old color: dropping, renaming or retyping it is
   // safe (tightening it is not: the old color's inserts omit it).
-  if (cls === 'contract' && table !== undefined && detail.column !== undefined && COLUMN_USE.has(kind)) {
-    const c = ctx.schema.column(table, detail.column);
-    if (c?.addedIn !== undefined && c.addedIn === ctx.schema.currentFile && !c.mayHaveExisted) cls = 'neutral';
-  }
+  if (cls === 'contract' && table !== undefined && detail.column !== undefined && COLUMN_USE.has(kind) && addedInThisFile(ctx, table, detail.column)) cls = 'neutral';
   // Dropping what this file renamed away (Prisma's enum swap): the rename was the contract effect.
   if (cls === 'contract' && kind.startsWith('drop-') && ctx.schema.wasRenamedInFile(object)) {
     cls = 'neutral';
@@ -112,6 +109,12 @@ export function effect(
   if (table !== undefined) e.table = table;
   ctx.effects.push(e);
   return e;
+}
+
+/** A column this file added (ADD COLUMN IF NOT EXISTS of one that may have existed does not count): no color uses it yet. */
+export function addedInThisFile(ctx: Ctx, table: string, column: string): boolean {
+  const c = ctx.schema.column(table, column);
+  return c?.addedIn !== undefined && c.addedIn === ctx.schema.currentFile && !c.mayHaveExisted;
 }
 
 const COLUMN_USE: ReadonlySet<EffectKind> = new Set(['drop-column', 'rename-column', 'change-column-type']);
@@ -183,6 +186,17 @@ export function onTable(ctx: Ctx, o: Node): { table: string; name: string } {
 /** The lock `e` takes on its table, taken on `table` too (rewrites and scans included). */
 export function relatedLock(ctx: Ctx, e: Pick<AnalyzedEffect, 'lock' | 'rewrites' | 'scans'>, table: string, subtype: string, object = table): void {
   effect(ctx, 'related-lock', object, 'neutral', e.lock, { table, rewrites: e.rewrites, scans: e.scans, detail: { subtype } });
+}
+
+/**
+ * The same lock on every known partition below `table`, as PostgreSQL takes it for a statement
+ * naming the table without ONLY; `relation` is the table's RangeVar (or the node wrapping one):
+ * with ONLY (`inh` not set) nothing is locked.
+ */
+export function lockPartitions(ctx: Ctx, table: string, e: Pick<AnalyzedEffect, 'lock' | 'rewrites' | 'scans'>, relation?: Node): void {
+  const rv = relation === undefined ? undefined : ((relation.RangeVar ?? relation) as Node);
+  if (rv !== undefined && rv.inh !== true) return;
+  for (const p of allPartitions(ctx, table)) relatedLock(ctx, e, p, 'partition');
 }
 
 /** Every known partition below `table`, partitions of partitions included. */

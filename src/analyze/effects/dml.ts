@@ -7,7 +7,7 @@ import type { LockMode } from '../../model.js';
 import type { ParsedStatement } from '../../parse/statements.js';
 import { creationName, strings } from '../names.js';
 import { calls, runRoutine } from './calls.js';
-import { AEL, SHR, SRE, SUE, allPartitions, effect, rel, relatedLock, stmtLike, type Ctx, type Node } from './context.js';
+import { AEL, SHR, SRE, SUE, effect, lockPartitions, rel, stmtLike, type Ctx, type Node } from './context.js';
 import { classify } from './index.js';
 import { sessionCalls } from './session.js';
 
@@ -72,9 +72,7 @@ export function lockTable(ctx: Ctx, n: Node): void {
     const t = rel(ctx, r);
     effect(ctx, 'lock-table', t, 'neutral', mode, { table: t, detail: { value: mode } });
     // Without ONLY, LOCK TABLE takes the same lock on every partition (test/trace/cases.ts, lock_partitioned).
-    if ((r.RangeVar as Node | undefined)?.inh === true || (r as Node).inh === true) {
-      for (const p of allPartitions(ctx, t)) relatedLock(ctx, { lock: mode, rewrites: false, scans: false }, p, 'partition');
-    }
+    lockPartitions(ctx, t, { lock: mode, rewrites: false, scans: false }, r);
   }
 }
 

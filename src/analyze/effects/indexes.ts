@@ -5,7 +5,7 @@
 import { part } from '../../object-name.js';
 import { hasOption } from '../transaction-mode.js';
 import { calls } from './calls.js';
-import { AEL, SHR, SUE, allPartitions, effect, objectName, rel, relatedLock, type Ctx, type DropOptions, type Node } from './context.js';
+import { AEL, SHR, SUE, effect, lockPartitions, objectName, rel, type Ctx, type DropOptions, type Node } from './context.js';
 
 export function createIndex(ctx: Ctx, n: Node): void {
   const table = rel(ctx, n.relation);
@@ -22,10 +22,8 @@ export function createIndex(ctx: Ctx, n: Node): void {
     scans: !only || !ctx.schema.table(table),
     detail: { concurrently, unique: Boolean(n.unique), only, ifNotExists: Boolean(n.if_not_exists) },
   });
-  if (!only) {
-    // An index on a partitioned table is built on every partition.
-    for (const p of allPartitions(ctx, table)) relatedLock(ctx, { lock: concurrently ? SUE : SHR, rewrites: false, scans: true }, p, 'partition');
-  }
+  // An index on a partitioned table is built on every partition.
+  lockPartitions(ctx, table, { lock: concurrently ? SUE : SHR, rewrites: false, scans: true }, n.relation as Node);
   const elems = ((n.indexParams ?? []) as Node[]).map((p) => (p.IndexElem ?? {}) as Node);
   const keys = elems.length > 0 && elems.every((e) => typeof e.name === 'string') ? elems.map((e) => String(e.name)) : undefined;
   ctx.mutations.push((m) => m.addIndex(table, idx, Boolean(n.unique), keys));

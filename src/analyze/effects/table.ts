@@ -11,7 +11,7 @@ import { dropDependents } from './cascade.js';
 import { calls, usedNames } from './calls.js';
 import { columnFacts, recordColumnUses } from './column.js';
 import { constraintInfo, defaultConstraintName, inlineForeignKey } from './constraint.js';
-import { AEL, SRE, SUE, allPartitions, effect, objectName, qualifyRef, rel, relatedLock, type Ctx, type DropOptions, type Node, type TableCommand } from './context.js';
+import { AEL, SRE, SUE, allPartitions, effect, lockPartitions, objectName, qualifyRef, rel, relatedLock, type Ctx, type DropOptions, type Node, type TableCommand } from './context.js';
 import { alterTableCommand } from './index.js';
 import { alterIndex } from './indexes.js';
 import type { EffectKind } from './kinds.js';
@@ -114,8 +114,7 @@ export function truncate(ctx: Ctx, n: Node): void {
   named.forEach((name, i) => {
     effect(ctx, 'truncate-table', name, 'contract', AEL, { table: name, rewrites: true, detail: { cascade } });
     // Without ONLY every partition is emptied too: a new, empty file for each, under an AccessExclusiveLock.
-    const rv = (relations[i].RangeVar ?? relations[i]) as Node;
-    if (rv.inh === true) for (const p of allPartitions(ctx, name)) relatedLock(ctx, { lock: AEL, rewrites: true, scans: false }, p, 'partition');
+    lockPartitions(ctx, name, { lock: AEL, rewrites: true, scans: false }, relations[i]);
   });
   if (cascade) {
     // CASCADE truncates every table whose foreign key points at a truncated one.
